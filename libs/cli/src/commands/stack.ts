@@ -1,0 +1,51 @@
+import { performance } from 'node:perf_hooks';
+import { LocalStack, loadStackSettings, resolveMode, stackDown, stackUp, type StackEndpoints } from '@ringtail/stack';
+import type { Command } from '../main.ts';
+
+/** Environment lines a service or client needs to reach the stack. */
+export function endpointEnv(e: StackEndpoints): string {
+  return [
+    `KAFKA_BROKERS=${e.kafkaBrokers.join(',')}`,
+    `REDIS_SENTINELS=${e.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`,
+    `REDIS_SENTINEL_MASTER=${e.sentinelMasterName}`,
+  ].join('\n');
+}
+
+export const stackCommand: Command = {
+  summary: 'Start, stop or show the local stack: a Kafka broker (KRaft) and Redis primary + replica + 3 Sentinels.\n' +
+    'Mode from RINGTAIL_STACK_MODE: auto (default: Docker if an engine answers, else local processes), local, docker, external.',
+  usage: 'ringtail stack up|down|status',
+  async run(args) {
+    const settings = loadStackSettings(process.env);
+    const [action] = args;
+    switch (action) {
+      case 'up': {
+        const started = performance.now();
+        const { mode, endpoints } = await stackUp(settings);
+        const ms = Math.round(performance.now() - started);
+        process.stdout.write(`stack up (${mode}) in ${ms} ms\n${endpointEnv(endpoints)}\n`);
+        return 0;
+      }
+      case 'down': {
+        const mode = await stackDown(settings);
+        process.stdout.write(`stack down (${mode})\n`);
+        return 0;
+      }
+      case 'status': {
+        const mode = resolveMode(settings);
+        if (mode !== 'local') {
+          process.stdout.write(`mode ${mode}: status lists local processes only\n`);
+          return 0;
+        }
+        const rows = new LocalStack(settings.topology).status();
+        for (const r of rows) {
+          process.stdout.write(`${r.name.padEnd(14)} ${(r.running ? 'running' : 'stopped').padEnd(8)} ${String(r.pid ?? '-').padEnd(8)} ${r.listen}\n`);
+        }
+        return rows.every((r) => r.running) ? 0 : 3;
+      }
+      default:
+        process.stderr.write(`usage: ${this.usage}\n`);
+        return 2;
+    }
+  },
+};

@@ -1,0 +1,55 @@
+import { StackError } from '@ringtail/stack';
+import { stackCommand } from './commands/stack.ts';
+
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, () => Promise<Command>> = {
+  stack: async () => stackCommand,
+};
+
+function help(): string {
+  const rows = Object.entries(commands).map(([name]) => name);
+  return [
+    'ringtail — consistent-hashing, sharded metric ingestion (Kafka → shard workers → Redis → alerts)',
+    '',
+    'usage: ringtail <command> [options]',
+    '',
+    'commands:',
+    '  stack up|down|status     start, stop or show the local Kafka + Redis Sentinel stack',
+    '',
+    'Run `ringtail <command> --help` for a command\'s options.',
+    `(${rows.length} commands)`,
+  ].join('\n');
+}
+
+/** Runs the CLI; returns the process exit code. Errors are printed once, here. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${help()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`ringtail: unknown command '${name}'\n\n${help()}\n`);
+    return 2;
+  }
+  const command = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.summary}\n\nusage: ${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof StackError || (err instanceof Error && 'code' in err)) {
+      process.stderr.write(`ringtail ${name}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

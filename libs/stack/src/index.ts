@@ -1,0 +1,12 @@
+export { StackError, type StackErrorCode } from './errors.ts';
+export { LocalStack, type ComponentStatus } from './local-stack.ts';
+export { resolveMode, stackDown, stackUp, externalEndpoints, type ResolvedMode } from './stack.ts';
+export {
+  endpointsOf,
+  loadStackSettings,
+  type StackEndpoints,
+  type StackMode,
+  type StackSettings,
+  type StackTopology,
+} from './topology.ts';
+export { waitFor } from './processes.ts';

@@ -1,0 +1,171 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { StackError } from './errors.ts';
+import { JAVA, MAVEN, requireTools } from './prerequisites.ts';
+import { ProcessFile } from './process-files.ts';
+import { canConnect, spawnDetached, stopProcess, waitFor } from './processes.ts';
+import type { StackTopology } from './topology.ts';
+
+const POM = fileURLToPath(new URL('../kafka/pom.xml', import.meta.url));
+const READY_TIMEOUT_MS = 90_000;
+const STOP_GRACE_MS = 15_000;
+
+/** A single-node Apache Kafka broker in KRaft mode (broker and controller in one JVM). */
+export class KafkaBroker {
+  private readonly dir: string;
+  private readonly configPath: string;
+  private readonly pidFile: ProcessFile;
+
+  constructor(private readonly t: StackTopology) {
+    this.dir = join(t.cacheDir, 'stack', 'kafka');
+    this.configPath = join(this.dir, 'server.properties');
+    this.pidFile = new ProcessFile(join(this.dir, 'kafka.pid'), this.configPath);
+  }
+
+  get jarDir(): string {
+    return join(this.t.cacheDir, `kafka-libs-${this.t.kafkaVersion}`);
+  }
+
+  pid(): number | undefined {
+    return this.pidFile.runningPid();
+  }
+
+  /** Downloads the broker jars from Maven Central once; later calls return at once. */
+  ensureJars(): void {
+    const marker = join(this.jarDir, '.complete');
+    if (existsSync(marker)) return;
+    requireTools([MAVEN]);
+    const r = spawnSync(
+      'mvn',
+      ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${this.jarDir}`,
+        '-DincludeScope=runtime', `-Dkafka.version=${this.t.kafkaVersion}`],
+      { stdio: ['ignore', 'inherit', 'inherit'], timeout: 20 * 60_000 },
+    );
+    if (r.status !== 0) {
+      throw new StackError('STACK_START_FAILED', `mvn could not fetch Kafka ${this.t.kafkaVersion} jars (exit ${r.status}); see the output above`);
+    }
+    if (!readdirSync(this.jarDir).some((f) => f.startsWith('kafka_2.13-'))) {
+      throw new StackError('STACK_START_FAILED', `mvn finished but ${this.jarDir} holds no kafka_2.13 jar`);
+    }
+    writeFileSync(marker, `${this.t.kafkaVersion}\n`);
+  }
+
+  /** Starts the broker unless ours already runs; resolves when it serves metadata. */
+  async up(): Promise<void> {
+    if (this.pid() === undefined) {
+      requireTools([JAVA]);
+      this.ensureJars();
+      mkdirSync(this.dir, { recursive: true });
+      this.writeConfig();
+      this.formatStorageOnce();
+      const pid = spawnDetached('java', this.javaArgs('kafka.Kafka', [this.configPath]), join(this.dir, 'kafka.log'), this.dir);
+      this.pidFile.record(pid);
+    }
+    const ready = await waitFor(() => this.isReady(), READY_TIMEOUT_MS, 250);
+    if (!ready) {
+      throw new StackError('STACK_NOT_READY', `Kafka did not become ready on 127.0.0.1:${this.t.kafkaPort} within ${READY_TIMEOUT_MS} ms; see ${join(this.dir, 'kafka.log')}`);
+    }
+  }
+
+  async down(): Promise<void> {
+    const pid = this.pid();
+    if (pid !== undefined) await stopProcess(pid, STOP_GRACE_MS);
+    this.pidFile.clear();
+  }
+
+  /** True once the broker answers a metadata request (a TCP accept alone comes earlier). */
+  async isReady(): Promise<boolean> {
+    if (!(await canConnect('127.0.0.1', this.t.kafkaPort))) return false;
+    const admin = new Kafka({
+      clientId: 'ringtail-stack-probe',
+      brokers: [`127.0.0.1:${this.t.kafkaPort}`],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1000,
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      return cluster.brokers.length > 0;
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  private javaArgs(mainClass: string, args: readonly string[]): string[] {
+    return [
+      `-Xms${Math.min(256, this.t.kafkaHeapMb)}m`,
+      `-Xmx${this.t.kafkaHeapMb}m`,
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-XX:ActiveProcessorCount=2',
+      '-Djava.awt.headless=true',
+      `-Dlog4j.configuration=file:${join(this.dir, 'log4j.properties')}`,
+      '-cp',
+      `${this.jarDir}/*`,
+      mainClass,
+      ...args,
+    ];
+  }
+
+  private formatStorageOnce(): void {
+    if (existsSync(join(this.dir, 'data', 'meta.properties'))) return;
+    // A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
+    const clusterId = randomBytes(16).toString('base64url');
+    const r = spawnSync('java', this.javaArgs('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', this.configPath]), {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (r.status !== 0) {
+      throw new StackError('STACK_START_FAILED', `formatting Kafka storage failed: ${r.stderr || r.stdout}`);
+    }
+  }
+
+  private writeConfig(): void {
+    const t = this.t;
+    const props = [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${t.kafkaControllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${t.kafkaPort},CONTROLLER://127.0.0.1:${t.kafkaControllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${t.kafkaPort}`,
+      'controller.listener.names=CONTROLLER',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name=PLAINTEXT',
+      `log.dirs=${join(this.dir, 'data')}`,
+      // Topics are created by Ringtail with explicit partition counts; a typo must not create one.
+      'auto.create.topics.enable=false',
+      'num.partitions=4',
+      'default.replication.factor=1',
+      'offsets.topic.replication.factor=1',
+      // 50 offset partitions cost seconds on first group join on 2 cores; 8 is plenty for one node.
+      'offsets.topic.num.partitions=8',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      'num.network.threads=2',
+      'num.io.threads=4',
+      'log.retention.hours=24',
+      'log.segment.bytes=67108864',
+      'delete.topic.enable=true',
+    ];
+    writeFileSync(this.configPath, `${props.join('\n')}\n`);
+    writeFileSync(
+      join(this.dir, 'log4j.properties'),
+      [
+        'log4j.rootLogger=WARN, stdout',
+        'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+        'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+        'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+        'log4j.logger.kafka.server.BrokerServer=INFO',
+        '',
+      ].join('\n'),
+    );
+  }
+}

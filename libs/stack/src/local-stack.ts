@@ -1,0 +1,59 @@
+import { KafkaBroker } from './kafka-broker.ts';
+import { RedisSentinelSet } from './redis-sentinel-set.ts';
+import { endpointsOf, type StackEndpoints, type StackTopology } from './topology.ts';
+
+export interface ComponentStatus {
+  readonly name: string;
+  readonly pid?: number;
+  readonly running: boolean;
+  readonly listen: string;
+}
+
+/** The stack as local processes: one Kafka JVM, two Redis data nodes, three Sentinels. */
+export class LocalStack {
+  private readonly kafka: KafkaBroker;
+  private readonly redis: RedisSentinelSet;
+
+  constructor(private readonly t: StackTopology) {
+    this.kafka = new KafkaBroker(t);
+    this.redis = new RedisSentinelSet(t);
+  }
+
+  /** Idempotent: starts what is not running and waits until all of it is ready. */
+  async up(): Promise<StackEndpoints> {
+    // Both start in parallel; the JVM is the slow one.
+    await Promise.all([this.kafka.up(), this.redis.up()]);
+    return endpointsOf(this.t);
+  }
+
+  /** Stops every process this stack started; data stays under the cache folder. */
+  async down(): Promise<void> {
+    await Promise.all([this.kafka.down(), this.redis.down()]);
+  }
+
+  status(): ComponentStatus[] {
+    const redisPids = this.redis.pids();
+    const kafkaPid = this.kafka.pid();
+    const t = this.t;
+    const redisRows: [string, number][] = [
+      ['redis-a', t.redisPrimaryPort],
+      ['redis-b', t.redisReplicaPort],
+      ...t.sentinelPorts.map((p, i): [string, number] => [`sentinel-${i + 1}`, p]),
+    ];
+    return [
+      { name: `kafka ${t.kafkaVersion}`, pid: kafkaPid, running: kafkaPid !== undefined, listen: `127.0.0.1:${t.kafkaPort}` },
+      ...redisRows.map(([name, port]) => ({
+        name,
+        pid: redisPids[name],
+        running: redisPids[name] !== undefined,
+        listen: `127.0.0.1:${port}`,
+      })),
+    ];
+  }
+
+  /** Pid of a Redis data node by port, for fault-injection tests that kill the primary. */
+  redisPidByPort(port: number): number | undefined {
+    const name = port === this.t.redisPrimaryPort ? 'redis-a' : port === this.t.redisReplicaPort ? 'redis-b' : undefined;
+    return name === undefined ? undefined : this.redis.pids()[name];
+  }
+}

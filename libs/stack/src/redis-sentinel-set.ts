@@ -1,0 +1,154 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { StackError } from './errors.ts';
+import { REDIS_SERVER, requireTools } from './prerequisites.ts';
+import { ProcessFile } from './process-files.ts';
+import { spawnDetached, stopProcess, waitFor } from './processes.ts';
+import type { StackTopology } from './topology.ts';
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+
+interface RedisInstance {
+  readonly name: string;
+  readonly port: number;
+  readonly sentinel: boolean;
+}
+
+/**
+ * Redis primary + replica + three Sentinels from the system's `redis-server`.
+ *
+ * Config files are written once and then left to Redis: Sentinel rewrites its
+ * own file and the data nodes' files on failover, so after a restart every node
+ * comes back in the role the Sentinels last gave it.
+ */
+export class RedisSentinelSet {
+  private readonly dir: string;
+  private readonly instances: readonly RedisInstance[];
+
+  constructor(private readonly t: StackTopology) {
+    this.dir = join(t.cacheDir, 'stack', 'redis');
+    this.instances = [
+      { name: 'redis-a', port: t.redisPrimaryPort, sentinel: false },
+      { name: 'redis-b', port: t.redisReplicaPort, sentinel: false },
+      ...t.sentinelPorts.map((port, i) => ({ name: `sentinel-${i + 1}`, port, sentinel: true })),
+    ];
+  }
+
+  /** Pids of our running instances, by name (missing names are not running). */
+  pids(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const inst of this.instances) {
+      const pid = this.pidFile(inst).runningPid();
+      if (pid !== undefined) out[inst.name] = pid;
+    }
+    return out;
+  }
+
+  /** Starts whichever instances are not running; resolves when Sentinel can fail over. */
+  async up(): Promise<void> {
+    const toStart = this.instances.filter((i) => this.pidFile(i).runningPid() === undefined);
+    if (toStart.length > 0) requireTools([REDIS_SERVER]);
+    for (const inst of toStart) {
+      const dir = join(this.dir, inst.name);
+      mkdirSync(dir, { recursive: true });
+      const conf = join(dir, inst.sentinel ? 'sentinel.conf' : 'redis.conf');
+      if (!existsSync(conf)) writeFileSync(conf, this.configFor(inst, dir));
+      const args = inst.sentinel ? [conf, '--sentinel'] : [conf];
+      const pid = spawnDetached('redis-server', args, join(dir, 'server.log'), dir);
+      this.pidFile(inst).record(pid);
+    }
+    const ready = await waitFor(() => this.isReady(), READY_TIMEOUT_MS, 200);
+    if (!ready) {
+      throw new StackError('STACK_NOT_READY', `Redis Sentinel set not ready within ${READY_TIMEOUT_MS} ms; logs are under ${this.dir}`);
+    }
+  }
+
+  async down(): Promise<void> {
+    // Sentinels first, so stopping the data nodes does not trigger a failover.
+    const order = [...this.instances].sort((a, b) => Number(b.sentinel) - Number(a.sentinel));
+    for (const inst of order) {
+      const pid = this.pidFile(inst).runningPid();
+      if (pid !== undefined) await stopProcess(pid, STOP_GRACE_MS);
+      this.pidFile(inst).clear();
+    }
+  }
+
+  /**
+   * Ready when every Sentinel names the same primary, that primary has a connected
+   * replica, and CKQUORUM reports all three Sentinels usable (they found each other).
+   */
+  async isReady(): Promise<boolean> {
+    const clients = this.t.sentinelPorts.map((port) => probe(port));
+    try {
+      const masters = await Promise.all(
+        clients.map((c) => c.call('SENTINEL', 'get-master-addr-by-name', this.t.sentinelMasterName) as Promise<string[] | null>),
+      );
+      const first = masters[0];
+      if (!first || masters.some((m) => !m || m[1] !== first[1])) return false;
+      const quorum = await Promise.all(
+        clients.map((c) => c.call('SENTINEL', 'ckquorum', this.t.sentinelMasterName) as Promise<string>),
+      );
+      if (!quorum.every((q) => q.includes('3 usable'))) return false;
+      const primary = probe(Number(first[1]));
+      try {
+        const info = await primary.info('replication');
+        return /role:master/.test(info) && /connected_slaves:[1-9]/.test(info) && /slave0:.*state=online/.test(info);
+      } finally {
+        primary.disconnect();
+      }
+    } catch {
+      return false;
+    } finally {
+      for (const c of clients) c.disconnect();
+    }
+  }
+
+  private pidFile(inst: RedisInstance): ProcessFile {
+    // Redis replaces its command line with "redis-server 127.0.0.1:<port>".
+    return new ProcessFile(join(this.dir, inst.name, 'server.pid'), `127.0.0.1:${inst.port}`);
+  }
+
+  private configFor(inst: RedisInstance, dir: string): string {
+    const common = ['bind 127.0.0.1', `port ${inst.port}`, `dir ${dir}`, 'daemonize no', 'protected-mode no'];
+    if (inst.sentinel) {
+      const m = this.t.sentinelMasterName;
+      return [
+        ...common,
+        `sentinel monitor ${m} 127.0.0.1 ${this.t.redisPrimaryPort} 2`,
+        // Fast detection: these nodes share one machine, a 1 s silence means a dead process.
+        `sentinel down-after-milliseconds ${m} 1000`,
+        `sentinel failover-timeout ${m} 10000`,
+        `sentinel parallel-syncs ${m} 1`,
+        '',
+      ].join('\n');
+    }
+    const lines = [
+      ...common,
+      'save ""',
+      // Every write is in the AOF within a second, so a restarted node keeps its data.
+      'appendonly yes',
+      'appendfsync everysec',
+      'maxmemory-policy noeviction',
+    ];
+    if (inst.port !== this.t.redisPrimaryPort) lines.push(`replicaof 127.0.0.1 ${this.t.redisPrimaryPort}`);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function probe(port: number): Redis {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: false,
+    connectTimeout: 500,
+    commandTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: true,
+  });
+  // A probe that cannot connect just answers "not ready"; the failed command says so.
+  client.on('error', () => undefined);
+  return client;
+}

@@ -1,0 +1,98 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { StackError } from './errors.ts';
+
+/** Where the stack listens and keeps its files. Every port is on 127.0.0.1. */
+export interface StackTopology {
+  readonly cacheDir: string;
+  readonly kafkaVersion: string;
+  readonly kafkaPort: number;
+  readonly kafkaControllerPort: number;
+  /** Heap of the broker JVM; small, because the broker shares 2 cores with everything else. */
+  readonly kafkaHeapMb: number;
+  readonly redisPrimaryPort: number;
+  readonly redisReplicaPort: number;
+  readonly sentinelPorts: readonly [number, number, number];
+  readonly sentinelMasterName: string;
+}
+
+/** What clients need to reach a running stack, whatever mode started it. */
+export interface StackEndpoints {
+  readonly kafkaBrokers: readonly string[];
+  readonly sentinels: readonly { host: string; port: number }[];
+  readonly sentinelMasterName: string;
+}
+
+export type StackMode = 'auto' | 'local' | 'docker' | 'external';
+
+const port = z.coerce.number().int().min(1024).max(65535);
+
+const stackEnvSchema = z.object({
+  RINGTAIL_STACK_MODE: z.enum(['auto', 'local', 'docker', 'external']).default('auto'),
+  RINGTAIL_CACHE_DIR: z.string().min(1).default(join(homedir(), '.cache', 'ringtail')),
+  // 3.9 is the last line with every protocol version kafkajs 2.2.4 speaks; 4.x dropped some.
+  RINGTAIL_KAFKA_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/).default('3.9.1'),
+  RINGTAIL_KAFKA_PORT: port.default(19092),
+  RINGTAIL_KAFKA_HEAP_MB: z.coerce.number().int().min(128).max(8192).default(512),
+  RINGTAIL_REDIS_PORT: port.default(16390),
+  RINGTAIL_SENTINEL_PORT: port.default(26390),
+  RINGTAIL_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('ringtail'),
+  // Only for the external mode: where the existing Kafka and Sentinels are.
+  KAFKA_BROKERS: z.string().optional(),
+  REDIS_SENTINELS: z.string().optional(),
+});
+
+export interface StackSettings {
+  readonly mode: StackMode;
+  readonly topology: StackTopology;
+  readonly external: { kafkaBrokers?: string; sentinels?: string };
+}
+
+/** Reads the stack settings from the environment; throws StackError naming the variable. */
+export function loadStackSettings(env: NodeJS.ProcessEnv): StackSettings {
+  const parsed = stackEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new StackError(
+      'STACK_CONFIG_INVALID',
+      `invalid ${String(issue?.path.join('.'))}: ${issue?.message ?? 'invalid value'}`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    mode: e.RINGTAIL_STACK_MODE,
+    topology: {
+      cacheDir: e.RINGTAIL_CACHE_DIR,
+      kafkaVersion: e.RINGTAIL_KAFKA_VERSION,
+      kafkaPort: e.RINGTAIL_KAFKA_PORT,
+      kafkaControllerPort: e.RINGTAIL_KAFKA_PORT + 1,
+      kafkaHeapMb: e.RINGTAIL_KAFKA_HEAP_MB,
+      redisPrimaryPort: e.RINGTAIL_REDIS_PORT,
+      redisReplicaPort: e.RINGTAIL_REDIS_PORT + 1,
+      sentinelPorts: [e.RINGTAIL_SENTINEL_PORT, e.RINGTAIL_SENTINEL_PORT + 1, e.RINGTAIL_SENTINEL_PORT + 2],
+      sentinelMasterName: e.RINGTAIL_SENTINEL_MASTER,
+    },
+    external: { kafkaBrokers: e.KAFKA_BROKERS, sentinels: e.REDIS_SENTINELS },
+  };
+}
+
+/** Endpoints of a stack started by this launcher (local or docker: same ports). */
+export function endpointsOf(t: StackTopology): StackEndpoints {
+  return {
+    kafkaBrokers: [`127.0.0.1:${t.kafkaPort}`],
+    sentinels: t.sentinelPorts.map((p) => ({ host: '127.0.0.1', port: p })),
+    sentinelMasterName: t.sentinelMasterName,
+  };
+}
+
+/** Parses `host:port,host:port`; throws StackError naming `variable`. */
+export function parseHostPorts(value: string, variable: string): { host: string; port: number }[] {
+  return value.split(',').map((part) => {
+    const m = /^\s*([^\s:]+):(\d+)\s*$/.exec(part);
+    if (!m) {
+      throw new StackError('STACK_CONFIG_INVALID', `${variable}: expected host:port[,host:port...], got '${part}'`);
+    }
+    return { host: m[1]!, port: Number(m[2]) };
+  });
+}
