@@ -1,0 +1,45 @@
+/**
+ * The inter-stage record ingest writes to a shard topic.
+ *
+ * Ingest writes everything it reads from raw partition `rp` into partition
+ * `rp % shardPartitions` of the owner's topic, in raw-offset order, so the shard
+ * can keep one watermark per (shard topic partition, raw partition) and skip any
+ * sample at or below it: a replay after a crash re-batches freely but never
+ * reorders. Each sample carries its own raw offset for that reason.
+ */
+export interface ShardRecord {
+  /** Format version; readers reject other versions. */
+  readonly v: 1;
+  /** Ring epoch the routing used. */
+  readonly epoch: number;
+  /** Raw partition every sample in this record came from. */
+  readonly rp: number;
+  /** Series referenced by the samples: index in this array is the sample's first element. */
+  readonly series: readonly ShardSeries[];
+  /** [series index, value, timestamp ms, raw offset], raw offsets non-decreasing. */
+  readonly samples: readonly ShardSample[];
+}
+
+export interface ShardSeries {
+  /** Series id: 16 lowercase hex chars (xxhash64 of the canonical key). */
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export type ShardSample = readonly [seriesIndex: number, value: number, timestampMs: number, rawOffset: number];
+
+export const SHARD_RECORD_VERSION = 1;
+
+export function encodeShardRecord(r: ShardRecord): Buffer {
+  return Buffer.from(JSON.stringify(r));
+}
+
+/** Parses a shard record; throws on anything that is not a version-1 record. */
+export function decodeShardRecord(bytes: Buffer): ShardRecord {
+  const r = JSON.parse(bytes.toString('utf8')) as ShardRecord;
+  if (r === null || typeof r !== 'object' || r.v !== SHARD_RECORD_VERSION || !Array.isArray(r.samples) || !Array.isArray(r.series)) {
+    throw new Error('not a version-1 shard record');
+  }
+  return r;
+}

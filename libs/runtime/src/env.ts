@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** A configuration error naming the environment variable at fault. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+  readonly retriable = false;
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+/** Parses `env` with `schema`; throws ConfigError naming the first bad variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new ConfigError(String(issue?.path.join('.') ?? '?'), issue?.message ?? 'invalid');
+}
+
+/** `host:port,host:port` as a list of {host, port}. */
+export const hostPortList = z
+  .string()
+  .min(1)
+  .transform((s, ctx) => {
+    const out: { host: string; port: number }[] = [];
+    for (const part of s.split(',')) {
+      const m = /^\s*([^\s:]+):(\d{1,5})\s*$/.exec(part);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: `expected host:port[,host:port...], got '${part}'` });
+        return z.NEVER;
+      }
+      out.push({ host: m[1]!, port: Number(m[2]) });
+    }
+    return out;
+  });
+
+/** Settings shared by every service that talks to Kafka and Redis. */
+export const connectionEnv = z.object({
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:19092')
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+  REDIS_SENTINELS: hostPortList.default([
+    { host: '127.0.0.1', port: 26390 },
+    { host: '127.0.0.1', port: 26391 },
+    { host: '127.0.0.1', port: 26392 },
+  ]),
+  REDIS_SENTINEL_MASTER: z.string().min(1).default('ringtail'),
+  // Prefix for topics, groups and Redis keys: lets tests and side-by-side installs share a stack.
+  RINGTAIL_NAMESPACE: z.string().regex(/^[a-zA-Z0-9_.-]*$/).default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // 0 picks a free port; the chosen one is logged.
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+});
+export type ConnectionEnv = z.infer<typeof connectionEnv>;

@@ -1,0 +1,50 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { MetricsRegistry } from './metrics.ts';
+
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface OpsServerOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly metrics: MetricsRegistry;
+  /** Ready means: connected and consuming. Liveness only means the event loop answers. */
+  readonly isReady: () => boolean;
+  /** Extra routes by exact path (e.g. `/api/v1/alerts`). */
+  readonly routes?: Readonly<Record<string, Route>>;
+}
+
+export interface OpsServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Serves /metrics, /healthz, /readyz and any extra routes; resolves once listening. */
+export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    };
+    if (path === '/metrics') return send(200, opts.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+    if (path === '/healthz') return send(200, 'ok\n');
+    if (path === '/readyz') return opts.isReady() ? send(200, 'ready\n') : send(503, 'not ready\n');
+    const route = opts.routes?.[path];
+    if (route) {
+      Promise.resolve(route(req, res)).catch((err: unknown) => {
+        if (!res.headersSent) send(500, JSON.stringify({ status: 'error', error: String(err) }), 'application/json');
+      });
+      return;
+    }
+    send(404, 'not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
