@@ -57,6 +57,11 @@ export class KafkaBroker {
   /** Starts the broker unless ours already runs; resolves when it serves metadata. */
   async up(): Promise<void> {
     if (this.pid() === undefined) {
+      for (const port of [this.t.kafkaPort, this.t.kafkaControllerPort]) {
+        if (await canConnect('127.0.0.1', port)) {
+          throw new StackError('STACK_START_FAILED', `port ${port} is taken by a process this stack did not start; stop it or set RINGTAIL_KAFKA_PORT`);
+        }
+      }
       requireTools([JAVA]);
       this.ensureJars();
       mkdirSync(this.dir, { recursive: true });

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { StackError } from './errors.ts';
 import { REDIS_SERVER, requireTools } from './prerequisites.ts';
 import { ProcessFile } from './process-files.ts';
-import { spawnDetached, stopProcess, waitFor } from './processes.ts';
+import { canConnect, spawnDetached, stopProcess, waitFor } from './processes.ts';
 import type { StackTopology } from './topology.ts';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -50,6 +50,12 @@ export class RedisSentinelSet {
   async up(): Promise<void> {
     const toStart = this.instances.filter((i) => this.pidFile(i).runningPid() === undefined);
     if (toStart.length > 0) requireTools([REDIS_SERVER]);
+    for (const inst of toStart) {
+      if (await canConnect('127.0.0.1', inst.port)) {
+        const variable = inst.sentinel ? 'RINGTAIL_SENTINEL_PORT' : 'RINGTAIL_REDIS_PORT';
+        throw new StackError('STACK_START_FAILED', `port ${inst.port} (${inst.name}) is taken by a process this stack did not start; stop it or set ${variable}`);
+      }
+    }
     for (const inst of toStart) {
       const dir = join(this.dir, inst.name);
       mkdirSync(dir, { recursive: true });
