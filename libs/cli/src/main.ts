@@ -9,6 +9,7 @@ export interface Command {
 
 const commands: Record<string, () => Promise<Command>> = {
   stack: async () => stackCommand,
+  produce: async () => (await import('./commands/produce.ts')).produceCommand,
 };
 
 function help(): string {
@@ -20,6 +21,7 @@ function help(): string {
     '',
     'commands:',
     '  stack up|down|status     start, stop or show the local Kafka + Redis Sentinel stack',
+    '  produce                  load generator: samples to metrics.raw at a set rate, with a record of what was acked',
     '',
     'Run `ringtail <command> --help` for a command\'s options.',
     `(${rows.length} commands)`,

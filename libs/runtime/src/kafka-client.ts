@@ -8,6 +8,9 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+// Notices kafkajs prints on every producer start that say nothing about this process.
+const KNOWN_NOTICES = [/switched default partitioner/, /Limiting retries for the idempotent producer/];
+
 /** A kafkajs client whose own logs go to the process's pino logger. */
 export function createKafka(brokers: readonly string[], clientId: string, log: Logger): Kafka {
   const kafkaLog = log.child({ component: 'kafkajs' });
@@ -19,7 +22,8 @@ export function createKafka(brokers: readonly string[], clientId: string, log: L
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        kafkaLog[LEVELS[level] ?? 'info'](rest, message);
+        const notice = KNOWN_NOTICES.some((re) => re.test(String(message)));
+        kafkaLog[notice ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);
       },
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
   });
