@@ -62,7 +62,8 @@ export class SampleGenerator {
     for (let i = 0; i < count; i++) {
       const s = this.series[this.cursor]!;
       this.cursor = (this.cursor + 1) % this.series.length;
-      const value = Math.round((this.random() * 2000 - 1000) * 4) / 4;
+      // `+ 0` turns -0 into 0: producers may send -0, but a generated record should not depend on it.
+      const value = Math.round((this.random() * 2000 - 1000) * 4) / 4 + 0;
       const timestamp = nowMs - Math.floor(this.random() * (this.opts.jitterMs + 1));
       out[i] = { name: s.name, labels: s.labels, value, timestamp };
     }

@@ -10,3 +10,4 @@ export {
   type StackTopology,
 } from './topology.ts';
 export { waitFor } from './processes.ts';
+export { ServiceProcess, freePort, type ServiceProcessOptions } from './service-process.ts';

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { StackError } from './errors.ts';
+import { waitFor } from './processes.ts';
+
+const ROOT = new URL('../../..', import.meta.url).pathname;
+
+/** A free loopback port (bound and released at once). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface ServiceProcessOptions {
+  /** Label for logs and errors, e.g. `shard-w0`. */
+  readonly name: string;
+  /** Entry file relative to the repository root, e.g. `services/shard/src/main.ts`. */
+  readonly entry: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Folder for `<name>.log` (the process's pino output). */
+  readonly logDir: string;
+  /** Fixed ops HTTP port; a free one is picked when absent. */
+  readonly httpPort?: number;
+}
+
+/**
+ * One Ringtail service run as its own OS process, as in production: it can be
+ * killed with SIGKILL mid-stream and started again with the same settings.
+ */
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> = Promise.resolve(null);
+  private httpPort = 0;
+
+  constructor(private readonly opts: ServiceProcessOptions) {}
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  get logFile(): string {
+    return join(this.opts.logDir, `${this.opts.name}.log`);
+  }
+
+  get port(): number {
+    return this.httpPort;
+  }
+
+  /** Starts the process and waits until its /readyz answers 200. */
+  async start(readyTimeoutMs = 60_000): Promise<void> {
+    mkdirSync(this.opts.logDir, { recursive: true });
+    this.httpPort = this.opts.httpPort ?? (await freePort());
+    const log = createWriteStream(this.logFile, { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, this.opts.entry)], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'info', ...this.opts.env, HTTP_PORT: String(this.httpPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const ready = await waitFor(async () => {
+      if (child.exitCode !== null) return true;
+      const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`).catch(() => undefined);
+      return res?.status === 200;
+    }, readyTimeoutMs, 200);
+    if (child.exitCode !== null || !ready) {
+      throw new StackError('STACK_START_FAILED', `${this.name} ${ready ? `exited with ${child.exitCode}` : 'did not become ready'}; see ${this.logFile}`);
+    }
+  }
+
+  /** SIGKILL: no flush, no commit, no goodbye. Resolves once the process is gone. */
+  async kill(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM and wait for a graceful exit; returns the exit code. */
+  async stop(): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  /** The value of one un-labelled metric from /metrics, or undefined. */
+  async metric(name: string): Promise<number | undefined> {
+    const res = await fetch(`http://127.0.0.1:${this.httpPort}/metrics`).catch(() => undefined);
+    if (!res?.ok) return undefined;
+    const text = await res.text();
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
+  }
+}
