@@ -10,21 +10,21 @@ export interface Command {
 const commands: Record<string, () => Promise<Command>> = {
   stack: async () => stackCommand,
   produce: async () => (await import('./commands/produce.ts')).produceCommand,
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
 };
 
 function help(): string {
-  const rows = Object.entries(commands).map(([name]) => name);
   return [
     'ringtail — consistent-hashing, sharded metric ingestion (Kafka → shard workers → Redis → alerts)',
     '',
     'usage: ringtail <command> [options]',
     '',
     'commands:',
+    '  demo                     the whole pipeline on the local stack with demo traffic (npm start)',
     '  stack up|down|status     start, stop or show the local Kafka + Redis Sentinel stack',
     '  produce                  load generator: samples to metrics.raw at a set rate, with a record of what was acked',
     '',
     'Run `ringtail <command> --help` for a command\'s options.',
-    `(${rows.length} commands)`,
   ].join('\n');
 }
 
