@@ -9,6 +9,22 @@ export function shardTopic(workerId: string): string {
   return `metrics.shard.${workerId}`;
 }
 
+/** Partitions of `metrics.raw` when Ringtail creates it; they cap the useful number of ingest instances. */
+export const DEFAULT_RAW_PARTITIONS = 8;
+/**
+ * Partitions of every shard topic when Ringtail creates it. Ingest writes raw
+ * partition p to shard partition p % this, so ingest and shard must agree.
+ */
+export const DEFAULT_SHARD_TOPIC_PARTITIONS = 8;
+
+/**
+ * `max.message.bytes` of every shard topic. A shard record never splits the
+ * samples one raw message sends to one worker (the shard's watermark moves per
+ * record), so one record can approach twice the largest raw message
+ * (MAX_MESSAGE_BYTES, 1 MiB by default) once series names are spelled out.
+ */
+export const SHARD_TOPIC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 export const INGEST_GROUP = 'ringtail-ingest';
 export function shardGroup(workerId: string): string {
   return `ringtail-shard-${workerId}`;

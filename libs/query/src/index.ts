@@ -1,0 +1,7 @@
+export * from './errors.ts';
+export { parseSelector, labelPredicate, type LabelMatcher, type MatchOp, type Selector } from './selector.ts';
+export { findSeries, type SeriesInfo } from './series-finder.ts';
+export { readWindow, readWindows, windowStarts, MAX_WINDOWS_PER_QUERY, type StoredWindow } from './window-reader.ts';
+export { aggregateSteps, resolutionForStep } from './step-aggregation.ts';
+export { querySeries, type QueryOptions, type SeriesRow } from './query-series.ts';
+export { formatTable, seriesLabel } from './format-table.ts';

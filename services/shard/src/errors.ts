@@ -1,0 +1,66 @@
+/**
+ * Error catalogue of the shard worker. Check errors by class or `code`, never by
+ * message text; `retriable` says whether the same flush may simply be retried.
+ */
+
+/** A watermark in Redis holds neither the expected nor the new value: another writer moved it. */
+export class FlushFencedError extends Error {
+  override readonly name = 'FlushFencedError' as const;
+  readonly code = 'SHARD_FLUSH_FENCED' as const;
+  // Retrying the same batch would fence again: the partition is re-read from Kafka instead.
+  readonly retriable = false as const;
+  constructor(
+    readonly shardTopic: string,
+    readonly shardPartition: number,
+  ) {
+    super(`watermarks of ${shardTopic}[${shardPartition}] were moved by another writer`);
+  }
+}
+
+/** The flush script rejected its payload or answered with an unknown code: a bug, not a transient fault. */
+export class FlushScriptError extends Error {
+  override readonly name = 'FlushScriptError' as const;
+  readonly code = 'SHARD_FLUSH_SCRIPT' as const;
+  readonly retriable = false as const;
+  constructor(
+    readonly reply: unknown,
+    readonly shardPartition: number,
+  ) {
+    super(`flush script answered ${String(reply)} for shard partition ${shardPartition}`);
+  }
+}
+
+/** Redis did not answer (connection lost, failover, timeout). The same flush is retried. */
+export class RedisUnavailableError extends Error {
+  override readonly name = 'RedisUnavailableError' as const;
+  readonly code = 'SHARD_REDIS_UNAVAILABLE' as const;
+  readonly retriable = true as const;
+  constructor(
+    readonly operation: string,
+    options: { cause: unknown },
+  ) {
+    super(`redis ${operation} failed`, options);
+  }
+}
+
+/** WAIT saw fewer replicas than required: the write could die with the primary. Retried; offsets stay uncommitted. */
+export class ReplicationTimeoutError extends Error {
+  override readonly name = 'ReplicationTimeoutError' as const;
+  readonly code = 'SHARD_REPLICATION_TIMEOUT' as const;
+  readonly retriable = true as const;
+  constructor(
+    readonly acknowledged: number,
+    readonly required: number,
+    readonly timeoutMs: number,
+  ) {
+    super(`WAIT: ${acknowledged} of ${required} replicas acknowledged within ${timeoutMs} ms`);
+  }
+}
+
+export type ShardError = FlushFencedError | FlushScriptError | RedisUnavailableError | ReplicationTimeoutError;
+
+/** True for errors a flush retry can cure; unknown errors count as transient (a Redis client error). */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof Error && 'retriable' in err) return (err as { retriable: unknown }).retriable === true;
+  return true;
+}

@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import {
+  DEFAULT_RESOLUTIONS,
+  encodeShardRecord,
+  redisKeys,
+  topicNames,
+  windowStartMs,
+  windowValues,
+  type ShardRecord,
+  type ShardSeries,
+} from '@ringtail/model';
+import { querySeries, readWindows } from '@ringtail/query';
+import { createLogger, createSentinelClient } from '@ringtail/runtime';
+import { loadConfig, startShard, type RunningShard } from '@ringtail/shard';
+import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
+
+const SHARD_PARTITIONS = 2;
+const RAW_PARTITIONS = 3;
+const MESSAGES_PER_RAW_PARTITION = 240;
+const MESSAGES_PER_RECORD = 8;
+const SERIES: ShardSeries[] = Array.from({ length: 12 }, (_, i) => ({
+  id: (0xab000 + i).toString(16).padStart(16, '0'),
+  name: i % 3 === 0 ? 'mem_bytes' : 'cpu_seconds',
+  labels: { host: `h${i % 4}`, dc: i % 2 === 0 ? 'east' : 'west' },
+}));
+
+/** One raw message's samples for the shard: [series index, value, timestamp ms]. */
+type RawMessage = [number, number, number][];
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const SEED = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
+// Recent timestamps: windows must not be past their retention when written.
+const BASE_MS = windowStartMs(Date.now() - 30 * 60_000, 3_600_000);
+const random = rng(SEED);
+const rawMessages: RawMessage[][] = Array.from({ length: RAW_PARTITIONS }, () =>
+  Array.from({ length: MESSAGES_PER_RAW_PARTITION }, () =>
+    Array.from({ length: 1 + Math.floor(random() * 3) }, (): [number, number, number] => [
+      Math.floor(random() * SERIES.length),
+      // Multiples of 0.25: the reference sums below are exact in floating point.
+      Math.round((random() - 0.3) * 4000) / 4,
+      BASE_MS + Math.floor(random() * 25 * 60_000),
+    ]),
+  ),
+);
+
+/** Shard records of raw partition `rp` for raw offsets [from, to), whole messages per record. */
+function records(rp: number, from: number, to: number): ShardRecord[] {
+  const out: ShardRecord[] = [];
+  for (let start = from; start < to; start += MESSAGES_PER_RECORD) {
+    const samples: [number, number, number, number][] = [];
+    for (let o = start; o < Math.min(to, start + MESSAGES_PER_RECORD); o++) {
+      for (const [s, v, ts] of rawMessages[rp]![o]!) samples.push([s, v, ts, o]);
+    }
+    out.push({ v: 1, epoch: 1, rp, series: SERIES, samples });
+  }
+  return out;
+}
+
+function sampleCount(rp: number, from: number, to: number): number {
+  let n = 0;
+  for (let o = from; o < to; o++) n += rawMessages[rp]![o]!.length;
+  return n;
+}
+
+interface Expected {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  firstTsMs: number;
+  first: number;
+  lastTsMs: number;
+  last: number;
+}
+
+/** Reference windows of every message, each counted once, for one resolution step. */
+function expectedWindows(stepMs: number): Map<string, Expected> {
+  const out = new Map<string, Expected>();
+  for (const messages of rawMessages) {
+    for (const m of messages) {
+      for (const [s, v, ts] of m) {
+        const key = `${SERIES[s]!.id}|${windowStartMs(ts, stepMs)}`;
+        const w = out.get(key);
+        if (!w) {
+          out.set(key, { count: 1, sum: v, min: v, max: v, firstTsMs: ts, first: v, lastTsMs: ts, last: v });
+          continue;
+        }
+        w.count++;
+        w.sum += v;
+        w.min = Math.min(w.min, v);
+        w.max = Math.max(w.max, v);
+        if (ts < w.firstTsMs || (ts === w.firstTsMs && v < w.first)) Object.assign(w, { firstTsMs: ts, first: v });
+        if (ts > w.lastTsMs || (ts === w.lastTsMs && v > w.last)) Object.assign(w, { lastTsMs: ts, last: v });
+      }
+    }
+  }
+  return out;
+}
+
+async function metric(shard: RunningShard, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${shard.httpPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(' ')[1] ?? Number.NaN);
+}
+
+describe('shard worker against Kafka and Redis Sentinel', () => {
+  const namespace = randomNamespace('shard');
+  const names = topicNames(namespace);
+  const shardTopic = names.shard('w0');
+  const keys = redisKeys(namespace);
+  const log = createLogger('shard-test', 'silent');
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  let redis: Redis;
+  let shard: RunningShard | undefined;
+
+  const config = () =>
+    loadConfig({
+      ...stackEnv(stackEndpoints(), namespace),
+      SHARD_WORKER_ID: 'w0',
+      FLUSH_INTERVAL_MS: '100',
+      SHARD_TOPIC_PARTITIONS: String(SHARD_PARTITIONS),
+      HTTP_PORT: '0',
+    });
+
+  const send = async (batches: ShardRecord[]) => {
+    await producer.send({
+      topic: shardTopic,
+      acks: -1,
+      messages: batches.map((r) => ({ partition: r.rp % SHARD_PARTITIONS, value: encodeShardRecord(r) })),
+    });
+  };
+
+  /** Waits until Redis holds `offsets[rp]` as the watermark of every raw partition. */
+  const waitForWatermarks = (offsets: readonly number[]) =>
+    eventually('watermarks to reach the last sent raw offsets', 60_000, async () => {
+      for (let rp = 0; rp < RAW_PARTITIONS; rp++) {
+        const stored = await redis.hget(keys.watermarks(shardTopic, rp % SHARD_PARTITIONS), String(rp));
+        if (Number(stored ?? -1) !== offsets[rp]) return undefined;
+      }
+      return true;
+    });
+
+  beforeAll(async () => {
+    console.log(`shard integration seed: ${SEED} (rerun with TEST_SEED=${SEED}), namespace ${namespace}`);
+    const stack = stackEndpoints();
+    kafka = new Kafka({ clientId: 'shard-test', brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: shardTopic, numPartitions: SHARD_PARTITIONS }], waitForLeaders: true });
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, 'shard-test');
+  });
+
+  afterAll(async () => {
+    await shard?.stop();
+    await producer?.disconnect();
+    await admin?.deleteTopics({ topics: [shardTopic] }).catch(() => undefined);
+    await admin?.disconnect();
+    const stale = await redis.keys(`${keys.prefix}*`);
+    for (let i = 0; i < stale.length; i += 500) await redis.del(...stale.slice(i, i + 500));
+    redis.disconnect();
+  });
+
+  it('applies every sample once, skips re-sent ones, and resumes from the Redis watermarks after a restart', async () => {
+    const half = MESSAGES_PER_RAW_PARTITION / 2;
+    shard = await startShard(config(), log);
+
+    // Phase 1: the first half, with an ingest-style replay of rp 0 going back to raw offset 40.
+    for (let rp = 0; rp < RAW_PARTITIONS; rp++) await send(records(rp, 0, half));
+    await send(records(0, 40, half));
+    await waitForWatermarks(Array.from({ length: RAW_PARTITIONS }, () => half - 1));
+    await eventually('replayed samples to be counted as skipped', 10_000, async () =>
+      (await metric(shard!, 'ringtail_shard_samples_skipped_total')) === sampleCount(0, 40, half) ? true : undefined,
+    );
+    expect(await metric(shard, 'ringtail_shard_samples_applied_total')).toBe(
+      Array.from({ length: RAW_PARTITIONS }, (_, rp) => sampleCount(rp, 0, half)).reduce((a, b) => a + b),
+    );
+    await shard.stop();
+    shard = undefined;
+
+    // A crash between flush and commit, made worse: the group re-reads the topic from the start.
+    await admin.resetOffsets({ groupId: names.shardGroup('w0'), topic: shardTopic, earliest: true });
+
+    // Phase 2: the second half plus a replay straddling the restart.
+    for (let rp = 0; rp < RAW_PARTITIONS; rp++) await send([...records(rp, half - 16, half), ...records(rp, half, MESSAGES_PER_RAW_PARTITION)]);
+    shard = await startShard(config(), log);
+    await waitForWatermarks(Array.from({ length: RAW_PARTITIONS }, () => MESSAGES_PER_RAW_PARTITION - 1));
+
+    const resent = sampleCount(0, 0, half) + sampleCount(0, 40, half) + [1, 2].reduce((n, rp) => n + sampleCount(rp, 0, half), 0);
+    const straddling = Array.from({ length: RAW_PARTITIONS }, (_, rp) => sampleCount(rp, half - 16, half)).reduce((a, b) => a + b);
+    await eventually('every re-read sample to be skipped', 10_000, async () =>
+      (await metric(shard!, 'ringtail_shard_samples_skipped_total')) === resent + straddling ? true : undefined,
+    );
+    expect(await metric(shard, 'ringtail_shard_samples_applied_total')).toBe(
+      Array.from({ length: RAW_PARTITIONS }, (_, rp) => sampleCount(rp, half, MESSAGES_PER_RAW_PARTITION)).reduce((a, b) => a + b),
+    );
+
+    // Every window of every resolution equals the reference, field by field.
+    for (const r of DEFAULT_RESOLUTIONS) {
+      const expected = expectedWindows(r.stepMs);
+      const stored = await readWindows(redis, keys, SERIES.map((s) => s.id), r, BASE_MS, BASE_MS + 3_600_000);
+      const got = new Map(stored.map((w) => [`${w.seriesId}|${w.startMs}`, windowValues(w.startMs, w.reading)]));
+      expect(got.size).toBe(expected.size);
+      for (const [key, want] of expected) {
+        const { startMs: _start, ...values } = got.get(key) ?? { startMs: 0 };
+        expect({ key, ...values }).toEqual({ key, ...want });
+      }
+    }
+
+    // The index finds the series, and a 5m step re-aggregates 1m windows to the same totals.
+    const rows = await querySeries(redis, keys, 'cpu_seconds{dc="east",host=~"h[02]"}', {
+      fromMs: BASE_MS,
+      toMs: BASE_MS + 3_600_000,
+      stepMs: 5 * 60_000,
+    });
+    const wantIds = SERIES.filter((s) => s.name === 'cpu_seconds' && s.labels.dc === 'east').map((s) => s.id).sort();
+    expect(rows.map((r) => r.series.id)).toEqual(wantIds);
+    const hourly = expectedWindows(3_600_000);
+    for (const row of rows) {
+      expect(row.resolution).toBe('1m');
+      const total = row.points.reduce((n, p) => n + p.count, 0);
+      const want = [...hourly].filter(([k]) => k.startsWith(`${row.series.id}|`)).reduce((n, [, w]) => n + w.count, 0);
+      expect(total).toBe(want);
+    }
+
+    const flushes = await metric(shard, 'ringtail_shard_flush_duration_ms_count');
+    const flushMs = await metric(shard, 'ringtail_shard_flush_duration_ms_sum');
+    console.log(`shard flushes: ${flushes}, mean flush latency ${(flushMs / flushes).toFixed(1)} ms`);
+  });
+});

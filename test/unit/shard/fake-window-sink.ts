@@ -1,0 +1,52 @@
+import { cloneWindow, mergeWindow, type WindowAggregate } from '@ringtail/model';
+import { FlushFencedError } from '../../../services/shard/src/errors.ts';
+import type { FlushOutcome } from '../../../services/shard/src/flush-script.ts';
+import type { WindowSink } from '../../../services/shard/src/shard-worker.ts';
+import type { PartitionBatch } from '../../../services/shard/src/window-aggregator.ts';
+
+/** An in-memory WindowSink with the flush script's CAS semantics. */
+export class FakeWindowSink implements WindowSink {
+  readonly windows = new Map<string, WindowAggregate>();
+  readonly watermarks = new Map<string, Map<number, number>>();
+  readonly series = new Set<string>();
+  readonly calls: string[] = [];
+  /** Errors thrown by the next calls of each operation, in order. */
+  readonly failures: { apply: Error[]; awaitReplicas: Error[] } = { apply: [], awaitReplicas: [] };
+
+  async readWatermarks(topic: string, partition: number): Promise<Map<number, number>> {
+    return new Map(this.watermarks.get(`${topic}/${partition}`));
+  }
+
+  async apply(topic: string, batch: PartitionBatch): Promise<FlushOutcome> {
+    this.calls.push(`apply:${batch.shardPartition}`);
+    const failure = this.failures.apply.shift();
+    if (failure) throw failure;
+    const key = `${topic}/${batch.shardPartition}`;
+    const stored = this.watermarks.get(key) ?? new Map<number, number>();
+    const at = (rp: number) => stored.get(rp) ?? -1;
+    if (!batch.watermarks.every((w) => at(w.rawPartition) === w.expected)) {
+      if (batch.watermarks.every((w) => at(w.rawPartition) === w.next)) return 'already-applied';
+      throw new FlushFencedError(topic, batch.shardPartition);
+    }
+    for (const w of batch.watermarks) stored.set(w.rawPartition, w.next);
+    this.watermarks.set(key, stored);
+    for (const d of batch.windows) {
+      const k = windowKey(d.seriesId, d.resolution.name, d.startMs);
+      const cur = this.windows.get(k);
+      if (cur) mergeWindow(cur, d.window);
+      else this.windows.set(k, cloneWindow(d.window));
+    }
+    for (const s of batch.newSeries) this.series.add(s.id);
+    return 'applied';
+  }
+
+  async awaitReplicas(): Promise<void> {
+    this.calls.push('wait');
+    const failure = this.failures.awaitReplicas.shift();
+    if (failure) throw failure;
+  }
+}
+
+export function windowKey(seriesId: string, resolution: string, startMs: number): string {
+  return `${seriesId}/${resolution}/${startMs}`;
+}

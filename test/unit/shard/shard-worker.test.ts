@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RESOLUTIONS, encodeShardRecord, type ShardRecord } from '@ringtail/model';
+import { MetricsRegistry, createLogger } from '@ringtail/runtime';
+import { ReplicationTimeoutError, RedisUnavailableError } from '../../../services/shard/src/errors.ts';
+import { createShardMetrics } from '../../../services/shard/src/shard-metrics.ts';
+import { ShardWorker, type ConsumedMessage, type ShardConsumerPort } from '../../../services/shard/src/shard-worker.ts';
+import { WindowAggregator } from '../../../services/shard/src/window-aggregator.ts';
+import { FakeWindowSink } from './fake-window-sink.ts';
+
+const T0 = 1_700_000_000_000;
+const SERIES = [{ id: '00000000000000a1', name: 'cpu', labels: { host: 'a' } }];
+
+function record(rp: number, offsets: number[]): ShardRecord {
+  return { v: 1, epoch: 1, rp, series: SERIES, samples: offsets.map((o) => [0, o, T0 + o, o] as const) };
+}
+
+function setup(flushMaxSamples = 1000) {
+  const sink = new FakeWindowSink();
+  const commits: string[] = [];
+  const seeks: string[] = [];
+  const consumer: ShardConsumerPort = {
+    commit: async (_topic, offsets) => {
+      sink.calls.push('commit');
+      for (const o of offsets) commits.push(`${o.partition}@${o.offset}`);
+    },
+    seek: (_topic, partition, offset) => void seeks.push(`${partition}@${offset}`),
+  };
+  const metrics = createShardMetrics(new MetricsRegistry());
+  const worker = new ShardWorker({
+    shardTopic: 't',
+    aggregator: new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS }),
+    sink,
+    consumer,
+    metrics,
+    log: createLogger('test', 'silent'),
+    flushMaxSamples,
+    retry: { initialMs: 1, maxMs: 2 },
+    nowMs: () => 0,
+    sleep: async () => undefined,
+    random: () => 0.5,
+  });
+  const control = { heartbeat: async () => undefined, isActive: () => true };
+  const messages = (first: number, ...records: ShardRecord[]): ConsumedMessage[] =>
+    records.map((r, i) => ({ offset: String(first + i), value: encodeShardRecord(r) }));
+  return { sink, commits, seeks, metrics, worker, control, messages };
+}
+
+describe('ShardWorker', () => {
+  it('commits offsets only after the flush and WAIT succeeded', async () => {
+    const { sink, commits, worker, control, messages } = setup();
+    await worker.handleBatch(0, messages(0, record(0, [0, 1]), record(0, [2])), control);
+    expect(commits).toEqual([]);
+    await worker.flush();
+    expect(sink.calls).toEqual(['apply:0', 'wait', 'commit']);
+    expect(commits).toEqual(['0@2']);
+    expect(sink.watermarks.get('t/0')).toEqual(new Map([[0, 2]]));
+  });
+
+  it('re-applies the same batch after a failed WAIT and commits once it is durable', async () => {
+    const { sink, commits, worker, control, messages, metrics } = setup();
+    sink.failures.awaitReplicas.push(new ReplicationTimeoutError(0, 1, 10));
+    sink.failures.apply.push(new RedisUnavailableError('flush', { cause: new Error('down') }));
+    await worker.handleBatch(0, messages(7, record(0, [0, 1, 2])), control);
+    await worker.flush();
+    expect(sink.calls).toEqual(['apply:0', 'apply:0', 'wait', 'apply:0', 'wait', 'commit']);
+    expect(commits).toEqual(['0@8']);
+    expect([...sink.windows.values()].map((w) => w.count)).toEqual([3, 3, 3]);
+    expect(metrics.flushFailures.get({ code: 'SHARD_REPLICATION_TIMEOUT' })).toBe(1);
+  });
+
+  it('skips a replayed record and still commits past it', async () => {
+    const { sink, commits, worker, control, messages, metrics } = setup();
+    await worker.handleBatch(0, messages(0, record(0, [0, 1])), control);
+    await worker.flush();
+    await worker.handleBatch(0, messages(1, record(0, [0, 1])), control);
+    await worker.flush();
+    expect(metrics.samplesSkipped.get()).toBe(2);
+    expect(commits).toEqual(['0@1', '0@2']);
+    expect([...sink.windows.values()][0]!.count).toBe(2);
+  });
+
+  it('flushes inside a batch once FLUSH_MAX_SAMPLES is reached', async () => {
+    const { commits, worker, control, messages } = setup(2);
+    await worker.handleBatch(0, messages(0, record(0, [0]), record(0, [1]), record(0, [2])), control);
+    expect(commits).toEqual(['0@2']);
+  });
+
+  it('drops a fenced partition and re-reads it from the batch start', async () => {
+    const { sink, commits, seeks, worker, control, messages } = setup();
+    await worker.handleBatch(3, messages(10, record(0, [0])), control);
+    sink.watermarks.set('t/3', new Map([[0, 99]]));
+    await worker.flush();
+    expect(seeks).toEqual(['3@10']);
+    expect(commits).toEqual([]);
+    await worker.handleBatch(3, messages(10, record(0, [0, 100])), control);
+    await worker.flush();
+    expect(sink.watermarks.get('t/3')).toEqual(new Map([[0, 100]]));
+  });
+
+  it('forgets unflushed deltas after a rebalance and resumes from the Redis watermarks', async () => {
+    const { sink, worker, control, messages } = setup();
+    await worker.handleBatch(0, messages(0, record(0, [0])), control);
+    await worker.resetAssignment();
+    await worker.flush();
+    expect(sink.calls).toEqual([]);
+    await worker.handleBatch(0, messages(0, record(0, [0])), control);
+    await worker.flush();
+    expect([...sink.windows.values()][0]!.count).toBe(1);
+  });
+});

@@ -1,0 +1,210 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_RESOLUTIONS,
+  addSample,
+  cloneWindow,
+  mergeWindow,
+  readingOf,
+  windowOfSample,
+  windowStartMs,
+  windowValues,
+  type ShardRecord,
+  type ShardSeries,
+  type WindowAggregate,
+} from '@ringtail/model';
+import { NO_WATERMARK, PartitionNotLoadedError, WindowAggregator } from '../../../services/shard/src/window-aggregator.ts';
+import { FakeWindowSink, windowKey } from './fake-window-sink.ts';
+
+const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+console.log(`window-aggregator fast-check seed: ${SEED} (rerun with FC_SEED=${SEED})`);
+const RUNS = { seed: SEED, numRuns: 200 };
+
+const SERIES: ShardSeries[] = [
+  { id: '00000000000000a1', name: 'cpu', labels: { host: 'a' } },
+  { id: '00000000000000b2', name: 'cpu', labels: { host: 'b' } },
+  { id: '00000000000000c3', name: 'mem', labels: {} },
+];
+const T0 = 1_700_000_000_000;
+
+/** One raw message: its samples [series index, value, ts]. */
+type RawMessage = readonly (readonly [number, number, number])[];
+
+const value = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }));
+const rawMessage: fc.Arbitrary<RawMessage> = fc.array(
+  fc.tuple(fc.integer({ min: 0, max: SERIES.length - 1 }), value, fc.integer({ min: T0, max: T0 + 3 * 3_600_000 })),
+  { minLength: 1, maxLength: 3 },
+);
+
+/** Records as ingest would send them for one raw partition: whole messages per record, with replays going back. */
+function deliveries(rp: number, messages: readonly RawMessage[], cuts: readonly number[], replays: readonly number[]): ShardRecord[] {
+  const records: ShardRecord[] = [];
+  const send = (from: number, to: number) => {
+    if (from >= to) return;
+    const samples = [];
+    for (let o = from; o < to; o++) for (const [s, v, ts] of messages[o]!) samples.push([s, v, ts, o] as const);
+    records.push({ v: 1, epoch: 1, rp, series: SERIES, samples });
+  };
+  let pos = 0;
+  cuts.forEach((size, i) => {
+    const end = Math.min(messages.length, pos + size);
+    send(pos, end);
+    pos = end;
+    // A crash of ingest: it resumes from an earlier committed raw offset and re-sends.
+    const back = replays[i] ?? 0;
+    if (back > 0) pos = Math.max(0, pos - back);
+  });
+  send(pos, messages.length);
+  return records;
+}
+
+/** The expected windows: every message counted once, in one pass. */
+function onePass(rpMessages: readonly (readonly RawMessage[])[]): Map<string, WindowAggregate> {
+  const out = new Map<string, WindowAggregate>();
+  for (const messages of rpMessages) {
+    for (const m of messages) {
+      for (const [s, v, ts] of m) {
+        for (const r of DEFAULT_RESOLUTIONS) {
+          const k = windowKey(SERIES[s]!.id, r.name, windowStartMs(ts, r.stepMs));
+          const w = out.get(k);
+          if (w) addSample(w, v, ts);
+          else out.set(k, windowOfSample(v, ts));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function visible(windows: Map<string, WindowAggregate>) {
+  return new Map([...windows].map(([k, w]) => [k, windowValues(0, readingOf(w))]));
+}
+
+const partitionStream = fc.record({
+  messages: fc.array(rawMessage, { minLength: 1, maxLength: 30 }),
+  cuts: fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 12 }),
+  replays: fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 12 }),
+});
+
+describe('WindowAggregator', () => {
+  it('gives the one-pass windows for any batching, interleaving, flush points and replays', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(partitionStream, { minLength: 1, maxLength: 3 }), fc.array(fc.boolean(), { maxLength: 80 }), fc.infiniteStream(fc.nat()), async (streams, flushAfter, picks) => {
+        const queues = streams.map((s, rp) => deliveries(rp, s.messages, s.cuts, s.replays));
+        const sink = new FakeWindowSink();
+        const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
+        agg.loadPartition(0, new Map());
+        let kafkaOffset = 0;
+        let step = 0;
+        const pick = picks[Symbol.iterator]();
+        // Interleave the raw partitions' records into one shard partition, each in its own order.
+        while (queues.some((q) => q.length > 0)) {
+          const live = queues.filter((q) => q.length > 0);
+          const q = live[pick.next().value! % live.length]!;
+          agg.add(0, String(kafkaOffset++), q.shift()!);
+          if (flushAfter[step++ % Math.max(1, flushAfter.length)]) {
+            const batch = agg.takeBatch();
+            for (const b of batch?.partitions ?? []) await sink.apply('t', b);
+          }
+        }
+        for (const b of agg.takeBatch()?.partitions ?? []) await sink.apply('t', b);
+        expect(visible(sink.windows)).toEqual(visible(onePass(streams.map((s) => s.messages))));
+      }),
+      RUNS,
+    );
+  });
+
+  it('merges windows to the same result in any order and grouping', () => {
+    const sample = fc.tuple(value, fc.integer({ min: T0, max: T0 + 100 }));
+    fc.assert(
+      fc.property(fc.array(sample, { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { minLength: 1 }), (samples, splits) => {
+        const whole = windowOfSample(samples[0]![0], samples[0]![1]);
+        for (const [v, ts] of samples.slice(1)) addSample(whole, v, ts);
+        // Split into groups, aggregate each, then merge the groups in reverse.
+        const groups: WindowAggregate[] = [];
+        let i = 0;
+        for (const s of splits) {
+          if (i >= samples.length) break;
+          const n = 1 + (s % 5);
+          const part = samples.slice(i, i + n).reverse();
+          const w = windowOfSample(part[0]![0], part[0]![1]);
+          for (const [v, ts] of part.slice(1)) addSample(w, v, ts);
+          groups.push(w);
+          i += n;
+        }
+        for (const [v, ts] of samples.slice(i)) groups.push(windowOfSample(v, ts));
+        const merged = cloneWindow(groups.pop()!);
+        for (const g of groups.reverse()) mergeWindow(merged, g);
+        expect(windowValues(0, readingOf(merged))).toEqual(windowValues(0, readingOf(whole)));
+      }),
+      RUNS,
+    );
+  });
+
+  it('skips samples at or below the loaded watermark and keeps the rest', () => {
+    fc.assert(
+      fc.property(fc.array(rawMessage, { minLength: 1, maxLength: 20 }), fc.integer({ min: -1, max: 25 }), (messages, watermark) => {
+        const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
+        agg.loadPartition(3, new Map([[7, watermark]]));
+        const [record] = deliveries(7, messages, [messages.length], []);
+        const result = agg.add(3, '0', record!);
+        const expectedSkipped = messages.slice(0, watermark + 1).reduce((n, m) => n + m.length, 0);
+        expect(result.skipped).toBe(expectedSkipped);
+        expect(result.applied).toBe(record!.samples.length - expectedSkipped);
+        const batch = agg.takeBatch()!;
+        const advanced = messages.length - 1 > watermark;
+        expect(batch.partitions[0]!.watermarks).toEqual(
+          advanced ? [{ rawPartition: 7, expected: watermark, next: messages.length - 1 }] : [],
+        );
+      }),
+      RUNS,
+    );
+  });
+
+  it('keeps samples sharing the raw offset of the record being read', () => {
+    const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
+    agg.loadPartition(0, new Map());
+    const r = agg.add(0, '0', { v: 1, epoch: 1, rp: 0, series: SERIES, samples: [[0, 1, T0, 5], [1, 2, T0, 5], [2, 3, T0, 6]] });
+    expect(r).toEqual({ applied: 3, skipped: 0, invalid: 0 });
+    const again = agg.add(0, '1', { v: 1, epoch: 1, rp: 0, series: SERIES, samples: [[0, 1, T0, 5], [1, 2, T0, 6], [2, 3, T0, 7]] });
+    expect(again).toEqual({ applied: 1, skipped: 2, invalid: 0 });
+  });
+
+  it('chains watermark expectations across batches and commits past the last record', () => {
+    const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
+    agg.loadPartition(2, new Map([[1, 9]]));
+    agg.add(2, '40', { v: 1, epoch: 1, rp: 1, series: SERIES, samples: [[0, 1, T0, 10]] });
+    const first = agg.takeBatch()!.partitions[0]!;
+    expect(first).toMatchObject({ watermarks: [{ rawPartition: 1, expected: 9, next: 10 }], firstKafkaOffset: '40', commitKafkaOffset: '41' });
+    agg.add(2, '41', { v: 1, epoch: 1, rp: 1, series: SERIES, samples: [[0, 1, T0, 12]] });
+    expect(agg.takeBatch()!.partitions[0]!.watermarks).toEqual([{ rawPartition: 1, expected: 10, next: 12 }]);
+    expect(agg.takeBatch()).toBeNull();
+  });
+
+  it('lists a series as new until it is marked indexed', () => {
+    const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
+    agg.loadPartition(0, new Map());
+    const rec = (o: number): ShardRecord => ({ v: 1, epoch: 1, rp: 0, series: SERIES, samples: [[1, 1, T0, o]] });
+    agg.add(0, '0', rec(0));
+    const b1 = agg.takeBatch()!.partitions[0]!;
+    expect(b1.newSeries.map((s) => s.id)).toEqual([SERIES[1]!.id]);
+    agg.add(0, '1', rec(1));
+    expect(agg.takeBatch()!.partitions[0]!.newSeries).toHaveLength(1);
+    agg.markIndexed(b1.newSeries);
+    agg.add(0, '2', rec(2));
+    expect(agg.takeBatch()!.partitions[0]!.newSeries).toEqual([]);
+  });
+
+  it('counts non-finite values and unknown series as invalid', () => {
+    const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
+    agg.loadPartition(0, new Map());
+    const r = agg.add(0, '0', { v: 1, epoch: 1, rp: 0, series: SERIES, samples: [[0, Number.NaN, T0, 1], [9, 1, T0, 2], [0, 1, T0, 3]] });
+    expect(r).toEqual({ applied: 1, skipped: 0, invalid: 2 });
+  });
+
+  it('refuses records of a partition whose watermarks were not loaded', () => {
+    const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
+    expect(() => agg.add(1, '0', { v: 1, epoch: 1, rp: 0, series: SERIES, samples: [] })).toThrow(PartitionNotLoadedError);
+    expect(NO_WATERMARK).toBe(-1);
+  });
+});
