@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   stack: async () => stackCommand,
   produce: async () => (await import('./commands/produce.ts')).produceCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  query: async () => (await import('./commands/query.ts')).queryCommand,
 };
 
 function help(): string {
@@ -22,6 +23,7 @@ function help(): string {
     'commands:',
     '  demo                     the whole pipeline on the local stack with demo traffic (npm start)',
     '  stack up|down|status     start, stop or show the local Kafka + Redis Sentinel stack',
+    '  query <selector>         window aggregates from Redis: --from --to --step, a table or --json',
     '  produce                  load generator: samples to metrics.raw at a set rate, with a record of what was acked',
     '',
     'Run `ringtail <command> --help` for a command\'s options.',

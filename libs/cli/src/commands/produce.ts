@@ -1,12 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SampleGenerator, produceLoad } from '@ringtail/loadgen';
-import { topicNames } from '@ringtail/model';
+import { DEFAULT_RAW_PARTITIONS, topicNames } from '@ringtail/model';
 import { connectionEnv, createKafka, createLogger, parseEnv } from '@ringtail/runtime';
 import type { Command } from '../main.ts';
 import { parseDurationMs } from '../durations.ts';
-
-const RAW_PARTITIONS_DEFAULT = 8;
 
 export const produceCommand: Command = {
   summary:
@@ -29,7 +27,7 @@ export const produceCommand: Command = {
         jitter: { type: 'string', default: '5s' },
         seed: { type: 'string', default: '1' },
         record: { type: 'string' },
-        partitions: { type: 'string', default: String(RAW_PARTITIONS_DEFAULT) },
+        partitions: { type: 'string', default: String(DEFAULT_RAW_PARTITIONS) },
       },
     });
     const env = parseEnv(connectionEnv, process.env);

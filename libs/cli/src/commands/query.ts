@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+import { formatTable, querySeries } from '@ringtail/query';
+import { redisKeys } from '@ringtail/model';
+import { connectionEnv, createSentinelClient, parseEnv } from '@ringtail/runtime';
+import type { Command } from '../main.ts';
+import { parseDurationMs, parseTimeMs } from '../durations.ts';
+
+export const queryCommand: Command = {
+  summary:
+    'Reads window aggregates back from Redis: count, sum, min, max, first, last per step for every series the selector matches.\n' +
+    'Selector: metric{label="v",other!="x",re=~"a.*",nre!~"b"}. Times: epoch ms, ISO, now, now-15m. Reaches Redis through REDIS_SENTINELS.',
+  usage: 'ringtail query <selector> [--from now-5m] [--to now] [--step 10s] [--json]',
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        from: { type: 'string', default: 'now-5m' },
+        to: { type: 'string', default: 'now' },
+        step: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    const [selector] = positionals;
+    if (!selector) {
+      process.stderr.write(`usage: ${this.usage}\n`);
+      return 2;
+    }
+    const env = parseEnv(connectionEnv, process.env);
+    const now = Date.now();
+    const fromMs = parseTimeMs(values.from!, '--from', now);
+    const toMs = parseTimeMs(values.to!, '--to', now);
+    const stepMs = values.step ? parseDurationMs(values.step, '--step') : undefined;
+    const redis = createSentinelClient({ sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER }, 'ringtail-query');
+    try {
+      const rows = await querySeries(redis, redisKeys(env.RINGTAIL_NAMESPACE), selector, { fromMs, toMs, stepMs });
+      process.stdout.write(values.json ? `${JSON.stringify(rows)}\n` : `${formatTable(rows)}\n`);
+      return 0;
+    } finally {
+      redis.disconnect();
+    }
+  },
+};

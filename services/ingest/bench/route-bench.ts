@@ -1,0 +1,35 @@
+/**
+ * Pure routing throughput (validate + series key + xxhash + ring + record
+ * building + record encoding), no Kafka. Prints one JSON line.
+ * Run: npx tsx services/ingest/bench/route-bench.ts
+ */
+import { SlotRing, createSeriesHasher } from '@ringtail/hashring';
+import { DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter, encodeShardRecord } from '@ringtail/model';
+import { RawBatchRouter } from '../src/raw-batch-router.ts';
+import { createRingRouter } from '../src/series-router.ts';
+import { benchMessages } from './bench-messages.ts';
+
+const SAMPLES_PER_MESSAGE = 100;
+const MESSAGES = 2_000;
+const ROUNDS = 5;
+
+const router = createRingRouter(SlotRing.of(['w0', 'w1', 'w2']), createSeriesHasher(await (await import('xxhash-wasm')).default()), 1);
+const deps = {
+  validator: new SampleValidator(DEFAULT_SAMPLE_LIMITS),
+  cardinality: new SeriesCardinalityLimiter(DEFAULT_SAMPLE_LIMITS, 10_000),
+  router,
+  shardTopicPartitions: 8,
+  recordLimits: { maxSamples: 5_000, maxBytes: 256 * 1024 },
+};
+const messages = benchMessages(MESSAGES, SAMPLES_PER_MESSAGE);
+const rates: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const started = performance.now();
+  for (let start = 0; start < messages.length; start += 500) {
+    const batch = new RawBatchRouter(deps, 0);
+    for (let i = start; i < Math.min(start + 500, messages.length); i++) batch.add(i, messages[i]!);
+    for (const records of batch.finish().shardRecords.values()) for (const r of records) encodeShardRecord(r);
+  }
+  rates.push((MESSAGES * SAMPLES_PER_MESSAGE) / ((performance.now() - started) / 1000));
+}
+console.log(JSON.stringify({ bench: 'ingest-route', samplesPerMessage: SAMPLES_PER_MESSAGE, samples: MESSAGES * SAMPLES_PER_MESSAGE, samplesPerSecBest: Math.round(Math.max(...rates)), samplesPerSecMedian: Math.round(rates.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!) }));

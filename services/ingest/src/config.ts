@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { DEFAULT_RAW_PARTITIONS, DEFAULT_SAMPLE_LIMITS, DEFAULT_SHARD_TOPIC_PARTITIONS, type SampleLimits } from '@ringtail/model';
+import { connectionEnv, parseEnv } from '@ringtail/runtime';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const WORKER_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+const KIB = 1024;
+
+/** Ingest's environment. Limits are documented in services/ingest/README.md. */
+export const ingestEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true }).extend({
+  KAFKA_CLIENT_ID: z.string().min(1).default('ringtail-ingest'),
+  // Fixed ring membership until the controller exists: comma-separated worker ids,
+  // joined in this order (epoch 1). Every ingest instance must use the same list.
+  SHARD_WORKERS: z
+    .string()
+    .default('w0,w1,w2')
+    .transform((s) => s.split(',').map((w) => w.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(z.string().regex(WORKER_ID, 'worker ids are 1-64 chars of [a-zA-Z0-9_-]'))
+        .min(1, 'at least one shard worker')
+        .refine((ws) => new Set(ws).size === ws.length, 'worker ids must be unique'),
+    ),
+  // Partition counts used when ingest creates missing topics. Raw partitions cap
+  // the number of useful ingest instances.
+  RAW_PARTITIONS: positiveInt(DEFAULT_RAW_PARTITIONS),
+  // Raw partition p is written to shard partition p % SHARD_TOPIC_PARTITIONS; it
+  // must equal the real partition count of every shard topic (checked at start).
+  SHARD_TOPIC_PARTITIONS: positiveInt(DEFAULT_SHARD_TOPIC_PARTITIONS),
+  DLQ_PARTITIONS: positiveInt(1),
+  TOPIC_REPLICATION_FACTOR: positiveInt(1),
+  MAX_LABELS_PER_SERIES: positiveInt(DEFAULT_SAMPLE_LIMITS.maxLabelsPerSeries),
+  MAX_NAME_LENGTH: positiveInt(DEFAULT_SAMPLE_LIMITS.maxNameLength),
+  MAX_LABEL_VALUE_LENGTH: positiveInt(DEFAULT_SAMPLE_LIMITS.maxLabelValueBytes),
+  MAX_MESSAGE_BYTES: positiveInt(DEFAULT_SAMPLE_LIMITS.maxMessageBytes),
+  MAX_SAMPLES_PER_MESSAGE: positiveInt(DEFAULT_SAMPLE_LIMITS.maxSamplesPerMessage),
+  // Per ingest instance, not global (see SeriesCardinalityLimiter).
+  MAX_SERIES_PER_METRIC: positiveInt(DEFAULT_SAMPLE_LIMITS.maxSeriesPerMetric),
+  // Bounds the cardinality limiter's memory: metric names remembered at once.
+  CARDINALITY_TRACKED_METRICS: positiveInt(10_000),
+  // Shard records stay far below Kafka's default 1 MiB message limit even when
+  // the byte estimate is off by 3x (heavily escaped label values).
+  SHARD_RECORD_MAX_BYTES: positiveInt(256 * KIB),
+  SHARD_RECORD_MAX_SAMPLES: positiveInt(5_000),
+  // Bytes per partition in one produce request (one record batch): must stay under
+  // the shard topics' max.message.bytes (broker default 1 MiB) or the broker refuses it.
+  PRODUCE_MAX_BATCH_BYTES: positiveInt(768 * KIB),
+  // kafkajs has no background heartbeat: a batch must finish (or call heartbeat)
+  // within this, or the group evicts the instance.
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt(30_000),
+  SHUTDOWN_GRACE_MS: positiveInt(30_000),
+});
+
+export interface IngestConfig {
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaClientId: string;
+  /** Prefix of topic names and group ids. */
+  readonly namespace: string;
+  readonly logLevel: string;
+  readonly httpPort: number;
+  readonly shardWorkers: readonly string[];
+  readonly rawPartitions: number;
+  readonly shardTopicPartitions: number;
+  readonly dlqPartitions: number;
+  readonly replicationFactor: number;
+  readonly limits: SampleLimits;
+  readonly cardinalityTrackedMetrics: number;
+  readonly shardRecordMaxBytes: number;
+  readonly shardRecordMaxSamples: number;
+  readonly produceMaxBatchBytes: number;
+  readonly sessionTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+}
+
+/** Parses ingest's config from `env`; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
+  const e = parseEnv(ingestEnv, env);
+  return {
+    kafkaBrokers: e.KAFKA_BROKERS,
+    kafkaClientId: e.KAFKA_CLIENT_ID,
+    namespace: e.RINGTAIL_NAMESPACE,
+    logLevel: e.LOG_LEVEL,
+    httpPort: e.HTTP_PORT,
+    shardWorkers: e.SHARD_WORKERS,
+    rawPartitions: e.RAW_PARTITIONS,
+    shardTopicPartitions: e.SHARD_TOPIC_PARTITIONS,
+    dlqPartitions: e.DLQ_PARTITIONS,
+    replicationFactor: e.TOPIC_REPLICATION_FACTOR,
+    limits: {
+      maxLabelsPerSeries: e.MAX_LABELS_PER_SERIES,
+      maxNameLength: e.MAX_NAME_LENGTH,
+      maxLabelValueBytes: e.MAX_LABEL_VALUE_LENGTH,
+      maxMessageBytes: e.MAX_MESSAGE_BYTES,
+      maxSamplesPerMessage: e.MAX_SAMPLES_PER_MESSAGE,
+      maxSeriesPerMetric: e.MAX_SERIES_PER_METRIC,
+    },
+    cardinalityTrackedMetrics: e.CARDINALITY_TRACKED_METRICS,
+    shardRecordMaxBytes: e.SHARD_RECORD_MAX_BYTES,
+    shardRecordMaxSamples: e.SHARD_RECORD_MAX_SAMPLES,
+    produceMaxBatchBytes: e.PRODUCE_MAX_BATCH_BYTES,
+    sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}

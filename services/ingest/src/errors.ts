@@ -1,0 +1,51 @@
+/**
+ * Error catalogue of `@ringtail/ingest`. Check by class or `code`. Rejected
+ * input is not an error here: it is data (`Rejection`) and goes to the DLQ.
+ */
+
+/** A write to the shard topics or the DLQ was not acknowledged; the batch is re-read from the last commit. */
+export class ShardWriteError extends Error {
+  override readonly name = 'ShardWriteError' as const;
+  readonly code = 'INGEST_SHARD_WRITE_FAILED' as const;
+  readonly retriable = true as const;
+
+  constructor(
+    readonly rawTopic: string,
+    readonly rawPartition: number,
+    options: { cause: unknown },
+  ) {
+    super(`writing the routed batch of ${rawTopic}[${rawPartition}] failed`, options);
+  }
+}
+
+/** Committing raw offsets failed after the writes were acknowledged; a replay duplicates, which the shard skips. */
+export class OffsetCommitError extends Error {
+  override readonly name = 'OffsetCommitError' as const;
+  readonly code = 'INGEST_COMMIT_FAILED' as const;
+  readonly retriable = true as const;
+
+  constructor(
+    readonly rawTopic: string,
+    readonly rawPartition: number,
+    readonly offset: number,
+    options: { cause: unknown },
+  ) {
+    super(`committing ${rawTopic}[${rawPartition}] at offset ${offset} failed`, options);
+  }
+}
+
+/** A topic exists with a partition count routing cannot use. */
+export class TopicLayoutError extends Error {
+  override readonly name = 'TopicLayoutError' as const;
+  readonly code = 'INGEST_TOPIC_LAYOUT' as const;
+  readonly retriable = false as const;
+
+  constructor(
+    readonly topic: string,
+    readonly have: number,
+    readonly want: number,
+    readonly configKey: string,
+  ) {
+    super(`topic ${topic} has ${have} partitions, ${configKey}=${want} requires ${want}`);
+  }
+}

@@ -1,0 +1,26 @@
+import { LATENCY_BUCKETS_MS, type Counter, type Gauge, type Histogram, type MetricsRegistry } from '@ringtail/runtime';
+
+/** Ingest's Prometheus metrics. Updated once per batch, never per sample. */
+export interface IngestMetrics {
+  readonly messagesIn: Counter;
+  readonly samplesIn: Counter;
+  readonly samplesRouted: Counter;
+  readonly dlqRecords: Counter;
+  readonly batchDuration: Histogram;
+  readonly consumerLag: Gauge;
+  readonly writeFailures: Counter;
+  readonly ringEpoch: Gauge;
+}
+
+export function registerIngestMetrics(registry: MetricsRegistry): IngestMetrics {
+  return {
+    messagesIn: registry.counter('ringtail_ingest_messages_total', 'Raw messages read.'),
+    samplesIn: registry.counter('ringtail_ingest_samples_total', 'Samples read (elements of messages that were not rejected whole).'),
+    samplesRouted: registry.counter('ringtail_ingest_samples_routed_total', 'Valid samples written to a shard topic, by worker.'),
+    dlqRecords: registry.counter('ringtail_ingest_dlq_records_total', 'Records written to the DLQ, by rejection code.'),
+    batchDuration: registry.histogram('ringtail_ingest_batch_duration_ms', 'Time from receiving a raw batch to committing it, ms.', LATENCY_BUCKETS_MS),
+    consumerLag: registry.gauge('ringtail_ingest_consumer_lag_messages', 'Messages behind the raw partition high watermark after the last batch, by partition.'),
+    writeFailures: registry.counter('ringtail_ingest_write_failures_total', 'Failed shard/DLQ writes (each one recreates the producer and re-reads the batch).'),
+    ringEpoch: registry.gauge('ringtail_ingest_ring_epoch', 'Ring epoch used for routing.'),
+  };
+}

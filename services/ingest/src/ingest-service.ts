@@ -1,0 +1,112 @@
+import { SeriesCardinalityLimiter, SampleValidator, topicNames } from '@ringtail/model';
+import { SlotRing, createSeriesHasher } from '@ringtail/hashring';
+import { MetricsRegistry, createKafka, startOpsServer, type Logger } from '@ringtail/runtime';
+import type { IngestConfig } from './config.ts';
+import { createBatchHandler } from './batch-handler.ts';
+import { ShardWriteError } from './errors.ts';
+import { registerIngestMetrics } from './ingest-metrics.ts';
+import { RoutedBatchWriter } from './routed-batch-writer.ts';
+import { createRingRouter } from './series-router.ts';
+import { ensureTopics } from './topic-setup.ts';
+
+/** Membership is fixed for now: the configured workers, joined in order, are epoch 1. */
+const FIXED_RING_EPOCH = 1;
+
+export interface IngestService {
+  /** Port of the ops HTTP server (/metrics, /healthz, /readyz). */
+  readonly port: number;
+  readonly metrics: MetricsRegistry;
+  isReady(): boolean;
+  /** Stops consuming, lets the in-flight batch finish and commit, disconnects. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts ingest in this process: ensures topics, connects the producer, joins
+ * the raw consumer group and serves the ops endpoints. Resolves once consuming
+ * has started (not necessarily once partitions are assigned: see `isReady`).
+ */
+export async function startIngest(config: IngestConfig, log: Logger): Promise<IngestService> {
+  const topics = topicNames(config.namespace);
+  const xxhash = await (await import('xxhash-wasm')).default();
+  const ring = SlotRing.of(config.shardWorkers);
+  const router = createRingRouter(ring, createSeriesHasher(xxhash), FIXED_RING_EPOCH);
+
+  const registry = new MetricsRegistry();
+  const metrics = registerIngestMetrics(registry);
+  metrics.ringEpoch.set(FIXED_RING_EPOCH);
+
+  const kafka = createKafka(config.kafkaBrokers, config.kafkaClientId, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, topics, config);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const writer = new RoutedBatchWriter(kafka, topics, { dlqPartitions: config.dlqPartitions, maxBatchBytes: config.produceMaxBatchBytes }, log.child({ component: 'writer' }));
+  await writer.connect();
+
+  const consumer = kafka.consumer({ groupId: topics.ingestGroup, sessionTimeout: config.sessionTimeoutMs, allowAutoTopicCreation: false });
+  let ready = false;
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    ready = true;
+    log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined ingest group');
+  });
+  consumer.on(consumer.events.CRASH, () => {
+    ready = false;
+  });
+  await consumer.connect();
+  // A new group starts at the earliest offset: samples produced before the first ingest ran still count.
+  await consumer.subscribe({ topic: topics.raw, fromBeginning: true });
+
+  const handler = createBatchHandler({
+    routing: {
+      validator: new SampleValidator(config.limits),
+      cardinality: new SeriesCardinalityLimiter(config.limits, config.cardinalityTrackedMetrics),
+      router,
+      shardTopicPartitions: config.shardTopicPartitions,
+      recordLimits: { maxBytes: config.shardRecordMaxBytes, maxSamples: config.shardRecordMaxSamples },
+    },
+    writer,
+    metrics,
+    now: () => performance.now(),
+  });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    // One raw partition at a time: sends through the idempotent producer stay strictly
+    // sequential (measured: overlapping partitions did not raise throughput here).
+    partitionsConsumedConcurrently: 1,
+    eachBatch: async (payload) => {
+      try {
+        await handler(payload);
+      } catch (err) {
+        if (err instanceof ShardWriteError) metrics.writeFailures.inc();
+        throw err;
+      }
+    },
+  });
+
+  const ops = await startOpsServer({ port: config.httpPort, metrics: registry, isReady: () => ready });
+  log.info({ port: ops.port, raw: topics.raw, workers: ring.members(), epoch: FIXED_RING_EPOCH }, 'ingest started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port: ops.port,
+    metrics: registry,
+    isReady: () => ready,
+    stop: () => {
+      stopping ??= (async () => {
+        ready = false;
+        // disconnect() stops the consumer first, which waits for the in-flight batch (and its commit).
+        await consumer.disconnect();
+        await writer.disconnect();
+        await ops.close();
+        log.info('ingest stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { SHARD_RECORD_VERSION, type Sample, type ShardRecord, type ShardSample, type ShardSeries } from '@ringtail/model';
+
+export interface ShardRecordLimits {
+  /** Samples per record. */
+  readonly maxSamples: number;
+  /** Estimated JSON bytes per record; a soft bound, kept well under the topic's max.message.bytes. */
+  readonly maxBytes: number;
+}
+
+// A series costs about twice its canonical key in JSON (name and labels appear
+// once more as fields, with extra quoting) plus the id and field names.
+const SERIES_OVERHEAD_BYTES = 64;
+// `[index,value,timestamp,offset],` with a 17-digit value and 13-digit timestamp.
+const SAMPLE_BYTES = 56;
+
+function seriesBytes(seriesKey: string): number {
+  return seriesKey.length * 2 + SERIES_OVERHEAD_BYTES;
+}
+
+/**
+ * Collects the samples one raw batch sends to one worker into shard records
+ * (see `ShardRecord`). Samples must be added in raw-offset order; each record
+ * lists every series it references once. A record is sealed once it reaches
+ * `maxSamples` or about `maxBytes`, but only between raw messages: the shard
+ * advances its watermark per record, so the rest of a message split across two
+ * records would be skipped as already applied. One message's samples for one
+ * worker are bounded by MAX_MESSAGE_BYTES, which SHARD_TOPIC_MAX_MESSAGE_BYTES covers.
+ */
+export class ShardRecordBuilder {
+  private readonly sealed: ShardRecord[] = [];
+  private series: ShardSeries[] = [];
+  private samples: ShardSample[] = [];
+  private indexByKey = new Map<string, number>();
+  private bytes = 0;
+  private lastOffset = -1;
+
+  constructor(
+    private readonly epoch: number,
+    private readonly rawPartition: number,
+    private readonly limits: ShardRecordLimits,
+  ) {}
+
+  /** Adds one sample of series `seriesKey`/`seriesId` read at `rawOffset`. */
+  add(seriesKey: string, seriesId: string, sample: Sample, rawOffset: number): void {
+    let index = this.indexByKey.get(seriesKey);
+    const newSeriesBytes = index === undefined ? seriesBytes(seriesKey) : 0;
+    const full = this.samples.length >= this.limits.maxSamples || (this.samples.length > 0 && this.bytes + newSeriesBytes + SAMPLE_BYTES > this.limits.maxBytes);
+    if (full && rawOffset !== this.lastOffset) {
+      this.seal();
+      index = undefined;
+    }
+    this.lastOffset = rawOffset;
+    if (index === undefined) {
+      index = this.series.length;
+      this.series.push({ id: seriesId, name: sample.name, labels: sample.labels });
+      this.indexByKey.set(seriesKey, index);
+      this.bytes += seriesBytes(seriesKey);
+    }
+    this.samples.push([index, sample.value, sample.timestamp, rawOffset]);
+    this.bytes += SAMPLE_BYTES;
+  }
+
+  /** Every record built so far, in raw-offset order; the builder is empty afterwards. */
+  finish(): ShardRecord[] {
+    this.seal();
+    return this.sealed.splice(0);
+  }
+
+  private seal(): void {
+    if (this.samples.length === 0) return;
+    this.sealed.push({ v: SHARD_RECORD_VERSION, epoch: this.epoch, rp: this.rawPartition, series: this.series, samples: this.samples });
+    this.series = [];
+    this.samples = [];
+    this.indexByKey = new Map();
+    this.bytes = 0;
+  }
+}

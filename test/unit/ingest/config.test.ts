@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@ringtail/runtime';
+import { loadConfig } from '@ringtail/ingest';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.shardWorkers).toEqual(['w0', 'w1', 'w2']);
+    expect(c.rawPartitions).toBe(8);
+    expect(c.shardTopicPartitions).toBe(8);
+    expect(c.limits).toEqual({
+      maxLabelsPerSeries: 32,
+      maxNameLength: 200,
+      maxLabelValueBytes: 1024,
+      maxMessageBytes: 1024 * 1024,
+      maxSamplesPerMessage: 10_000,
+      maxSeriesPerMetric: 100_000,
+    });
+  });
+
+  it('reads limits and the worker list from the environment', () => {
+    const c = loadConfig({ SHARD_WORKERS: ' a, b ', MAX_LABELS_PER_SERIES: '4', RINGTAIL_NAMESPACE: 't-x.' });
+    expect(c.shardWorkers).toEqual(['a', 'b']);
+    expect(c.limits.maxLabelsPerSeries).toBe(4);
+    expect(c.namespace).toBe('t-x.');
+  });
+
+  it('names the variable at fault', () => {
+    expect(() => loadConfig({ MAX_MESSAGE_BYTES: 'lots' })).toThrow(ConfigError);
+    expect(() => loadConfig({ MAX_MESSAGE_BYTES: 'lots' })).toThrow(/MAX_MESSAGE_BYTES/);
+    expect(() => loadConfig({ SHARD_WORKERS: 'w0,w0' })).toThrow(/SHARD_WORKERS/);
+    expect(() => loadConfig({ SHARD_WORKERS: 'w 0' })).toThrow(/SHARD_WORKERS/);
+  });
+});
