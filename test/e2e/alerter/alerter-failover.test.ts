@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { ServiceProcess } from '@ringtail/stack';
+import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
+import { listAlerts } from '../../../services/alerter/src/index.ts';
+import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
+import { alerterEnv, testRedis, thresholdRules, WebhookReceiver, writeRuleFile } from '../../integration/alerter/support.ts';
+
+const LOG_DIR = new URL('../../../.cache/test-logs', import.meta.url).pathname;
+
+describe('alerter processes across kill -9 and leader failover', () => {
+  let redis: Redis;
+  let receiver: WebhookReceiver;
+  let namespace: string;
+  let writer: WindowWriter;
+  const processes: ServiceProcess[] = [];
+
+  beforeEach(async () => {
+    namespace = randomNamespace('alerter-e2e');
+    redis = testRedis(stackEndpoints());
+    receiver = await new WebhookReceiver().start();
+    writer = new WindowWriter(redis, namespace);
+  });
+
+  afterEach(async () => {
+    await Promise.all(processes.splice(0).map((p) => p.kill()));
+    await receiver.stop();
+    redis.disconnect();
+  });
+
+  const temp = (value: number) => writer.write([{ name: 'temp', labels: { room: 'a' }, value, timestampMs: Date.now() }]);
+
+  function alerter(name: string, rulesFile: string): ServiceProcess {
+    const tag = namespace.replace(/\.$/, '');
+    const p = new ServiceProcess({ name: `${tag}-${name}`, entry: 'services/alerter/src/main.ts', env: alerterEnv(stackEndpoints(), namespace, rulesFile, { LOG_LEVEL: 'info' }), logDir: LOG_DIR });
+    processes.push(p);
+    return p;
+  }
+
+  const isLeader = async (p: ServiceProcess) => (await p.metric('ringtail_alerter_is_leader')) === 1;
+  const evaluations = async (p: ServiceProcess) => (await p.metric('ringtail_alerter_evaluations_total')) ?? 0;
+
+  /** Waits until `p` leads and has committed `n` more evaluation ticks. */
+  async function evaluatedBy(p: ServiceProcess, n: number): Promise<void> {
+    await eventually('leadership', 15_000, async () => ((await isLeader(p)) ? true : undefined));
+    const from = await evaluations(p);
+    await eventually(`${n} evaluations`, 15_000, async () => ((await evaluations(p)) >= from + n ? true : undefined));
+  }
+
+  it('neither re-fires nor loses the resolution after kill -9 and restart of a firing alerter', async () => {
+    const rules = writeRuleFile(thresholdRules(receiver.url, 'temp'));
+    const first = alerter('a', rules);
+    await first.start();
+    await temp(70);
+    await eventually('firing webhook', 15_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
+    await first.kill();
+
+    const second = alerter('b', rules);
+    await second.start();
+    await evaluatedBy(second, 5);
+    expect(receiver.received.map((w) => w.json.status)).toEqual(['firing']);
+
+    await temp(20);
+    await eventually('resolved webhook', 15_000, async () => (receiver.delivered('resolved').length > 0 ? true : undefined));
+    await evaluatedBy(second, 5);
+    expect(receiver.received.map((w) => [w.json.status, w.status])).toEqual([
+      ['firing', 200],
+      ['resolved', 200],
+    ]);
+    expect(new Set(receiver.received.map((w) => w.id)).size).toBe(2);
+    receiver.verifyAll();
+  });
+
+  it('keeps a pending `for` timer across kill -9', async () => {
+    const rules = writeRuleFile(thresholdRules(receiver.url, 'temp').replace("threshold: 50", "threshold: 50\n    for: 4s"));
+    const first = alerter('a', rules);
+    await first.start();
+    await temp(70);
+    const pending = await eventually('pending alert', 15_000, async () => (await listAlerts(redis, namespace)).find((a) => a.state === 'pending'));
+    await first.kill();
+
+    const second = alerter('b', rules);
+    await second.start();
+    const [firing] = await eventually('firing webhook', 20_000, async () => (receiver.delivered('firing').length > 0 ? receiver.delivered('firing') : undefined));
+    const row = (await listAlerts(redis, namespace))[0]!;
+    expect(row.activeAtMs).toBe(pending.activeAtMs);
+    expect(row.firedAtMs! - row.activeAtMs).toBeGreaterThanOrEqual(4000);
+    expect(firing!.json.alerts[0]!.startsAt).toBe(new Date(row.firedAtMs!).toISOString());
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('hands over to the other instance when the leader of two is killed, without a duplicate', async () => {
+    const rules = writeRuleFile(thresholdRules(receiver.url, 'temp'));
+    const [a, b] = [alerter('a', rules), alerter('b', rules)];
+    await Promise.all([a.start(), b.start()]);
+    const leader = await eventually('a leader', 15_000, async () => ((await isLeader(a)) ? a : (await isLeader(b)) ? b : undefined));
+    const follower = leader === a ? b : a;
+    expect(await isLeader(follower)).toBe(false);
+
+    await temp(70);
+    await eventually('firing webhook', 15_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
+    await leader.kill();
+    await evaluatedBy(follower, 5);
+    await temp(20);
+    await eventually('resolved webhook', 15_000, async () => (receiver.delivered('resolved').length > 0 ? true : undefined));
+    await evaluatedBy(follower, 5);
+    expect(receiver.received.map((w) => w.json.status)).toEqual(['firing', 'resolved']);
+    expect(new Set(receiver.received.map((w) => w.id)).size).toBe(2);
+  });
+});
