@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inject } from 'vitest';
 import type { StackEndpoints } from '@ringtail/stack';
 
+export { stackEnv } from './stack-env.ts';
+
 /** The stack the global setup started. */
 export function stackEndpoints(): StackEndpoints {
   return inject('stack');
@@ -11,16 +13,6 @@ export function stackEndpoints(): StackEndpoints {
 /** A fresh namespace so each test has its own topics, groups and Redis keys. */
 export function randomNamespace(label: string): string {
   return `t-${label}-${randomBytes(4).toString('hex')}.`;
-}
-
-/** Environment a Ringtail service needs to reach the test stack. */
-export function stackEnv(e: StackEndpoints, namespace: string): Record<string, string> {
-  return {
-    KAFKA_BROKERS: e.kafkaBrokers.join(','),
-    REDIS_SENTINELS: e.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
-    REDIS_SENTINEL_MASTER: e.sentinelMasterName,
-    RINGTAIL_NAMESPACE: namespace,
-  };
 }
 
 /** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs`. */

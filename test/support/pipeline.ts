@@ -8,7 +8,7 @@ import { DEFAULT_RESOLUTIONS, WINDOW_FIELDS, decodeWindowHash, redisKeys, window
 import { createSentinelClient } from '@ringtail/runtime';
 import { ServiceProcess, type StackEndpoints } from '@ringtail/stack';
 import { expectedWindows } from './expected-windows.ts';
-import { stackEnv } from './fixtures.ts';
+import { stackEnv } from './stack-env.ts';
 
 const LOG_DIR = new URL('../../.cache/test-logs', import.meta.url).pathname;
 
@@ -19,12 +19,20 @@ export interface PipelineOptions {
   readonly extraEnv?: Record<string, string>;
 }
 
+/** Sum of one un-labelled metric over several processes (undefined counts as 0). */
+export async function sumMetric(processes: Iterable<ServiceProcess>, name: string): Promise<number> {
+  let total = 0;
+  for (const p of processes) total += (await p.metric(name)) ?? 0;
+  return total;
+}
+
 /** The whole pipeline as OS processes (ingest x N, one shard process per worker) in one namespace. */
 export class PipelineUnderTest {
   readonly ingest: ServiceProcess[];
   readonly shards: Map<string, ServiceProcess>;
   readonly kafka: Kafka;
   readonly redis: Redis;
+  readonly env: Readonly<Record<string, string>>;
   private hasher: SeriesHasher | undefined;
 
   constructor(
@@ -32,6 +40,7 @@ export class PipelineUnderTest {
     readonly opts: PipelineOptions,
   ) {
     const env = { ...stackEnv(stack, opts.namespace), SHARD_WORKERS: opts.workers.join(','), ...opts.extraEnv };
+    this.env = env;
     const tag = opts.namespace.replace(/\.$/, '');
     this.ingest = Array.from(
       { length: opts.ingestInstances },
