@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { ServiceProcess } from '@ringtail/stack';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
-import { listAlerts } from '../../../services/alerter/src/index.ts';
+import { alerterKeys, listAlerts } from '../../../services/alerter/src/index.ts';
 import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 import { alerterEnv, testRedis, thresholdRules, WebhookReceiver, writeRuleFile } from '../../integration/alerter/support.ts';
 
@@ -37,6 +37,12 @@ describe('alerter processes across kill -9 and leader failover', () => {
     return p;
   }
 
+  /**
+   * Waits until every delivery is settled in Redis. Killing a leader between the
+   * receiver's 200 and the settle is the mid-request case, tested on its own below.
+   */
+  const outboxDrained = () => eventually('outbox drained', 15_000, async () => ((await redis.zcard(alerterKeys(namespace).due)) === 0 ? true : undefined));
+
   const isLeader = async (p: ServiceProcess) => (await p.metric('ringtail_alerter_is_leader')) === 1;
   const evaluations = async (p: ServiceProcess) => (await p.metric('ringtail_alerter_evaluations_total')) ?? 0;
 
@@ -53,6 +59,7 @@ describe('alerter processes across kill -9 and leader failover', () => {
     await first.start();
     await temp(70);
     await eventually('firing webhook', 15_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
+    await outboxDrained();
     await first.kill();
 
     const second = alerter('b', rules);
@@ -99,6 +106,7 @@ describe('alerter processes across kill -9 and leader failover', () => {
 
     await temp(70);
     await eventually('firing webhook', 15_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
+    await outboxDrained();
     await leader.kill();
     await evaluatedBy(follower, 5);
     await temp(20);
@@ -106,5 +114,35 @@ describe('alerter processes across kill -9 and leader failover', () => {
     await evaluatedBy(follower, 5);
     expect(receiver.received.map((w) => w.json.status)).toEqual(['firing', 'resolved']);
     expect(new Set(receiver.received.map((w) => w.id)).size).toBe(2);
+  });
+
+  it('delivers a notification enqueued by a leader that died before delivering it', async () => {
+    receiver.reply({ status: 503, headers: { 'retry-after': '3' } });
+    const rules = writeRuleFile(thresholdRules(receiver.url, 'temp'));
+    const [a, b] = [alerter('a', rules), alerter('b', rules)];
+    await Promise.all([a.start(), b.start()]);
+    const leader = await eventually('a leader', 15_000, async () => ((await isLeader(a)) ? a : (await isLeader(b)) ? b : undefined));
+    await temp(70);
+    await eventually('first attempt', 15_000, async () => (receiver.received.length > 0 ? true : undefined));
+    await leader.kill();
+    await eventually('delivery by the successor', 20_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
+    expect(receiver.received.map((w) => w.status)).toEqual([503, 200]);
+    expect(new Set(receiver.received.map((w) => w.id)).size).toBe(1);
+  });
+
+  it('re-sends with the same webhook-id when the leader dies mid-request, so the receiver can deduplicate', async () => {
+    receiver.reply({ status: 200, delayMs: 60_000 });
+    const rules = writeRuleFile(thresholdRules(receiver.url, 'temp'));
+    const [a, b] = [alerter('a', rules), alerter('b', rules)];
+    await Promise.all([a.start(), b.start()]);
+    const leader = await eventually('a leader', 15_000, async () => ((await isLeader(a)) ? a : (await isLeader(b)) ? b : undefined));
+    const follower = leader === a ? b : a;
+    await temp(70);
+    await eventually('request in flight', 15_000, async () => (receiver.received.length > 0 ? true : undefined));
+    await leader.kill();
+    await eventually('re-sent by the successor', 20_000, async () => (receiver.received.length > 1 ? true : undefined));
+    await evaluatedBy(follower, 5);
+    expect(receiver.received).toHaveLength(2);
+    expect(new Set(receiver.received.map((w) => w.id)).size).toBe(1);
   });
 });

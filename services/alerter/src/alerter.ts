@@ -1,0 +1,153 @@
+import { MetricsRegistry, createSentinelClient, startOpsServer, type Logger } from '@ringtail/runtime';
+import { redisKeys } from '@ringtail/model';
+import { AlertEvaluator } from './alert-evaluator.ts';
+import { AlertStore } from './alert-store.ts';
+import { alerterKeys } from './alerter-keys.ts';
+import { alerterMetrics } from './alerter-metrics.ts';
+import { apiRoutes } from './api-routes.ts';
+import type { AlerterConfig } from './config.ts';
+import { Dispatcher } from './dispatcher.ts';
+import type { RuleSet } from './domain/rule.ts';
+import { defaultReceiver } from './domain/rule-file.ts';
+import { LeaseLostError, type RuleFileError } from './errors.ts';
+import { LeaderLease } from './leader-lease.ts';
+import { Outbox } from './outbox.ts';
+import { redisWindowSource } from './redis-window-source.ts';
+import { RuleLoader } from './rule-loader.ts';
+import { withScripts } from './scripts.ts';
+import { Ticker } from './ticker.ts';
+import { fetchWebhookSender } from './webhook-sender.ts';
+
+export interface RunningAlerter {
+  /** Port of the ops/API server. */
+  readonly port: number;
+  readonly instanceId: string;
+  isLeader(): boolean;
+  rules(): RuleSet;
+  /** Re-reads the rule file (what SIGHUP does); returns the error and keeps the running rules if it is malformed. */
+  reload(): RuleFileError | null;
+  /** Stops evaluating and delivering, releases the lease, closes the server and Redis. */
+  stop(): Promise<void>;
+}
+
+export interface AlerterOverrides {
+  readonly clock?: () => number;
+  readonly random?: () => number;
+}
+
+/**
+ * Starts an alerter instance: loads the rules (throws RuleFileError if the
+ * file is malformed), then competes for the leader lease; the leader
+ * evaluates every `evalIntervalMs` and delivers the outbox, every instance
+ * serves the API. Resolves once the ops server listens.
+ */
+export async function startAlerter(config: AlerterConfig, log: Logger, overrides: AlerterOverrides = {}): Promise<RunningAlerter> {
+  const clock = overrides.clock ?? Date.now;
+  const random = overrides.random ?? Math.random;
+  const registry = new MetricsRegistry();
+  const metrics = alerterMetrics(registry);
+  const defaults = config.webhookUrl ? [defaultReceiver('default', config.webhookUrl, config.webhookSecrets)] : [];
+  const loader = new RuleLoader(config.rulesFile, { defaultReceivers: defaults, secretLookup: (v) => process.env[v] }, log.child({ component: 'rules' }), metrics);
+
+  const redis = withScripts(createSentinelClient(config.redis, `ringtail-alerter-${config.instanceId}`));
+  const keys = alerterKeys(config.namespace);
+  const lease = new LeaderLease(redis, keys, config.instanceId, config.leaseTtlMs, clock);
+  const outbox = new Outbox(redis, keys, config.outboxMaxLen);
+  const evaluator = new AlertEvaluator({
+    source: redisWindowSource(redis, redisKeys(config.namespace), config.resolutions),
+    store: new AlertStore(redis, keys, config.outboxMaxLen),
+    rules: () => loader.current(),
+    clock,
+    log: log.child({ component: 'evaluator' }),
+    metrics,
+  });
+  const dispatcher = new Dispatcher({
+    outbox,
+    lease,
+    send: fetchWebhookSender(clock),
+    receivers: () => loader.current().receivers,
+    clock,
+    random,
+    log: log.child({ component: 'dispatcher' }),
+    metrics,
+    concurrency: config.dispatchConcurrency,
+    pollMs: config.dispatchPollMs,
+    minReplicas: config.minReplicas,
+    replicaWaitMs: config.replicaWaitMs,
+  });
+
+  let running = true;
+  let ready = false;
+  const evalTicker = new Ticker();
+  const leaseTicker = new Ticker();
+  const leaseLog = log.child({ component: 'lease' });
+
+  const leaseLoop = async () => {
+    let wasLeader = false;
+    while (running) {
+      try {
+        const held = (await lease.refresh()) !== null;
+        ready = true;
+        if (held !== wasLeader) {
+          leaseLog.info({ instanceId: config.instanceId, leader: held }, held ? 'became leader' : 'lost leadership');
+          metrics.isLeader.set(held ? 1 : 0);
+          if (held) evalTicker.wake();
+          else evaluator.invalidate();
+        }
+        wasLeader = held;
+      } catch (err) {
+        leaseLog.warn({ err }, 'lease refresh failed');
+      }
+      await leaseTicker.wait(config.leaseTtlMs / 3);
+    }
+  };
+
+  const evalLog = log.child({ component: 'evaluation' });
+  const evalLoop = async () => {
+    while (running) {
+      const startedMs = clock();
+      const leaseValue = lease.value();
+      if (leaseValue !== null) {
+        try {
+          if ((await evaluator.tick(leaseValue)) > 0) dispatcher.wake();
+        } catch (err) {
+          metrics.evaluationFailures.inc(1, { reason: (err as { code?: string }).code ?? 'unknown' });
+          if (err instanceof LeaseLostError) evaluator.invalidate();
+          evalLog.warn({ err }, 'evaluation tick failed; alert state unchanged');
+        }
+      }
+      await evalTicker.wait(config.evalIntervalMs - (clock() - startedMs));
+    }
+  };
+
+  const server = await startOpsServer({
+    port: config.httpPort,
+    metrics: registry,
+    isReady: () => ready,
+    routes: apiRoutes({ redis, namespace: config.namespace, rules: () => loader.current(), evaluator, outbox, evalIntervalMs: config.evalIntervalMs, clock }),
+  });
+  log.info({ port: server.port, instanceId: config.instanceId, rules: loader.current().rules.length }, 'alerter listening');
+  loader.watch(config.rulesPollMs);
+  const loops = [leaseLoop(), evalLoop()];
+  dispatcher.start();
+
+  return {
+    port: server.port,
+    instanceId: config.instanceId,
+    isLeader: () => lease.value() !== null,
+    rules: () => loader.current(),
+    reload: () => loader.reload(),
+    stop: async () => {
+      running = false;
+      loader.stop();
+      evalTicker.wake();
+      leaseTicker.wake();
+      await Promise.all(loops);
+      await dispatcher.stop();
+      await lease.release();
+      metrics.isLeader.set(0);
+      await server.close();
+      redis.disconnect();
+    },
+  };
+}

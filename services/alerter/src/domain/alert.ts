@@ -1,0 +1,83 @@
+/** Alert states as in Prometheus; `resolved` alerts are kept a while so their resolution can be notified. */
+export type AlertState = 'pending' | 'firing' | 'resolved';
+
+/** `data` alerts follow the rule's condition; `nodata` alerts fire while a key has no data (policy `nodata`). */
+export type AlertKind = 'data' | 'nodata';
+
+/**
+ * One alert of one rule, as persisted in Redis. Everything needed to resume
+ * after a restart is here: `activeAtMs` carries the pending `for` timer and
+ * `keepFiringSinceMs` the `keep_firing_for` timer.
+ */
+export interface AlertRecord {
+  readonly rule: string;
+  readonly kind: AlertKind;
+  /** The key labels (series labels, or the `by` labels) and their canonical text. */
+  readonly keyLabels: Readonly<Record<string, string>>;
+  readonly keyText: string;
+  readonly fingerprint: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly state: AlertState;
+  readonly activeAtMs: number;
+  readonly firedAtMs: number | null;
+  readonly resolvedAtMs: number | null;
+  readonly keepFiringSinceMs: number | null;
+  /** The value at the last transition (null: no data). */
+  readonly value: number | null;
+}
+
+/** The id of an alert within the alerter: unique across rules, kinds and keys. */
+export function alertId(rule: string, kind: AlertKind, keyText: string): string {
+  return `${rule}\u001f${kind}\u001f${keyText}`;
+}
+
+export function idOf(a: AlertRecord): string {
+  return alertId(a.rule, a.kind, a.keyText);
+}
+
+/** How long a resolved alert stays visible (and notifiable) before it is forgotten, as in Prometheus. */
+export const RESOLVED_RETENTION_MS = 15 * 60 * 1000;
+
+export interface StepInput {
+  readonly condition: boolean;
+  readonly nowMs: number;
+  readonly forMs: number;
+  readonly keepFiringForMs: number;
+}
+
+/** The lifecycle fields of the next state; labels and value are filled in by the caller. */
+export type Lifecycle = Pick<AlertRecord, 'state' | 'activeAtMs' | 'firedAtMs' | 'resolvedAtMs' | 'keepFiringSinceMs'>;
+
+/**
+ * One evaluation step of one alert, with Prometheus' semantics: a true
+ * condition makes a new alert pending (firing at once when `for` is 0) and a
+ * pending one firing once it has been active for `for`; a false condition
+ * drops a pending alert, and resolves a firing one once it has been false for
+ * `keep_firing_for`. Returns null when the alert ceases to exist.
+ */
+export function step(prev: Lifecycle | undefined, s: StepInput): Lifecycle | null {
+  const { condition, nowMs } = s;
+  const live = prev && prev.state !== 'resolved' ? prev : undefined;
+  if (condition) {
+    if (!live) {
+      const firing = s.forMs === 0;
+      return { state: firing ? 'firing' : 'pending', activeAtMs: nowMs, firedAtMs: firing ? nowMs : null, resolvedAtMs: null, keepFiringSinceMs: null };
+    }
+    if (live.state === 'pending') {
+      if (nowMs - live.activeAtMs >= s.forMs) return { ...live, state: 'firing', firedAtMs: nowMs };
+      return live;
+    }
+    return live.keepFiringSinceMs === null ? live : { ...live, keepFiringSinceMs: null };
+  }
+  if (!live) {
+    if (prev && nowMs - (prev.resolvedAtMs ?? nowMs) < RESOLVED_RETENTION_MS) return prev;
+    return null;
+  }
+  if (live.state === 'pending') return null;
+  if (s.keepFiringForMs > 0) {
+    const since = live.keepFiringSinceMs ?? nowMs;
+    if (nowMs - since < s.keepFiringForMs) return since === live.keepFiringSinceMs ? live : { ...live, keepFiringSinceMs: since };
+  }
+  return { ...live, state: 'resolved', resolvedAtMs: nowMs, keepFiringSinceMs: null };
+}

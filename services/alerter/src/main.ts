@@ -1,0 +1,17 @@
+import { createLogger, onShutdown } from '@ringtail/runtime';
+import { startAlerter } from './alerter.ts';
+import { loadConfig } from './config.ts';
+
+const config = loadConfig(process.env);
+const log = createLogger('alerter', config.logLevel);
+try {
+  const alerter = await startAlerter(config, log);
+  process.on('SIGHUP', () => {
+    log.info({ file: config.rulesFile }, 'SIGHUP: reloading rules');
+    alerter.reload();
+  });
+  onShutdown(log, config.shutdownGraceMs, () => alerter.stop());
+} catch (err) {
+  log.fatal({ err }, 'alerter failed to start');
+  process.exit(1);
+}

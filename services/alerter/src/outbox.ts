@@ -1,0 +1,147 @@
+import type { AlerterKeys } from './alerter-keys.ts';
+import { LeaseLostError, NotFoundError, RedisUnavailableError, ScriptReplyError } from './errors.ts';
+import { FENCED, type ScriptClient } from './scripts.ts';
+
+/** One notification waiting in the outbox. */
+export interface OutboxEntry {
+  /** The stream entry id. */
+  readonly entryId: string;
+  /** The stable `webhook-id`. */
+  readonly webhookId: string;
+  readonly receiver: string;
+  readonly groupKey: string;
+  readonly body: string;
+  readonly createdAtMs: number;
+  /** Failed attempts so far. */
+  readonly attempts: number;
+}
+
+/** A notification given up on: visible through the API and replayable. */
+export interface DeadLetter {
+  readonly deadId: string;
+  readonly webhookId: string;
+  readonly receiver: string;
+  readonly groupKey: string;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly atMs: number;
+  readonly body: string;
+}
+
+export type Settlement =
+  | { readonly action: 'ack' }
+  | { readonly action: 'retry'; readonly dueMs: number; readonly attempts: number }
+  | { readonly action: 'dead' | 'disable'; readonly nowMs: number; readonly attempts: number; readonly reason: string };
+
+function fieldsOf(flat: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
+/** The durable outbox on Redis Streams: a stream of notifications, a due index, dead letters. */
+export class Outbox {
+  constructor(
+    private readonly redis: ScriptClient,
+    private readonly keys: AlerterKeys,
+    private readonly outboxMaxLen: number,
+  ) {}
+
+  /** Entries due at `nowMs`, oldest due first. An entry trimmed from the stream comes back with an empty body. */
+  async due(nowMs: number, limit: number): Promise<OutboxEntry[]> {
+    const ids = await this.call('ZRANGEBYSCORE due', () => this.redis.zrangebyscore(this.keys.due, '-inf', nowMs, 'LIMIT', 0, limit));
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.xrange(this.keys.outbox, id, id).hget(this.keys.attempts, id);
+    const replies = await this.call('XRANGE outbox', async () => (await pipeline.exec()) ?? []);
+    return ids.map((entryId, i) => {
+      const [rangeErr, range] = replies[2 * i]!;
+      const [attemptsErr, attempts] = replies[2 * i + 1]!;
+      if (rangeErr || attemptsErr) throw new RedisUnavailableError('XRANGE outbox', { cause: rangeErr ?? attemptsErr });
+      const found = (range as [string, string[]][])[0];
+      const f = found ? fieldsOf(found[1]) : {};
+      return {
+        entryId,
+        webhookId: f.id ?? '',
+        receiver: f.receiver ?? '',
+        groupKey: f.group ?? '',
+        body: f.body ?? '',
+        createdAtMs: Number(f.created ?? 0),
+        attempts: Number(attempts ?? 0),
+      };
+    });
+  }
+
+  /** Records an attempt's outcome; false if the entry was already settled. Throws LeaseLostError when fenced. */
+  async settle(leaseValue: string, entry: OutboxEntry, s: Settlement): Promise<boolean> {
+    const k = this.keys;
+    const argv: (string | number)[] = [leaseValue, entry.entryId, s.action];
+    if (s.action === 'retry') argv.push(s.dueMs, s.attempts);
+    if (s.action === 'dead' || s.action === 'disable') argv.push(s.nowMs, s.attempts, s.reason, entry.webhookId, entry.receiver, entry.groupKey, entry.body);
+    const reply = await this.call('settle', () => this.redis.alerterSettle(k.lease, k.due, k.attempts, k.dead, k.disabled, ...argv));
+    if (reply === FENCED) throw new LeaseLostError('settle');
+    if (reply !== 0 && reply !== 1) throw new ScriptReplyError('settle-5.lua', reply);
+    return reply === 1;
+  }
+
+  /**
+   * Waits until `minReplicas` replicas hold every write made so far on this
+   * connection (the commits that enqueued the due entries). Returns false on
+   * timeout: a notification must not go out while the primary alone knows it
+   * was enqueued, or a failover could lose it and a successor send another.
+   */
+  async replicated(minReplicas: number, timeoutMs: number): Promise<boolean> {
+    if (minReplicas === 0) return true;
+    return (await this.call('WAIT', () => this.redis.wait(minReplicas, timeoutMs))) >= minReplicas;
+  }
+
+  /** Notifications still to deliver. */
+  async pendingCount(): Promise<number> {
+    return this.call('ZCARD due', () => this.redis.zcard(this.keys.due));
+  }
+
+  /** Receivers disabled by 410 Gone, by name. */
+  async disabledReceivers(): Promise<Map<string, { atMs: number; reason: string }>> {
+    const raw = await this.call('HGETALL disabled', () => this.redis.hgetall(this.keys.disabled));
+    return new Map(Object.entries(raw).map(([name, json]) => [name, JSON.parse(json) as { atMs: number; reason: string }]));
+  }
+
+  /** Re-enables a receiver disabled by 410 Gone; its dead letters can then be replayed. */
+  async enableReceiver(name: string): Promise<boolean> {
+    return (await this.call('HDEL disabled', () => this.redis.hdel(this.keys.disabled, name))) === 1;
+  }
+
+  async deadLetters(limit = 1000): Promise<DeadLetter[]> {
+    const rows = await this.call('XRANGE dead', () => this.redis.xrange(this.keys.dead, '-', '+', 'COUNT', limit));
+    return rows.map(([deadId, flat]) => {
+      const f = fieldsOf(flat);
+      return {
+        deadId,
+        webhookId: f.id ?? '',
+        receiver: f.receiver ?? '',
+        groupKey: f.group ?? '',
+        reason: f.reason ?? '',
+        attempts: Number(f.attempts ?? 0),
+        atMs: Number(f.at ?? 0),
+        body: f.body ?? '',
+      };
+    });
+  }
+
+  /** Moves a dead letter back into the outbox, due now, with its webhook id; returns the new entry id. */
+  async replay(deadId: string, nowMs: number): Promise<string> {
+    const k = this.keys;
+    const reply = await this.call('replay', () => this.redis.alerterReplay(k.dead, k.outbox, k.due, deadId, nowMs, this.outboxMaxLen));
+    if (reply === 0) throw new NotFoundError('dead letter', deadId);
+    return String(reply);
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (cause) {
+      if (cause instanceof RedisUnavailableError || cause instanceof NotFoundError) throw cause;
+      throw new RedisUnavailableError(operation, { cause });
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { redisKeys } from '@ringtail/model';
+import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
+import { listAlerts, startAlerter, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
+import { alerterConfig, quietLog, testRedis, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
+
+interface RulesBody {
+  data: { groups: { rules: { name: string; health: string; lastError: string; state: string }[] }[] };
+}
+
+describe('evaluation errors', () => {
+  let redis: Redis;
+  let receiver: WebhookReceiver;
+  let alerter: RunningAlerter | undefined;
+  let namespace: string;
+
+  beforeEach(async () => {
+    namespace = randomNamespace('alerter-err');
+    redis = testRedis(stackEndpoints());
+    receiver = await new WebhookReceiver().start();
+  });
+
+  afterEach(async () => {
+    await alerter?.stop();
+    alerter = undefined;
+    await receiver.stop();
+    redis.disconnect();
+  });
+
+  it('never resolves a firing alert while its rule cannot be read, and reports the rule unhealthy', async () => {
+    const writer = new WindowWriter(redis, namespace);
+    alerter = await startAlerter(alerterConfig(stackEndpoints(), namespace, writeRuleFile(thresholdRules(receiver.url, 'temp'))), quietLog);
+    await writer.write([{ name: 'temp', labels: { room: 'a' }, value: 70, timestampMs: Date.now() }]);
+    await eventually('firing webhook', 10_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
+    const { firedAtMs } = (await listAlerts(redis, namespace))[0]!;
+
+    // A series index of the wrong type makes every read of the rule fail (WRONGTYPE).
+    const index = redisKeys(namespace).seriesOfMetric('temp');
+    const members = await redis.smembers(index);
+    await redis.multi().del(index).set(index, 'corrupt').exec();
+    const rules = async () => ((await (await fetch(`http://127.0.0.1:${alerter!.port}/api/v1/rules`)).json()) as RulesBody).data.groups[0]!.rules[0]!;
+    const broken = await eventually('rule reported unhealthy', 10_000, async () => ((await rules()).health === 'err' ? rules() : undefined));
+    expect(broken.lastError).toMatch(/WRONGTYPE/);
+    // Long past the point where missing data would have resolved it (policy `ok`).
+    await eventually('several failed evaluations', 10_000, async () => {
+      const text = await (await fetch(`http://127.0.0.1:${alerter!.port}/metrics`)).text();
+      return Number(/^ringtail_alerter_rule_evaluation_failures_total (\S+)$/m.exec(text)?.[1] ?? 0) >= 5 ? true : undefined;
+    });
+    expect((await listAlerts(redis, namespace)).map((a) => [a.state, a.firedAtMs])).toEqual([['firing', firedAtMs]]);
+
+    await redis.multi().del(index).sadd(index, ...members).exec();
+    await eventually('rule healthy again', 10_000, async () => ((await rules()).health === 'ok' ? true : undefined));
+    expect((await listAlerts(redis, namespace)).map((a) => [a.state, a.firedAtMs])).toEqual([['firing', firedAtMs]]);
+    expect(receiver.received.map((w) => w.json.status)).toEqual(['firing']);
+  });
+});

@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
+import { Outbox, alerterKeys, listAlerts, startAlerter, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { withScripts } from '../../../services/alerter/src/scripts.ts';
+import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
+import { alerterConfig, quietLog, testRedis, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
+
+describe('alert webhooks against a real receiver and Redis', () => {
+  let redis: Redis;
+  let receiver: WebhookReceiver;
+  let alerter: RunningAlerter | undefined;
+  let namespace: string;
+  let writer: WindowWriter;
+
+  beforeEach(async () => {
+    namespace = randomNamespace('alerter');
+    redis = testRedis(stackEndpoints());
+    receiver = await new WebhookReceiver().start();
+    writer = new WindowWriter(redis, namespace);
+  });
+
+  afterEach(async () => {
+    await alerter?.stop();
+    alerter = undefined;
+    await receiver.stop();
+    redis.disconnect();
+  });
+
+  const temp = (value: number) => writer.write([{ name: 'temp', labels: { room: 'a' }, value, timestampMs: Date.now() }]);
+
+  async function start(rules = thresholdRules(receiver.url, 'temp')) {
+    alerter = await startAlerter(alerterConfig(stackEndpoints(), namespace, writeRuleFile(rules)), quietLog);
+    await eventually('leadership', 10_000, async () => (alerter!.isLeader() ? true : undefined));
+  }
+
+  it('sends one signed firing webhook when a rule crosses its threshold and one resolved webhook when it falls back', async () => {
+    await temp(20);
+    await start();
+    await temp(70);
+    const [firing] = await eventually('firing webhook', 10_000, async () => (receiver.delivered('firing').length > 0 ? receiver.delivered('firing') : undefined));
+    expect(firing!.json.alerts[0]).toMatchObject({ status: 'firing', labels: { alertname: 'HighTemp', room: 'a', severity: 'page' }, value: 70 });
+    expect(firing!.json).toMatchObject({ receiver: 'ops', groupLabels: { alertname: 'HighTemp' }, commonAnnotations: { summary: 'room a at 70' } });
+    await temp(30);
+    await eventually('resolved webhook', 10_000, async () => (receiver.delivered('resolved').length > 0 ? true : undefined));
+    // Further evaluations must repeat neither notification.
+    const evaluated = await alerterMetric(alerter!, 'ringtail_alerter_evaluations_total');
+    await eventually('more evaluations', 15_000, async () => ((await alerterMetric(alerter!, 'ringtail_alerter_evaluations_total')) > evaluated + 5 ? true : undefined));
+    expect((await listAlerts(redis, namespace)).map((a) => a.state)).toEqual(['resolved']);
+    expect(receiver.received.map((w) => w.json.status)).toEqual(['firing', 'resolved']);
+    expect(new Set(receiver.received.map((w) => w.id)).size).toBe(2);
+    receiver.verifyAll();
+  });
+
+  it('retries after 500s and delivers once', async () => {
+    receiver.reply({ status: 500 }, { status: 503 }, { status: 500 });
+    await start();
+    await temp(80);
+    await eventually('delivery after retries', 15_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
+    expect(receiver.received.map((w) => w.status)).toEqual([500, 503, 500, 200]);
+    expect(new Set(receiver.received.map((w) => w.id)).size).toBe(1);
+    receiver.verifyAll();
+    await eventually('outbox drained', 5_000, async () => ((await redis.zcard(alerterKeys(namespace).due)) === 0 ? true : undefined));
+  });
+
+  it('waits as long as a 429 Retry-After asks before retrying', async () => {
+    receiver.reply({ status: 429, headers: { 'retry-after': '2' } });
+    await start();
+    await temp(80);
+    await eventually('delivery after 429', 15_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
+    const [limited, ok] = receiver.received;
+    expect([limited!.status, ok!.status]).toEqual([429, 200]);
+    expect(ok!.atMs - limited!.atMs).toBeGreaterThanOrEqual(2000);
+    expect(ok!.atMs - limited!.atMs).toBeLessThan(3500);
+    expect(ok!.id).toBe(limited!.id);
+  });
+
+  it('disables a receiver answering 410 and keeps the notification as a replayable dead letter', async () => {
+    receiver.reply({ status: 410 });
+    await start();
+    await temp(80);
+    const outbox = new Outbox(withScripts(redis), alerterKeys(namespace), 1000);
+    const [dead] = await eventually('dead letter', 10_000, async () => {
+      const d = await outbox.deadLetters();
+      return d.length > 0 ? d : undefined;
+    });
+    expect(dead).toMatchObject({ receiver: 'ops', reason: expect.stringContaining('410') });
+    const api = (await (await fetch(`http://127.0.0.1:${alerter!.port}/api/v1/deadletters`)).json()) as { data: { deadLetters: unknown[]; disabledReceivers: Record<string, unknown> } };
+    expect(api.data.deadLetters).toHaveLength(1);
+    expect(Object.keys(api.data.disabledReceivers)).toEqual(['ops']);
+
+    await outbox.enableReceiver('ops');
+    const replay = await fetch(`http://127.0.0.1:${alerter!.port}/api/v1/deadletters/replay?id=${encodeURIComponent(dead!.deadId)}`, { method: 'POST' });
+    expect(replay.status).toBe(200);
+    await eventually('replayed delivery', 10_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
+    expect(receiver.delivered('firing')[0]!.id).toBe(dead!.webhookId);
+    expect(await outbox.deadLetters()).toEqual([]);
+  });
+
+  it('serves alerts and rules as Prometheus-like JSON', async () => {
+    await start();
+    await temp(90);
+    await eventually('firing', 10_000, async () => ((await listAlerts(redis, namespace))[0]?.state === 'firing' ? true : undefined));
+    const alerts = (await (await fetch(`http://127.0.0.1:${alerter!.port}/api/v1/alerts`)).json()) as { status: string; data: { alerts: { state: string; value: string }[] } };
+    expect(alerts).toMatchObject({ status: 'success', data: { alerts: [{ state: 'firing', value: '90' }] } });
+    const rules = (await (await fetch(`http://127.0.0.1:${alerter!.port}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; state: string; health: string }[] }[] } };
+    expect(rules.data.groups[0]!.rules[0]).toMatchObject({ name: 'HighTemp', state: 'firing', health: 'ok' });
+  });
+});
+
+async function alerterMetric(a: RunningAlerter, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
