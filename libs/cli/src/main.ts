@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   produce: async () => (await import('./commands/produce.ts')).produceCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   query: async () => (await import('./commands/query.ts')).queryCommand,
+  alerts: async () => (await import('./commands/alerts.ts')).alertsCommand,
 };
 
 function help(): string {
@@ -24,6 +25,7 @@ function help(): string {
     '  demo                     the whole pipeline on the local stack with demo traffic (npm start)',
     '  stack up|down|status     start, stop or show the local Kafka + Redis Sentinel stack',
     '  query <selector>         window aggregates from Redis: --from --to --step, a table or --json',
+    '  alerts                   alerts and their states, from the alerter\'s state in Redis',
     '  produce                  load generator: samples to metrics.raw at a set rate, with a record of what was acked',
     '',
     'Run `ringtail <command> --help` for a command\'s options.',

@@ -44,6 +44,8 @@ export async function produceLoad(
     if (opts.totalSamples !== undefined && samples >= opts.totalSamples) break;
     if (opts.ratePerSec > 0) {
       const dueMs = start + (samples / opts.ratePerSec) * 1000;
+      // A batch due at or after the end belongs to the next run, not this one.
+      if (opts.durationMs !== undefined && dueMs - start >= opts.durationMs) break;
       if (dueMs > now) await sleep(Math.min(dueMs - now, 50));
       if (dueMs > clock()) continue;
     }

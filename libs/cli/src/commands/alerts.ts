@@ -1,0 +1,21 @@
+import { parseArgs } from 'node:util';
+import { formatAlertsTable, listAlerts } from '@ringtail/alerter';
+import { connectionEnv, createSentinelClient, parseEnv } from '@ringtail/runtime';
+import type { Command } from '../main.ts';
+
+export const alertsCommand: Command = {
+  summary: 'Lists alerts and their states (pending, firing, resolved) as the alerter keeps them in Redis.',
+  usage: 'ringtail alerts [--json]',
+  async run(args) {
+    const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+    const env = parseEnv(connectionEnv, process.env);
+    const redis = createSentinelClient({ sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER }, 'ringtail-alerts');
+    try {
+      const rows = await listAlerts(redis, env.RINGTAIL_NAMESPACE);
+      process.stdout.write(values.json ? `${JSON.stringify(rows)}\n` : `${formatAlertsTable(rows)}\n`);
+      return 0;
+    } finally {
+      redis.disconnect();
+    }
+  },
+};
