@@ -16,7 +16,7 @@ describe('selectors', () => {
 
   it('names the offset of a syntax error', () => {
     expect(() => parseSelector('cpu{host="a"')).toThrow(SelectorSyntaxError);
-    expect(() => parseSelector('cpu{host~"a"}')).toThrow(/offset 8/);
+    expect(() => parseSelector('cpu{host~"a"}')).toThrow(/at 8:/);
   });
 });
 
