@@ -1,19 +1,21 @@
-import { SERIES_FIELDS, WINDOW_FIELDS, windowExpiresAtMs, type RedisKeys } from '@ringtail/model';
+import { SERIES_FIELDS, windowExpiresAtMs, type RedisKeys } from '@ringtail/model';
 import type { PartitionBatch } from './window-aggregator.ts';
 
 /**
- * The JSON argument of flush-1.lua for one partition batch. Every number is a
- * decimal string: Lua numbers are doubles and Redis formats them lossily, while
- * strings pass through verbatim. Doubles are written in JS's shortest
- * round-trip form, so Redis holds exactly the value that was aggregated.
+ * The JSON argument of flush-1.lua for one partition batch. Doubles and
+ * timestamps are decimal strings: the script writes them verbatim, where a Lua
+ * number would be formatted lossily; JS's shortest round-trip form makes Redis
+ * hold exactly the value that was aggregated. Counts, limb indices and limb
+ * deltas are JSON integers, all below 2^53 (FLUSH_MAX_SAMPLES bounds them), so
+ * the script's arithmetic on them is exact.
  */
 export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
   const wm = batch.watermarks.map((m) => [String(m.rawPartition), String(m.expected), String(m.next)]);
   const w = batch.windows.map(({ seriesId, resolution, startMs, window: a }) => {
-    const row: string[] = [
+    const row: (string | number)[] = [
       keys.window(seriesId, resolution.name, startMs),
       String(windowExpiresAtMs(startMs, resolution)),
-      String(a.count),
+      a.count,
       String(a.min),
       String(a.max),
       String(a.firstTsMs),
@@ -22,7 +24,7 @@ export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
       String(a.last),
     ];
     for (const [index, amount] of a.sumLimbs) {
-      if (amount !== 0) row.push(WINDOW_FIELDS.sumLimbPrefix + index, String(amount));
+      if (amount !== 0) row.push(index, amount);
     }
     return row;
   });

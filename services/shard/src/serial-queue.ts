@@ -1,7 +1,7 @@
 /**
- * Runs tasks one at a time in submission order. Consumption, timed flushes and
- * rebalance resets all touch the aggregator; serializing them keeps one flush
- * batch in flight and the aggregator consistent without locks in domain code.
+ * Runs tasks one at a time in submission order. Consumption, taking a flush
+ * batch and rebalance resets all touch the aggregator; serializing them keeps
+ * it consistent without locks in domain code. Flushes run outside the queue.
  */
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();

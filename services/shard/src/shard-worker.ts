@@ -1,19 +1,23 @@
-import { decodeShardRecord, type ShardSeries } from '@ringtail/model';
+import { decodeShardRecord } from '@ringtail/model';
 import type { Logger } from '@ringtail/runtime';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
-import { FlushFencedError, isRetriable } from './errors.ts';
+import { isRetriable } from './errors.ts';
 import type { FlushOutcome } from './flush-script.ts';
 import { SerialQueue } from './serial-queue.ts';
 import type { ShardMetrics } from './shard-metrics.ts';
-import type { PartitionBatch, WindowAggregator } from './window-aggregator.ts';
+import { UnconfirmedBatches } from './unconfirmed-batches.ts';
+import type { FlushBatch, PartitionBatch, WindowAggregator } from './window-aggregator.ts';
 
 /** Where flushed windows go; Redis in production, an in-memory fake in tests. */
 export interface WindowSink {
   /** Raw partition → highest raw offset applied, for one shard-topic partition. */
   readWatermarks(shardTopic: string, shardPartition: number): Promise<Map<number, number>>;
-  /** Applies one partition batch atomically; throws FlushFencedError if a watermark was moved by someone else. */
+  /**
+   * Applies one partition batch atomically; throws FlushFencedError if a watermark holds neither
+   * `expected` nor `next` (moved by someone else, or a write lost in a failover).
+   */
   apply(shardTopic: string, batch: PartitionBatch): Promise<FlushOutcome>;
-  /** Resolves once replicas hold every write made so far; throws a retriable error otherwise. */
+  /** Resolves once replicas hold every write this connection made so far; throws a retriable error otherwise. */
   awaitReplicas(): Promise<void>;
 }
 
@@ -53,17 +57,28 @@ export interface ShardWorkerOptions {
 const HEARTBEAT_EVERY_MESSAGES = 500;
 
 /**
- * Consumes one shard topic: folds records into the aggregator, flushes batches
- * to the sink and commits Kafka offsets only after a flush and WAIT succeeded.
- * Everything runs through one serial queue, so at most one flush is in flight.
+ * Consumes one shard topic: folds records into the aggregator and flushes
+ * batches to the sink in the background, one flush at a time, while the next
+ * batch is aggregated. Kafka offsets are committed only after a flush and a
+ * later-or-same WAIT succeeded.
+ *
+ * Aggregator mutations (consumption, taking a batch, rebalance resets) run
+ * through one serial queue; a flush runs outside it, so consumption goes on
+ * while it is in flight. Flushes stay strictly ordered: the next one starts
+ * only after the previous one finished (a batch's expected watermarks are the
+ * previous batch's new ones).
  */
 export class ShardWorker {
   private readonly queue = new SerialQueue();
+  private readonly unconfirmed = new UnconfirmedBatches();
+  private inFlight: Promise<void> | null = null;
+  private flushRequested = false;
+  private flushTaskQueued = false;
   private stopping = false;
 
   constructor(private readonly o: ShardWorkerOptions) {}
 
-  /** Folds one fetched batch of `partition`; flushes whenever FLUSH_MAX_SAMPLES is reached. */
+  /** Folds one fetched batch of `partition`; starts a flush whenever FLUSH_MAX_SAMPLES is reached. */
   handleBatch(partition: number, messages: readonly ConsumedMessage[], control: BatchControl): Promise<void> {
     return this.queue.run(async () => {
       if (this.stopping) return;
@@ -89,30 +104,77 @@ export class ShardWorker {
         if (r.applied > 0) metrics.samplesApplied.inc(r.applied);
         if (r.skipped > 0) metrics.samplesSkipped.inc(r.skipped);
         if (r.invalid > 0) metrics.samplesInvalid.inc(r.invalid);
-        if (aggregator.pendingSamples >= this.o.flushMaxSamples) await this.flushNow();
+        if (aggregator.pendingSamples >= this.o.flushMaxSamples) {
+          // Backpressure: limb deltas must stay within FLUSH_MAX_SAMPLES, so wait for the flush in flight.
+          if (this.inFlight !== null) await this.inFlight;
+          void this.startFlush();
+        } else if (this.flushRequested && this.inFlight === null) {
+          void this.startFlush();
+        }
         if (i % HEARTBEAT_EVERY_MESSAGES === HEARTBEAT_EVERY_MESSAGES - 1) await control.heartbeat();
       }
       metrics.pendingSamples.set(aggregator.pendingSamples);
     });
   }
 
-  /** Flushes whatever is pending (the FLUSH_INTERVAL_MS timer and shutdown call this). */
-  flush(): Promise<void> {
-    return this.queue.run(() => this.flushNow());
+  /**
+   * Asks for a flush of whatever is pending (the FLUSH_INTERVAL_MS timer calls
+   * this). Returns at once; if a flush is in flight, the next one starts as
+   * soon as it finished.
+   */
+  requestFlush(): void {
+    this.flushRequested = true;
+    if (this.inFlight !== null || this.flushTaskQueued) return;
+    this.flushTaskQueued = true;
+    void this.queue.run(async () => {
+      this.flushTaskQueued = false;
+      if (this.flushRequested && this.inFlight === null) void this.startFlush();
+    });
   }
 
   /**
-   * After a rebalance: drop every unflushed delta and loaded watermark.
+   * Flushes everything pending and waits until it is durable and committed
+   * (shutdown and tests). Retries while WAIT fails, without giving up.
+   */
+  async flush(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const started = await this.queue.run(async () => {
+        if (this.inFlight !== null) await this.inFlight;
+        return { flush: this.startFlush() };
+      });
+      await started.flush;
+      const done = await this.queue.run(async () => !this.o.aggregator.hasPending && this.unconfirmed.size === 0);
+      if (done) return;
+      await this.o.sleep(backoffDelayMs(this.o.retry, attempt, this.o.random()));
+    }
+  }
+
+  /** Resolves once every flush requested so far has finished (durable or held back). */
+  async idle(): Promise<void> {
+    await this.queue.run(async () => undefined);
+    while (this.inFlight !== null) {
+      await this.inFlight;
+      await this.queue.run(async () => undefined);
+    }
+  }
+
+  /**
+   * After a rebalance: drop every unflushed delta and loaded watermark, once
+   * the flush in flight (if any) has finished.
    *
    * kafkajs revokes all partitions on every rebalance and offers no hook that
    * runs before they move, so "flush before giving them up" cannot be made
    * reliable. Dropping is always correct: nothing dropped was committed, so
    * whoever owns a partition next re-reads it from the last commit, and the
    * Redis watermarks (reloaded lazily on the next batch) skip what was applied.
+   * Unconfirmed writes are forgotten too: their records are re-read and checked
+   * against Redis like any others.
    */
   resetAssignment(): Promise<void> {
     return this.queue.run(async () => {
+      if (this.inFlight !== null) await this.inFlight;
       this.o.aggregator.dropAll();
+      this.unconfirmed.clear();
       this.o.metrics.pendingSamples.set(0);
     });
   }
@@ -122,59 +184,102 @@ export class ShardWorker {
     this.stopping = true;
   }
 
-  private async flushNow(): Promise<void> {
+  /** Takes the pending batch and flushes it in the background. Only from a queue task, with no flush in flight. */
+  private startFlush(): Promise<void> {
+    this.flushRequested = false;
     const batch = this.o.aggregator.takeBatch();
-    if (batch === null) return;
+    this.o.metrics.pendingSamples.set(this.o.aggregator.pendingSamples);
+    if (batch === null && this.unconfirmed.size === 0) return Promise.resolve();
+    const flight = this.flushBatch(batch)
+      .catch((err: unknown) => this.o.log.error({ err }, 'flush failed'))
+      .then(() => {
+        this.inFlight = null;
+        if (this.flushRequested) this.requestFlush();
+      });
+    this.inFlight = flight;
+    return flight;
+  }
+
+  /** Applies `batch` (plus checks of earlier unconfirmed writes), WAITs, and commits what is durable. */
+  private async flushBatch(batch: FlushBatch | null): Promise<void> {
     const startedMs = this.o.nowMs();
-    const durable = await this.retrying('flush', () => this.applyAndReplicate(batch.partitions));
-    const offsets = durable.map((b) => ({ partition: b.shardPartition, offset: b.commitKafkaOffset }));
+    const current = batch?.partitions ?? [];
+    const toApply = this.unconfirmed.withConfirmation(current);
+    this.unconfirmed.add(current.map((b) => ({ ...b, windows: [] })));
+    const wrote = await this.retrying('flush', () => this.applyAll(toApply));
+    if (wrote) {
+      try {
+        await this.o.sink.awaitReplicas();
+      } catch (err) {
+        // The writes stay on the primary (AOF) and readable; only the commits wait for a later WAIT.
+        this.countFailure(err);
+        this.o.log.warn({ err, heldPartitions: this.unconfirmed.size }, 'WAIT failed, offsets held back until a later flush is replicated');
+        this.o.metrics.flushDurationMs.observe(this.o.nowMs() - startedMs);
+        return;
+      }
+    }
+    await this.commitUnconfirmed();
+    this.o.metrics.flushDurationMs.observe(this.o.nowMs() - startedMs);
+  }
+
+  /**
+   * Runs the script of every partition batch; true if any of them wrote.
+   * Retried as a whole on transient errors: a failover may have lost a script
+   * that ran, and re-running one that landed is harmless ("already applied").
+   */
+  private async applyAll(batches: readonly PartitionBatch[]): Promise<boolean> {
+    let wrote = false;
+    for (const b of batches) {
+      // Only duplicates (or nothing valid) and nothing unconfirmed: no state to write.
+      if (b.watermarks.length === 0) continue;
+      // Rewound by an earlier attempt of this flush: its records are being re-read.
+      if (this.unconfirmed.get(b.shardPartition) === undefined) continue;
+      try {
+        await this.o.sink.apply(this.o.shardTopic, b);
+        wrote = true;
+      } catch (err) {
+        if (isRetriable(err)) throw err;
+        this.rewind(b, err);
+      }
+    }
+    return wrote;
+  }
+
+  /** Drops a partition whose write was fenced or rejected and re-reads it from its first uncommitted record. */
+  private rewind(b: PartitionBatch, err: unknown): void {
+    const code = (err as { code?: unknown }).code;
+    this.o.log.error({ err, shardPartition: b.shardPartition, fromOffset: b.firstKafkaOffset }, 'flush of partition rejected, re-reading it');
+    if (code === 'SHARD_FLUSH_FENCED') this.o.metrics.flushesFenced.inc();
+    else this.countFailure(err);
+    this.unconfirmed.delete(b.shardPartition);
+    this.o.aggregator.dropPartition(b.shardPartition);
+    this.o.consumer.seek(this.o.shardTopic, b.shardPartition, b.firstKafkaOffset);
+  }
+
+  /** Commits every unconfirmed partition: the WAIT that just succeeded covered all of their writes. */
+  private async commitUnconfirmed(): Promise<void> {
+    const offsets: { partition: number; offset: string }[] = [];
+    const indexed = [];
+    let samples = 0;
+    for (const [partition, u] of this.unconfirmed.entries()) {
+      offsets.push({ partition, offset: u.commitKafkaOffset });
+      indexed.push(...u.newSeries);
+      samples += u.sampleCount;
+    }
+    this.unconfirmed.clear();
     try {
       if (offsets.length > 0) await this.o.consumer.commit(this.o.shardTopic, offsets);
     } catch (err) {
       // Harmless: the windows are durable and the watermarks skip the re-read records.
       this.o.log.warn({ err, shardTopic: this.o.shardTopic, offsets }, 'offset commit failed after a durable flush');
     }
-    const indexed: ShardSeries[] = [];
-    let samples = 0;
-    for (const b of durable) {
-      indexed.push(...b.newSeries);
-      samples += b.sampleCount;
-    }
     this.o.aggregator.markIndexed(indexed);
     this.o.metrics.samplesFlushed.inc(samples);
-    this.o.metrics.flushDurationMs.observe(this.o.nowMs() - startedMs);
-    this.o.metrics.pendingSamples.set(this.o.aggregator.pendingSamples);
   }
 
-  /**
-   * Applies every partition batch, then WAITs. Retried as a whole: after a
-   * failover the new primary may lack a script the old one ran, and re-running
-   * it is harmless (the watermark CAS answers "already applied" where it landed).
-   * Returns the batches whose offsets may be committed.
-   */
-  private async applyAndReplicate(batches: readonly PartitionBatch[]): Promise<PartitionBatch[]> {
-    const durable: PartitionBatch[] = [];
-    let wrote = false;
-    for (const b of batches) {
-      if (b.watermarks.length === 0) {
-        // Only duplicates (or nothing valid): no state to write, the offsets may move on.
-        durable.push(b);
-        continue;
-      }
-      try {
-        await this.o.sink.apply(this.o.shardTopic, b);
-        wrote = true;
-        durable.push(b);
-      } catch (err) {
-        if (!(err instanceof FlushFencedError)) throw err;
-        this.o.log.error({ err, shardPartition: b.shardPartition, fromOffset: b.firstKafkaOffset }, 'flush fenced, re-reading partition');
-        this.o.metrics.flushesFenced.inc();
-        this.o.aggregator.dropPartition(b.shardPartition);
-        this.o.consumer.seek(this.o.shardTopic, b.shardPartition, b.firstKafkaOffset);
-      }
-    }
-    if (wrote) await this.o.sink.awaitReplicas();
-    return durable;
+  private countFailure(err: unknown): void {
+    const code = (err as { code?: unknown }).code;
+    this.o.metrics.flushFailures.inc(1, { code: typeof code === 'string' ? code : 'UNKNOWN' });
   }
 
   /** Runs `op` until it succeeds or fails with a non-retriable error; never gives up on transient faults. */
@@ -184,8 +289,7 @@ export class ShardWorker {
         return await op();
       } catch (err) {
         if (!isRetriable(err)) throw err;
-        const code = (err as { code?: unknown }).code;
-        this.o.metrics.flushFailures.inc(1, { code: typeof code === 'string' ? code : 'UNKNOWN' });
+        this.countFailure(err);
         const delayMs = backoffDelayMs(this.o.retry, attempt, this.o.random());
         this.o.log.warn({ err, operation, attempt, delayMs }, 'redis operation failed, retrying');
         await this.o.sleep(delayMs);

@@ -4,14 +4,37 @@ import type { FlushOutcome } from '../../../services/shard/src/flush-script.ts';
 import type { WindowSink } from '../../../services/shard/src/shard-worker.ts';
 import type { PartitionBatch } from '../../../services/shard/src/window-aggregator.ts';
 
+interface SinkState {
+  readonly windows: Map<string, WindowAggregate>;
+  readonly watermarks: Map<string, Map<number, number>>;
+  readonly series: Set<string>;
+}
+
+function copyState(s: SinkState): SinkState {
+  return {
+    windows: new Map([...s.windows].map(([k, w]) => [k, cloneWindow(w)])),
+    watermarks: new Map([...s.watermarks].map(([k, m]) => [k, new Map(m)])),
+    series: new Set(s.series),
+  };
+}
+
 /** An in-memory WindowSink with the flush script's CAS semantics. */
 export class FakeWindowSink implements WindowSink {
-  readonly windows = new Map<string, WindowAggregate>();
-  readonly watermarks = new Map<string, Map<number, number>>();
-  readonly series = new Set<string>();
+  windows = new Map<string, WindowAggregate>();
+  watermarks = new Map<string, Map<number, number>>();
+  series = new Set<string>();
   readonly calls: string[] = [];
   /** Errors thrown by the next calls of each operation, in order. */
   readonly failures: { apply: Error[]; awaitReplicas: Error[] } = { apply: [], awaitReplicas: [] };
+  /** While set, `apply` waits for it: a flush held in flight. */
+  applyGate: Promise<void> | null = null;
+  /** What the replica holds: the state at the last successful awaitReplicas. */
+  private replicated: SinkState = copyState(this);
+
+  /** A failover to the replica: every write not yet acknowledged by awaitReplicas is lost. */
+  failover(): void {
+    Object.assign(this, copyState(this.replicated));
+  }
 
   async readWatermarks(topic: string, partition: number): Promise<Map<number, number>> {
     return new Map(this.watermarks.get(`${topic}/${partition}`));
@@ -19,6 +42,7 @@ export class FakeWindowSink implements WindowSink {
 
   async apply(topic: string, batch: PartitionBatch): Promise<FlushOutcome> {
     this.calls.push(`apply:${batch.shardPartition}`);
+    if (this.applyGate) await this.applyGate;
     const failure = this.failures.apply.shift();
     if (failure) throw failure;
     const key = `${topic}/${batch.shardPartition}`;
@@ -44,6 +68,7 @@ export class FakeWindowSink implements WindowSink {
     this.calls.push('wait');
     const failure = this.failures.awaitReplicas.shift();
     if (failure) throw failure;
+    this.replicated = copyState(this);
   }
 }
 

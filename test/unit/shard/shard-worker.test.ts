@@ -45,6 +45,21 @@ function setup(flushMaxSamples = 1000) {
   return { sink, commits, seeks, metrics, worker, control, messages };
 }
 
+/** Waits until `check` holds, for at most two seconds. */
+async function eventually(check: () => boolean): Promise<void> {
+  const deadlineMs = Date.now() + 2000;
+  while (!check()) {
+    if (Date.now() > deadlineMs) throw new Error('condition not met within 2 s');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** Runs one flush (whatever its WAIT answers) and waits until it finished. */
+async function flushOnce(worker: ShardWorker): Promise<void> {
+  worker.requestFlush();
+  await worker.idle();
+}
+
 describe('ShardWorker', () => {
   it('commits offsets only after the flush and WAIT succeeded', async () => {
     const { sink, commits, worker, control, messages } = setup();
@@ -82,7 +97,63 @@ describe('ShardWorker', () => {
   it('flushes inside a batch once FLUSH_MAX_SAMPLES is reached', async () => {
     const { commits, worker, control, messages } = setup(2);
     await worker.handleBatch(0, messages(0, record(0, [0]), record(0, [1]), record(0, [2])), control);
+    await worker.flush();
+    expect(commits).toEqual(['0@2', '0@3']);
+  });
+
+  it('keeps consuming while a flush is in flight and commits each batch after its own flush', async () => {
+    const { sink, commits, worker, control, messages } = setup();
+    let release!: () => void;
+    sink.applyGate = new Promise((resolve) => (release = resolve));
+    await worker.handleBatch(0, messages(0, record(0, [0, 1])), control);
+    worker.requestFlush();
+    await eventually(() => sink.calls.includes('apply:0'));
+    // The first flush is stuck in apply; the next records are still folded in.
+    await worker.handleBatch(0, messages(1, record(0, [2]), record(0, [3])), control);
+    worker.requestFlush();
+    expect(commits).toEqual([]);
+    sink.applyGate = null;
+    release();
+    await worker.flush();
+    expect(sink.calls).toEqual(['apply:0', 'wait', 'commit', 'apply:0', 'wait', 'commit']);
+    expect(commits).toEqual(['0@1', '0@3']);
+    expect([...sink.windows.values()].map((w) => w.count)).toEqual([4, 4, 4]);
+  });
+
+  it('keeps flushing while WAIT fails after a failover and commits once a later WAIT succeeds', async () => {
+    const { sink, commits, worker, control, messages, metrics } = setup();
+    sink.failures.awaitReplicas.push(new ReplicationTimeoutError(0, 1, 10), new ReplicationTimeoutError(0, 1, 10));
+    await worker.handleBatch(0, messages(0, record(0, [0, 1])), control);
+    await flushOnce(worker);
+    await worker.handleBatch(0, messages(1, record(0, [2])), control);
+    await flushOnce(worker);
+    // Both batches are in Redis (readable) but not replicated: nothing committed yet.
+    expect(commits).toEqual([]);
+    expect([...sink.windows.values()].map((w) => w.count)).toEqual([3, 3, 3]);
+    await worker.handleBatch(0, messages(2, record(0, [3])), control);
+    await flushOnce(worker);
+    expect(sink.calls).toEqual(['apply:0', 'wait', 'apply:0', 'wait', 'apply:0', 'wait', 'commit']);
+    expect(commits).toEqual(['0@3']);
+    expect([...sink.windows.values()].map((w) => w.count)).toEqual([4, 4, 4]);
+    expect(metrics.flushFailures.get({ code: 'SHARD_REPLICATION_TIMEOUT' })).toBe(2);
+  });
+
+  it('re-reads from the first uncommitted record when a failover lost a write whose WAIT failed', async () => {
+    const { sink, commits, seeks, worker, control, messages } = setup();
+    sink.failures.awaitReplicas.push(new ReplicationTimeoutError(0, 1, 10));
+    await worker.handleBatch(0, messages(0, record(0, [0])), control);
+    await flushOnce(worker);
+    sink.failover();
+    // A record of another raw partition: its own watermark check passes, the lost write must still be noticed.
+    await worker.handleBatch(0, messages(1, record(1, [0])), control);
+    await flushOnce(worker);
+    expect(seeks).toEqual(['0@0']);
+    expect(commits).toEqual([]);
+    await worker.handleBatch(0, messages(0, record(0, [0]), record(1, [0])), control);
+    await worker.flush();
     expect(commits).toEqual(['0@2']);
+    expect(sink.watermarks.get('t/0')).toEqual(new Map([[0, 0], [1, 0]]));
+    expect([...sink.windows.values()].map((w) => w.count)).toEqual([2, 2, 2]);
   });
 
   it('drops a fenced partition and re-reads it from the batch start', async () => {

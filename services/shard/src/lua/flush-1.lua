@@ -4,21 +4,35 @@
   KEYS[1]  watermark hash of (shard topic, shard partition):
            field = raw partition, value = highest raw offset applied (decimal)
 
-  ARGV[1]  JSON batch, every number as a decimal string so nothing is rounded:
-    wm    [[rawPartition, expected, next], ...]   expected "-1" = field absent
+  ARGV[1]  JSON batch. Doubles and timestamps are decimal strings, written
+           verbatim so nothing is rounded; counts and limbs are JSON integers
+           (exact: every one is below 2^53):
+    wm    [[rawPartition, expected, next], ...]   strings; expected "-1" = field absent;
+                                                  expected = next only checks a watermark
     w     [[key, expireAtMs, count, min, max, firstTs, first, lastTs, last,
-            limbField, limbDelta, ...], ...]      one window delta each
+            limbIndex, limbDelta, ...], ...]      one window delta each;
+                                                  |limbDelta| < 2^52
     sadd  [[key, member, ...], ...]               series index additions
     hset  [[key, field, value, ...], ...]         series descriptions
 
   Every key named in ARGV shares KEYS[1]'s hash tag (see redis-keys.ts), so
   the script stays within one Redis Cluster slot.
 
+  Window hashes (fields c, min, max, ft, f, lt, l, s<i>) are read once with
+  HGETALL, merged here and written with one HSET; PEXPIREAT only when the
+  window is new (the expiry is a pure function of the key). Sum limbs are
+  kept carry-normalized: every limb but the highest in [0, 2^32), the highest
+  signed with |limb| < 2^32 (or a fresh carry), so stored + delta + carry
+  stays an exact integer in a Lua double (< 2^53). Windows whose limbs were
+  summed by HINCRBY before limbs were normalized may hold limbs beyond that
+  range; those keep getting HINCRBY (exact in Redis's int64).
+
   Returns
      1  applied: every watermark held `expected`; deltas, index and new
         watermarks written
      2  already applied: every watermark already holds `next` (a re-sent
-        script, e.g. ioredis replaying it after a reconnect); nothing written
+        script, e.g. ioredis replaying it after a reconnect); only the
+        watermarks are rewritten, unchanged
     -1  fenced: some watermark holds neither; nothing written
     -2  malformed ARGV[1]; nothing written
 ]]
@@ -34,37 +48,112 @@ for _, m in ipairs(batch.wm) do
   if stored ~= m[2] then matchesExpected = false end
   if stored ~= m[3] then matchesNext = false end
 end
-if not matchesExpected then
-  if matchesNext then return 2 end
-  return -1
-end
+if not matchesExpected and not matchesNext then return -1 end
 
+-- Also when already applied: the rewrite (same values) makes a following WAIT cover
+-- them even if they reached this node by replication from a failed primary.
 for _, m in ipairs(batch.wm) do
   redis.call('HSET', wmKey, m[1], m[3])
 end
+if not matchesExpected then return 2 end
+
+local TWO32 = 4294967296
+-- A stored limb this large can only come from HINCRBY summing: adding a delta to it could pass 2^53.
+local LEGACY_LIMB = 2251799813685248
+-- Limb indices reach ~66 (2^2098 / 2^32); field names are precomputed instead of concatenated per window.
+local MAX_LIMB_INDEX = 127
+local limbField, fieldLimb = {}, {}
+for i = 0, MAX_LIMB_INDEX do
+  local name = 's' .. i
+  limbField[i] = name
+  fieldLimb[name] = i
+end
+local floor, fmt, tonumber = math.floor, string.format, tonumber
+
+-- Integers below 2^53 in full: tostring would print only 14 significant digits.
+local function int(x) return fmt('%.0f', x) end
 
 for _, d in ipairs(batch.w) do
   local key = d[1]
-  local cur = redis.call('HMGET', key, 'min', 'max', 'ft', 'f', 'lt', 'l')
-  local set = {}
-  local curMin, curMax = tonumber(cur[1]), tonumber(cur[2])
-  local curFt, curF, curLt, curL = tonumber(cur[3]), tonumber(cur[4]), tonumber(cur[5]), tonumber(cur[6])
-  local min, max = tonumber(d[4]), tonumber(d[5])
-  local ft, f, lt, l = tonumber(d[6]), tonumber(d[7]), tonumber(d[8]), tonumber(d[9])
-  if curMin == nil or min < curMin then set[#set + 1] = 'min'; set[#set + 1] = d[4] end
-  if curMax == nil or max > curMax then set[#set + 1] = 'max'; set[#set + 1] = d[5] end
-  if curFt == nil or ft < curFt or (ft == curFt and f < curF) then
-    set[#set + 1] = 'ft'; set[#set + 1] = d[6]; set[#set + 1] = 'f'; set[#set + 1] = d[7]
+  local cur = redis.call('HGETALL', key)
+  local n = #d
+  local set
+  local old, limbs = {}, {}
+  local lo, hi
+  local legacy = false
+  if #cur == 0 then
+    set = { 'c', int(d[3]), 'min', d[4], 'max', d[5], 'ft', d[6], 'f', d[7], 'lt', d[8], 'l', d[9] }
+  else
+    local h = {}
+    for j = 1, #cur, 2 do
+      local i = fieldLimb[cur[j]]
+      if i then
+        local v = tonumber(cur[j + 1])
+        if v >= LEGACY_LIMB or v <= -LEGACY_LIMB then legacy = true end
+        old[i] = v
+        limbs[i] = v
+        if lo == nil or i < lo then lo = i end
+        if hi == nil or i > hi then hi = i end
+      else
+        h[cur[j]] = cur[j + 1]
+      end
+    end
+    set = { 'c', int((tonumber(h.c) or 0) + d[3]) }
+    local k = 2
+    local curMin, curMax = tonumber(h.min), tonumber(h.max)
+    local curFt, curF, curLt, curL = tonumber(h.ft), tonumber(h.f), tonumber(h.lt), tonumber(h.l)
+    local ft, lt = tonumber(d[6]), tonumber(d[8])
+    if curMin == nil or tonumber(d[4]) < curMin then set[k + 1] = 'min'; set[k + 2] = d[4]; k = k + 2 end
+    if curMax == nil or tonumber(d[5]) > curMax then set[k + 1] = 'max'; set[k + 2] = d[5]; k = k + 2 end
+    if curFt == nil or ft < curFt or (ft == curFt and tonumber(d[7]) < curF) then
+      set[k + 1] = 'ft'; set[k + 2] = d[6]; set[k + 3] = 'f'; set[k + 4] = d[7]; k = k + 4
+    end
+    if curLt == nil or lt > curLt or (lt == curLt and tonumber(d[9]) > curL) then
+      set[k + 1] = 'lt'; set[k + 2] = d[8]; set[k + 3] = 'l'; set[k + 4] = d[9]
+    end
   end
-  if curLt == nil or lt > curLt or (lt == curLt and l > curL) then
-    set[#set + 1] = 'lt'; set[#set + 1] = d[8]; set[#set + 1] = 'l'; set[#set + 1] = d[9]
+
+  if legacy then
+    redis.call('HSET', key, unpack(set))
+    for j = 10, n, 2 do
+      redis.call('HINCRBY', key, limbField[d[j]], int(d[j + 1]))
+    end
+  else
+    for j = 10, n, 2 do
+      local i = d[j]
+      limbs[i] = (limbs[i] or 0) + d[j + 1]
+      if lo == nil or i < lo then lo = i end
+      if hi == nil or i > hi then hi = i end
+    end
+    if lo ~= nil then
+      -- Lower limbs go to [0, 2^32) carrying into the next; the highest absorbs the carry signed.
+      local carry = 0
+      for i = lo, hi - 1 do
+        local v = (limbs[i] or 0) + carry
+        carry = floor(v / TWO32)
+        v = v - carry * TWO32
+        limbs[i] = v
+      end
+      local top = (limbs[hi] or 0) + carry
+      if top >= TWO32 or top <= -TWO32 then
+        carry = floor(top / TWO32)
+        top = top - carry * TWO32
+        limbs[hi + 1] = carry
+        set[#set + 1] = limbField[hi + 1]
+        set[#set + 1] = int(carry)
+      end
+      limbs[hi] = top
+      for i = lo, hi do
+        local v = limbs[i]
+        if v ~= nil and v ~= old[i] and (v ~= 0 or old[i] ~= nil) then
+          set[#set + 1] = limbField[i]
+          set[#set + 1] = int(v)
+        end
+      end
+    end
+    redis.call('HSET', key, unpack(set))
   end
-  if #set > 0 then redis.call('HSET', key, unpack(set)) end
-  redis.call('HINCRBY', key, 'c', d[3])
-  for i = 10, #d, 2 do
-    redis.call('HINCRBY', key, d[i], d[i + 1])
-  end
-  redis.call('PEXPIREAT', key, d[2])
+  if #cur == 0 then redis.call('PEXPIREAT', key, d[2]) end
 end
 
 for _, s in ipairs(batch.sadd or {}) do

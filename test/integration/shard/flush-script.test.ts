@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import {
+  DEFAULT_RESOLUTIONS,
+  addSample,
+  addToLimbs,
+  decodeWindowHash,
+  limbsToScaled,
+  redisKeys,
+  scaledToNumber,
+  windowOfSample,
+  type Limbs,
+  type WindowAggregate,
+} from '@ringtail/model';
+import { createSentinelClient } from '@ringtail/runtime';
+import { RedisWindowSink } from '../../../services/shard/src/redis-window-sink.ts';
+import type { PartitionBatch, WindowDelta } from '../../../services/shard/src/window-aggregator.ts';
+import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
+
+const SEED = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
+const RES = DEFAULT_RESOLUTIONS[0]!;
+const START_MS = Math.floor(Date.now() / RES.stepMs) * RES.stepMs;
+const TWO32 = 2 ** 32;
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Values that move limbs far apart and flip signs: carries, borrows and a negative top limb. */
+function sampleValue(random: () => number): number {
+  const magnitude = [1, 1e-3, 1e6, 1e300, 5e-324, 2 ** 52, 1e-310][Math.floor(random() * 7)]!;
+  return (random() - 0.6) * magnitude * (1 + random());
+}
+
+interface Reference {
+  count: number;
+  sumLimbs: Limbs;
+  values: number[];
+}
+
+describe('flush-1.lua', () => {
+  const namespace = randomNamespace('flush');
+  const keys = redisKeys(namespace);
+  let redis: Redis;
+  let sink: RedisWindowSink;
+  let watermark = -1;
+
+  /** Applies `windows` as one partition batch of partition 0, advancing raw partition 0 by one. */
+  const flush = async (windows: WindowDelta[]) => {
+    const batch: PartitionBatch = {
+      shardPartition: 0,
+      watermarks: [{ rawPartition: 0, expected: watermark, next: watermark + 1 }],
+      windows,
+      newSeries: [],
+      sampleCount: 0,
+      firstKafkaOffset: '0',
+      commitKafkaOffset: '1',
+    };
+    expect(await sink.apply('t', batch)).toBe('applied');
+    watermark++;
+  };
+  const storedLimbs = async (seriesId: string) => {
+    const fields = await redis.hgetall(keys.window(seriesId, RES.name, START_MS));
+    return Object.entries(fields)
+      .filter(([name]) => /^s\d+$/.test(name))
+      .map(([name, v]) => [Number(name.slice(1)), Number(v)] as const)
+      .sort((a, b) => a[0] - b[0]);
+  };
+
+  beforeAll(() => {
+    console.log(`flush script seed: ${SEED} (rerun with TEST_SEED=${SEED}), namespace ${namespace}`);
+    const stack = stackEndpoints();
+    redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, 'flush-test');
+    sink = new RedisWindowSink(redis, { keys, minReplicas: 0, waitTimeoutMs: 1000 });
+  });
+
+  afterAll(async () => {
+    const stale = await redis.keys(`${keys.prefix}*`);
+    if (stale.length > 0) await redis.del(...stale);
+    redis.disconnect();
+  });
+
+  it('keeps every window bit-exact and its limbs carry-normalized over many flushes', async () => {
+    const random = rng(SEED);
+    const SERIES = 24;
+    const FLUSHES = 40;
+    const refs = Array.from({ length: SERIES }, (): Reference => ({ count: 0, sumLimbs: new Map(), values: [] }));
+    for (let f = 0; f < FLUSHES; f++) {
+      const windows: WindowDelta[] = [];
+      for (let s = 0; s < SERIES; s++) {
+        if (random() < 0.3) continue;
+        let w: WindowAggregate | undefined;
+        for (let n = 1 + Math.floor(random() * 5); n > 0; n--) {
+          const v = sampleValue(random);
+          const ts = START_MS + Math.floor(random() * RES.stepMs);
+          if (w === undefined) w = windowOfSample(v, ts);
+          else addSample(w, v, ts);
+          refs[s]!.values.push(v === 0 ? 0 : v);
+          refs[s]!.count++;
+          addToLimbs(refs[s]!.sumLimbs, v);
+        }
+        windows.push({ seriesId: `s${s}`, resolution: RES, startMs: START_MS, window: w! });
+      }
+      await flush(windows);
+    }
+    for (let s = 0; s < SERIES; s++) {
+      const ref = refs[s]!;
+      const reading = decodeWindowHash(await redis.hgetall(keys.window(`s${s}`, RES.name, START_MS)));
+      if (ref.count === 0) {
+        expect(reading).toBeNull();
+        continue;
+      }
+      expect(reading!.count).toBe(ref.count);
+      expect(reading!.sumScaled).toBe(limbsToScaled(ref.sumLimbs));
+      expect(reading!.min).toBe(Math.min(...ref.values));
+      expect(reading!.max).toBe(Math.max(...ref.values));
+      const limbs = await storedLimbs(`s${s}`);
+      for (const [, v] of limbs.slice(0, -1)) expect(v >= 0 && v < TWO32).toBe(true);
+      expect(Math.abs(limbs.at(-1)![1])).toBeLessThan(TWO32);
+    }
+  });
+
+  it('sets the expiry once, when the window is created', async () => {
+    const key = keys.window('ttl', RES.name, START_MS);
+    await flush([{ seriesId: 'ttl', resolution: RES, startMs: START_MS, window: windowOfSample(1, START_MS) }]);
+    const expireAtMs = START_MS + RES.stepMs + RES.retentionMs;
+    expect(await redis.pexpiretime(key)).toBe(expireAtMs);
+    await flush([{ seriesId: 'ttl', resolution: RES, startMs: START_MS, window: windowOfSample(2, START_MS) }]);
+    expect(await redis.pexpiretime(key)).toBe(expireAtMs);
+  });
+
+  it('adds exactly to windows whose limbs HINCRBY summed past 2^53', async () => {
+    const key = keys.window('legacy', RES.name, START_MS);
+    const bigLimb = 2n ** 60n + 12345n;
+    const smallLimb = -(2n ** 40n) * 5n;
+    await redis.hset(key, { c: '7', min: '-1', max: '3', ft: String(START_MS), f: '1', lt: String(START_MS), l: '1', s33: bigLimb.toString(), s34: smallLimb.toString() });
+    const w = windowOfSample(0.1, START_MS + 1);
+    addSample(w, -2.5e10, START_MS + 2);
+    await flush([{ seriesId: 'legacy', resolution: RES, startMs: START_MS, window: w }]);
+    const reading = decodeWindowHash(await redis.hgetall(key))!;
+    const before = (bigLimb << 1056n) + (smallLimb << 1088n);
+    expect(reading.count).toBe(9);
+    expect(reading.sumScaled).toBe(before + limbsToScaled(w.sumLimbs));
+    expect(reading.min).toBe(-2.5e10);
+    expect(scaledToNumber(reading.sumScaled)).toBe(scaledToNumber(before + limbsToScaled(w.sumLimbs)));
+  });
+});
