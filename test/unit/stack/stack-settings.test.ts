@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { StackError, externalEndpoints, loadStackSettings } from '@ringtail/stack';
+
+describe('stack settings', () => {
+  it('defaults to auto mode on loopback ports of its own, never Redis 6379', () => {
+    const s = loadStackSettings({ HOME: '/home/u' });
+    expect(s.mode).toBe('auto');
+    expect(s.topology.kafkaPort).toBe(19092);
+    expect(s.topology.kafkaControllerPort).toBe(19093);
+    expect([s.topology.redisPrimaryPort, s.topology.redisReplicaPort, ...s.topology.sentinelPorts]).not.toContain(6379);
+  });
+
+  it('names the variable at fault', () => {
+    expect(() => loadStackSettings({ RINGTAIL_STACK_MODE: 'kubernetes' })).toThrow(/RINGTAIL_STACK_MODE/);
+    expect(() => loadStackSettings({ RINGTAIL_KAFKA_PORT: '80' })).toThrow(/RINGTAIL_KAFKA_PORT/);
+    try {
+      loadStackSettings({ RINGTAIL_REDIS_PORT: 'abc' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(StackError);
+      expect((err as StackError).code).toBe('STACK_CONFIG_INVALID');
+    }
+  });
+
+  it('derives the other ports from the base ports', () => {
+    const s = loadStackSettings({ RINGTAIL_REDIS_PORT: '20000', RINGTAIL_SENTINEL_PORT: '21000' });
+    expect(s.topology.redisReplicaPort).toBe(20001);
+    expect(s.topology.sentinelPorts).toEqual([21000, 21001, 21002]);
+  });
+
+  it('takes external endpoints from KAFKA_BROKERS and REDIS_SENTINELS', () => {
+    const s = loadStackSettings({ RINGTAIL_STACK_MODE: 'external', KAFKA_BROKERS: 'k1:9092,k2:9092', REDIS_SENTINELS: 's1:26379, s2:26379' });
+    expect(externalEndpoints(s)).toEqual({
+      kafkaBrokers: ['k1:9092', 'k2:9092'],
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      sentinelMasterName: 'ringtail',
+    });
+  });
+
+  it('refuses the external mode without both addresses, and malformed ones', () => {
+    expect(() => externalEndpoints(loadStackSettings({ RINGTAIL_STACK_MODE: 'external', KAFKA_BROKERS: 'k:1' }))).toThrow(/REDIS_SENTINELS/);
+    expect(() => externalEndpoints(loadStackSettings({ KAFKA_BROKERS: 'k', REDIS_SENTINELS: 's:1' }))).toThrow(/KAFKA_BROKERS: expected host:port/);
+  });
+});
