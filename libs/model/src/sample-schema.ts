@@ -57,6 +57,37 @@ export function createSampleSchema(limits: SampleLimits) {
 
 export type SampleSchema = ReturnType<typeof createSampleSchema>;
 
+/**
+ * The common case of `createSampleSchema(limits)` without zod, for ingest's hot
+ * path: the parsed sample when `element` is a valid sample in its plain form
+ * (a JSON object as `JSON.parse` gives it), or undefined when the schema must
+ * judge it. Never accepts what the schema rejects, and an accepted sample equals
+ * the schema's output; undefined says nothing about validity (a valid sample in
+ * an unusual form, such as one with a `__proto__` label, is left to the schema).
+ */
+export function parseValidSample(element: unknown, limits: SampleLimits): Sample | undefined {
+  if (typeof element !== 'object' || element === null || Array.isArray(element)) return undefined;
+  const e = element as Record<string, unknown>;
+  for (const key in e) {
+    if (key !== 'name' && key !== 'labels' && key !== 'value' && key !== 'timestamp') return undefined;
+  }
+  const { name, labels, value, timestamp } = e;
+  if (typeof name !== 'string' || checkMetricName(name, limits) !== undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) return undefined;
+  if (labels === undefined) return { name, labels: {}, value, timestamp };
+  if (!isPlainStringRecord(labels) || checkLabels(labels, limits) !== undefined) return undefined;
+  return { name, labels: withoutEmptyValues(labels), value, timestamp };
+}
+
+// What z.record(z.string(), z.string()) copies unchanged: a plain object of string values, no symbol keys.
+function isPlainStringRecord(labels: unknown): labels is Record<string, string> {
+  if (typeof labels !== 'object' || labels === null || Object.getPrototypeOf(labels) !== Object.prototype) return false;
+  const record = labels as Record<string, unknown>;
+  for (const label in record) if (typeof record[label] !== 'string') return false;
+  return Object.getOwnPropertySymbols(labels).length === 0;
+}
+
 interface Problem {
   readonly code: RejectionCode;
   readonly message: string;

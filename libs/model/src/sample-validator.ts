@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { limitSetting, type SampleLimits } from './limits.ts';
 import type { Rejection, RejectionCode } from './rejection.ts';
-import { createSampleSchema, type Sample, type SampleSchema } from './sample-schema.ts';
+import { createSampleSchema, parseValidSample, type Sample, type SampleSchema } from './sample-schema.ts';
 
 /** The elements of one raw message, or why the whole message was rejected. */
 export type DecodedMessage =
@@ -62,6 +62,9 @@ export class SampleValidator {
 
   /** Judges one element of a message; `index` is its position (0 for a single-object message). */
   validate(element: unknown, index: number, array: boolean): SampleResult {
+    // Most samples are valid: check them by hand and leave the rest (and every rejection's wording) to zod.
+    const sample = parseValidSample(element, this.limits);
+    if (sample !== undefined) return { ok: true, sample };
     const parsed = this.schema.safeParse(element);
     if (parsed.success) return { ok: true, sample: parsed.data };
     return { ok: false, rejection: toRejection(parsed.error.issues[0], element, index, array) };

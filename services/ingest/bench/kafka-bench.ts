@@ -36,6 +36,8 @@ await producer.disconnect();
 const ends = await admin.fetchTopicOffsets(topics.raw);
 
 const started = performance.now();
+// Process CPU (ingest plus the light polling below): less sensitive than wall time to other load on the machine.
+const cpuBefore = process.cpuUsage();
 const service = await startIngest(config, log);
 let joinedAt: number | undefined;
 for (;;) {
@@ -45,10 +47,11 @@ for (;;) {
   await new Promise((r) => setTimeout(r, POLL_MS));
 }
 const finished = performance.now();
+const cpu = process.cpuUsage(cpuBefore);
 const seconds = (finished - started) / 1000;
 const secondsAfterJoin = (finished - (joinedAt ?? started)) / 1000;
 await service.stop();
 await admin.deleteTopics({ topics: [topics.raw, topics.dlq, ...config.shardWorkers.map((w) => topics.shard(w))] });
 await admin.disconnect();
 const samples = MESSAGES * SAMPLES_PER_MESSAGE;
-console.log(JSON.stringify({ bench: 'ingest-kafka', samples, seconds: Number(seconds.toFixed(2)), samplesPerSec: Math.round(samples / seconds), samplesPerSecAfterJoin: Math.round(samples / secondsAfterJoin) }));
+console.log(JSON.stringify({ bench: 'ingest-kafka', samples, seconds: Number(seconds.toFixed(2)), samplesPerSec: Math.round(samples / seconds), samplesPerSecAfterJoin: Math.round(samples / secondsAfterJoin), cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)), samplesPerCpuSec: Math.round(samples / ((cpu.user + cpu.system) / 1e6)) }));

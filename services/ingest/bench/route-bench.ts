@@ -4,9 +4,10 @@
  * Run: npx tsx services/ingest/bench/route-bench.ts
  */
 import { SlotRing, createSeriesHasher } from '@ringtail/hashring';
-import { DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter, encodeShardRecord } from '@ringtail/model';
+import { DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter } from '@ringtail/model';
 import { RawBatchRouter } from '../src/raw-batch-router.ts';
 import { createRingRouter } from '../src/series-router.ts';
+import { ShardRecordEncoder } from '../src/shard-record-encoder.ts';
 import { benchMessages } from './bench-messages.ts';
 
 const SAMPLES_PER_MESSAGE = 100;
@@ -21,6 +22,7 @@ const deps = {
   shardTopicPartitions: 8,
   recordLimits: { maxSamples: 5_000, maxBytes: 256 * 1024 },
 };
+const encoder = new ShardRecordEncoder();
 const messages = benchMessages(MESSAGES, SAMPLES_PER_MESSAGE);
 const rates: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
@@ -28,7 +30,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (let start = 0; start < messages.length; start += 500) {
     const batch = new RawBatchRouter(deps, 0);
     for (let i = start; i < Math.min(start + 500, messages.length); i++) batch.add(i, messages[i]!);
-    for (const records of batch.finish().shardRecords.values()) for (const r of records) encodeShardRecord(r);
+    for (const records of batch.finish().shardRecords.values()) for (const r of records) encoder.encode(r);
   }
   rates.push((MESSAGES * SAMPLES_PER_MESSAGE) / ((performance.now() - started) / 1000));
 }

@@ -1,32 +1,36 @@
 import type { EachBatchPayload } from 'kafkajs';
-import { OffsetCommitError } from './errors.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
-import { RawBatchRouter, type RawBatchRouterDeps, type RoutedBatch } from './raw-batch-router.ts';
-import type { RoutedBatchWriter } from './routed-batch-writer.ts';
+import { RawBatchRouter, type RawBatchRouterDeps } from './raw-batch-router.ts';
+import type { WritePipeline } from './write-pipeline.ts';
 
 // kafkajs only heartbeats when asked to; its heartbeat() is throttled to the
 // heartbeat interval, so asking every few hundred messages is cheap.
 const HEARTBEAT_EVERY_MESSAGES = 500;
+// While the write pipeline is full, heartbeat this often so the group keeps the member.
+const FULL_PIPELINE_HEARTBEAT_MS = 1_000;
 
 export interface BatchHandlerDeps {
   readonly routing: RawBatchRouterDeps;
-  readonly writer: RoutedBatchWriter;
+  readonly pipeline: WritePipeline;
   readonly metrics: IngestMetrics;
   readonly now: () => number;
 }
 
 /**
  * The kafkajs `eachBatch` handler (run with autoCommit and eachBatchAutoResolve
- * off). Per raw batch: route every message, write shard records and DLQ
- * entries, wait for their acks, and only then resolve and commit the batch.
- * A failed write throws before anything is resolved, so kafkajs fetches the
- * batch again from the last resolved offset; a replay re-creates the same
- * records (duplicates the shard skips by watermark), never a gap.
+ * off). Per raw batch: route every message, hand the result to the write
+ * pipeline and resolve the batch, so kafkajs fetches the next one while this
+ * one is written. Only the pipeline commits, after the writes are acknowledged;
+ * until then a restart or rebalance reads the batch again from the committed
+ * offset (duplicates, which the shard skips by watermark).
+ * While the pipeline holds `maxPendingSamples`, the handler waits (heartbeating).
+ * Once the pipeline is closed (shutdown), batches are left unresolved.
  */
 export function createBatchHandler(deps: BatchHandlerDeps): (payload: EachBatchPayload) => Promise<void> {
-  return async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isStale }) => {
-    if (batch.messages.length === 0) return;
-    const started = deps.now();
+  const { pipeline } = deps;
+  return async ({ batch, resolveOffset, heartbeat, isStale }) => {
+    if (batch.messages.length === 0 || pipeline.isClosed) return;
+    const receivedMs = deps.now();
     const router = new RawBatchRouter(deps.routing, batch.partition);
     let sinceHeartbeat = 0;
     for (const message of batch.messages) {
@@ -38,31 +42,13 @@ export function createBatchHandler(deps: BatchHandlerDeps): (payload: EachBatchP
         if (isStale()) return;
       }
     }
-    const routed = router.finish();
-    await deps.writer.write(routed, batch.topic);
-
+    if (pipeline.isClosed || isStale()) return;
     const lastOffset = batch.lastOffset();
+    pipeline.add({ routed: router.finish(), rawTopic: batch.topic, commitOffset: BigInt(lastOffset) + 1n, receivedMs });
+    // Moves only kafkajs's fetch position: with autoCommit off nothing commits resolved offsets.
     resolveOffset(lastOffset);
-    const next = String(BigInt(lastOffset) + 1n);
-    try {
-      // The payload's commit goes straight to the group coordinator; consumer.commitOffsets
-      // is skipped once stop() has begun, which would drop the in-flight batch's commit.
-      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
-    } catch (err) {
-      throw new OffsetCommitError(batch.topic, batch.partition, Number(next), { cause: err });
-    }
-    record(deps.metrics, routed, batch.partition, Number(batch.offsetLag()), deps.now() - started);
+    deps.metrics.consumerLag.set(Number(batch.offsetLag()), { partition: String(batch.partition) });
+    while (!(await pipeline.waitForRoom(FULL_PIPELINE_HEARTBEAT_MS))) await heartbeat();
     await heartbeat();
   };
-}
-
-function record(metrics: IngestMetrics, routed: RoutedBatch, partition: number, lag: number, durationMs: number): void {
-  metrics.messagesIn.inc(routed.messages);
-  metrics.samplesIn.inc(routed.samples);
-  for (const [worker, n] of routed.routedByWorker) metrics.samplesRouted.inc(n, { worker });
-  const byCode = new Map<string, number>();
-  for (const entry of routed.dlq) byCode.set(entry.rejection.code, (byCode.get(entry.rejection.code) ?? 0) + 1);
-  for (const [code, n] of byCode) metrics.dlqRecords.inc(n, { code });
-  metrics.consumerLag.set(lag, { partition: String(partition) });
-  metrics.batchDuration.observe(durationMs);
 }

@@ -45,6 +45,9 @@ export const ingestEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAME
   // Bytes per partition in one produce request (one record batch): must stay under
   // the shard topics' max.message.bytes (broker default 1 MiB) or the broker refuses it.
   PRODUCE_MAX_BATCH_BYTES: positiveInt(768 * KIB),
+  // Samples routed but not yet acknowledged before the consumer waits: enough to keep
+  // routing while a large write is in flight, small enough to bound memory (~1 KiB each).
+  WRITE_PIPELINE_MAX_SAMPLES: positiveInt(100_000),
   // kafkajs has no background heartbeat: a batch must finish (or call heartbeat)
   // within this, or the group evicts the instance.
   KAFKA_SESSION_TIMEOUT_MS: positiveInt(30_000),
@@ -68,6 +71,7 @@ export interface IngestConfig {
   readonly shardRecordMaxBytes: number;
   readonly shardRecordMaxSamples: number;
   readonly produceMaxBatchBytes: number;
+  readonly writePipelineMaxSamples: number;
   readonly sessionTimeoutMs: number;
   readonly shutdownGraceMs: number;
 }
@@ -98,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
     shardRecordMaxBytes: e.SHARD_RECORD_MAX_BYTES,
     shardRecordMaxSamples: e.SHARD_RECORD_MAX_SAMPLES,
     produceMaxBatchBytes: e.PRODUCE_MAX_BATCH_BYTES,
+    writePipelineMaxSamples: e.WRITE_PIPELINE_MAX_SAMPLES,
     sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };

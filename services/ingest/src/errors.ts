@@ -3,7 +3,7 @@
  * input is not an error here: it is data (`Rejection`) and goes to the DLQ.
  */
 
-/** A write to the shard topics or the DLQ was not acknowledged; the batch is re-read from the last commit. */
+/** A write to the shard topics or the DLQ was not acknowledged; the same batches are written again. */
 export class ShardWriteError extends Error {
   override readonly name = 'ShardWriteError' as const;
   readonly code = 'INGEST_SHARD_WRITE_FAILED' as const;
@@ -11,10 +11,10 @@ export class ShardWriteError extends Error {
 
   constructor(
     readonly rawTopic: string,
-    readonly rawPartition: number,
+    readonly rawPartitions: readonly number[],
     options: { cause: unknown },
   ) {
-    super(`writing the routed batch of ${rawTopic}[${rawPartition}] failed`, options);
+    super(`writing the routed batches of ${rawTopic}[${rawPartitions.join(',')}] failed`, options);
   }
 }
 
@@ -26,11 +26,11 @@ export class OffsetCommitError extends Error {
 
   constructor(
     readonly rawTopic: string,
-    readonly rawPartition: number,
-    readonly offset: number,
+    /** Next offset to read, per raw partition. */
+    readonly offsets: readonly { readonly partition: number; readonly offset: string }[],
     options: { cause: unknown },
   ) {
-    super(`committing ${rawTopic}[${rawPartition}] at offset ${offset} failed`, options);
+    super(`committing ${rawTopic} at ${offsets.map((o) => `[${o.partition}]@${o.offset}`).join(',')} failed`, options);
   }
 }
 

@@ -1,4 +1,5 @@
 import { LATENCY_BUCKETS_MS, type Counter, type Gauge, type Histogram, type MetricsRegistry } from '@ringtail/runtime';
+import type { RoutedBatch } from './raw-batch-router.ts';
 
 /** Ingest's Prometheus metrics. Updated once per batch, never per sample. */
 export interface IngestMetrics {
@@ -20,7 +21,18 @@ export function registerIngestMetrics(registry: MetricsRegistry): IngestMetrics 
     dlqRecords: registry.counter('ringtail_ingest_dlq_records_total', 'Records written to the DLQ, by rejection code.'),
     batchDuration: registry.histogram('ringtail_ingest_batch_duration_ms', 'Time from receiving a raw batch to committing it, ms.', LATENCY_BUCKETS_MS),
     consumerLag: registry.gauge('ringtail_ingest_consumer_lag_messages', 'Messages behind the raw partition high watermark after the last batch, by partition.'),
-    writeFailures: registry.counter('ringtail_ingest_write_failures_total', 'Failed shard/DLQ writes (each one recreates the producer and re-reads the batch).'),
+    writeFailures: registry.counter('ringtail_ingest_write_failures_total', 'Failed shard/DLQ writes (each one recreates the producer and writes the same batches again).'),
     ringEpoch: registry.gauge('ringtail_ingest_ring_epoch', 'Ring epoch used for routing.'),
   };
+}
+
+/** Counts one raw batch whose writes were acknowledged and offsets committed, `durationMs` after it was received. */
+export function recordCommittedBatch(metrics: IngestMetrics, routed: RoutedBatch, durationMs: number): void {
+  metrics.messagesIn.inc(routed.messages);
+  metrics.samplesIn.inc(routed.samples);
+  for (const [worker, n] of routed.routedByWorker) metrics.samplesRouted.inc(n, { worker });
+  const byCode = new Map<string, number>();
+  for (const entry of routed.dlq) byCode.set(entry.rejection.code, (byCode.get(entry.rejection.code) ?? 0) + 1);
+  for (const [code, n] of byCode) metrics.dlqRecords.inc(n, { code });
+  metrics.batchDuration.observe(durationMs);
 }

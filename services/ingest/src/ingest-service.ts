@@ -3,11 +3,11 @@ import { SlotRing, createSeriesHasher } from '@ringtail/hashring';
 import { MetricsRegistry, createKafka, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { IngestConfig } from './config.ts';
 import { createBatchHandler } from './batch-handler.ts';
-import { ShardWriteError } from './errors.ts';
-import { registerIngestMetrics } from './ingest-metrics.ts';
+import { recordCommittedBatch, registerIngestMetrics } from './ingest-metrics.ts';
 import { RoutedBatchWriter } from './routed-batch-writer.ts';
 import { createRingRouter } from './series-router.ts';
 import { ensureTopics } from './topic-setup.ts';
+import { WritePipeline } from './write-pipeline.ts';
 
 /** Membership is fixed for now: the configured workers, joined in order, are epoch 1. */
 const FIXED_RING_EPOCH = 1;
@@ -17,7 +17,7 @@ export interface IngestService {
   readonly port: number;
   readonly metrics: MetricsRegistry;
   isReady(): boolean;
-  /** Stops consuming, lets the in-flight batch finish and commit, disconnects. Idempotent. */
+  /** Stops consuming, writes and commits the batches already routed, disconnects. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -61,6 +61,19 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
   // A new group starts at the earliest offset: samples produced before the first ingest ran still count.
   await consumer.subscribe({ topic: topics.raw, fromBeginning: true });
 
+  const now = () => performance.now();
+  const pipeline = new WritePipeline({
+    sink: writer,
+    // consumer.commitOffsets works after the handler returned (the pipeline commits later);
+    // once the consumer has stopped it is a no-op, so stop() drains the pipeline first.
+    committer: { commit: (offsets) => consumer.commitOffsets([...offsets]) },
+    maxPendingSamples: config.writePipelineMaxSamples,
+    onCommitted: (batch, durationMs) => recordCommittedBatch(metrics, batch.routed, durationMs),
+    onWriteFailed: () => metrics.writeFailures.inc(),
+    now,
+    delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+    log: log.child({ component: 'write-pipeline' }),
+  });
   const handler = createBatchHandler({
     routing: {
       validator: new SampleValidator(config.limits),
@@ -69,24 +82,17 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
       shardTopicPartitions: config.shardTopicPartitions,
       recordLimits: { maxBytes: config.shardRecordMaxBytes, maxSamples: config.shardRecordMaxSamples },
     },
-    writer,
+    pipeline,
     metrics,
-    now: () => performance.now(),
+    now,
   });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    // One raw partition at a time: sends through the idempotent producer stay strictly
-    // sequential (measured: overlapping partitions did not raise throughput here).
+    // One raw partition at a time: the write pipeline already overlaps routing with
+    // writing, and one producer must see each raw partition's batches in order.
     partitionsConsumedConcurrently: 1,
-    eachBatch: async (payload) => {
-      try {
-        await handler(payload);
-      } catch (err) {
-        if (err instanceof ShardWriteError) metrics.writeFailures.inc();
-        throw err;
-      }
-    },
+    eachBatch: handler,
   });
 
   const ops = await startOpsServer({ port: config.httpPort, metrics: registry, isReady: () => ready });
@@ -100,7 +106,16 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
     stop: () => {
       stopping ??= (async () => {
         ready = false;
-        // disconnect() stops the consumer first, which waits for the in-flight batch (and its commit).
+        // Routed batches are written and committed before the group is left; fetched
+        // batches not yet routed stay unresolved and are read again by the next owner.
+        pipeline.close();
+        try {
+          consumer.pause([{ topic: topics.raw }]);
+        } catch (err) {
+          // Only when the consumer already stopped (it crashed): there is nothing left to pause.
+          log.debug({ err }, 'raw consumer not running, not paused');
+        }
+        await pipeline.drain();
         await consumer.disconnect();
         await writer.disconnect();
         await ops.close();

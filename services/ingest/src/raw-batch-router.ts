@@ -42,7 +42,6 @@ const EMPTY = new Uint8Array(0);
  */
 export class RawBatchRouter {
   private readonly builders = new Map<string, ShardRecordBuilder>();
-  private readonly routed = new Map<string, number>();
   private readonly dlq: DlqEntry[] = [];
   private messages = 0;
   private samples = 0;
@@ -80,14 +79,17 @@ export class RawBatchRouter {
         continue;
       }
       this.builderFor(route.owner).add(key, route.seriesId, sample, rawOffset);
-      this.routed.set(route.owner, (this.routed.get(route.owner) ?? 0) + 1);
     }
   }
 
   /** The routed batch; call once, after the last `add`. */
   finish(): RoutedBatch {
     const shardRecords = new Map<string, readonly ShardRecord[]>();
-    for (const [worker, builder] of this.builders) shardRecords.set(worker, builder.finish());
+    const routedByWorker = new Map<string, number>();
+    for (const [worker, builder] of this.builders) {
+      routedByWorker.set(worker, builder.added);
+      shardRecords.set(worker, builder.finish());
+    }
     return {
       rawPartition: this.rawPartition,
       shardRecords,
@@ -95,7 +97,7 @@ export class RawBatchRouter {
       dlq: this.dlq,
       messages: this.messages,
       samples: this.samples,
-      routedByWorker: this.routed,
+      routedByWorker,
     };
   }
 

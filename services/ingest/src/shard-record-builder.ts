@@ -33,12 +33,18 @@ export class ShardRecordBuilder {
   private indexByKey = new Map<string, number>();
   private bytes = 0;
   private lastOffset = -1;
+  private addedSamples = 0;
 
   constructor(
     private readonly epoch: number,
     private readonly rawPartition: number,
     private readonly limits: ShardRecordLimits,
   ) {}
+
+  /** Samples added since the builder was made. */
+  get added(): number {
+    return this.addedSamples;
+  }
 
   /** Adds one sample of series `seriesKey`/`seriesId` read at `rawOffset`. */
   add(seriesKey: string, seriesId: string, sample: Sample, rawOffset: number): void {
@@ -58,6 +64,7 @@ export class ShardRecordBuilder {
     }
     this.samples.push([index, sample.value, sample.timestamp, rawOffset]);
     this.bytes += SAMPLE_BYTES;
+    this.addedSamples++;
   }
 
   /** Every record built so far, in raw-offset order; the builder is empty afterwards. */
