@@ -1,11 +1,13 @@
 /**
  * The inter-stage record ingest writes to a shard topic.
  *
- * Ingest writes everything it reads from raw partition `rp` into partition
- * `rp % shardPartitions` of the owner's topic, in raw-offset order, so the shard
- * can keep one watermark per (shard topic partition, raw partition) and skip any
- * sample at or below it: a replay after a crash re-batches freely but never
- * reorders. Each sample carries its own raw offset for that reason.
+ * A series always goes to the same partition of its owner's topic (the low 32
+ * bits of its hash modulo the partition count), so each partition's flush
+ * touches its own series' windows and no others. Ingest writes what it reads
+ * from raw partition `rp` in raw-offset order into every shard partition, so
+ * the shard keeps one watermark per (shard topic partition, raw partition) and
+ * skips any sample at or below it: a replay after a crash re-batches freely but
+ * never reorders. Each sample carries its own raw offset for that reason.
  */
 export interface ShardRecord {
   /** Format version; readers reject other versions. */

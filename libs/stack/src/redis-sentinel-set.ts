@@ -8,6 +8,7 @@ import { canConnect, spawnDetached, stopProcess, waitFor } from './processes.ts'
 import type { StackTopology } from './topology.ts';
 
 const READY_TIMEOUT_MS = 60_000;
+const SENTINEL_DOWN_AFTER_MS = 5000;
 const STOP_GRACE_MS = 10_000;
 
 interface RedisInstance {
@@ -123,8 +124,10 @@ export class RedisSentinelSet {
       return [
         ...common,
         `sentinel monitor ${m} 127.0.0.1 ${this.t.redisPrimaryPort} 2`,
-        // Fast detection: these nodes share one machine, a 1 s silence means a dead process.
-        `sentinel down-after-milliseconds ${m} 1000`,
+        // A primary silent this long is down. Redis answers nothing while a Lua script
+        // runs, and a shard flush script can take a second on a loaded 2-core machine;
+        // 1 s here caused failovers of a healthy primary under load.
+        `sentinel down-after-milliseconds ${m} ${SENTINEL_DOWN_AFTER_MS}`,
         `sentinel failover-timeout ${m} 10000`,
         `sentinel parallel-syncs ${m} 1`,
         '',

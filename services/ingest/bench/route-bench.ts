@@ -30,7 +30,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (let start = 0; start < messages.length; start += 500) {
     const batch = new RawBatchRouter(deps, 0);
     for (let i = start; i < Math.min(start + 500, messages.length); i++) batch.add(i, messages[i]!);
-    for (const records of batch.finish().shardRecords.values()) for (const r of records) encoder.encode(r);
+    for (const { records } of batch.finish().shardRecords) for (const r of records) encoder.encode(r);
   }
   rates.push((MESSAGES * SAMPLES_PER_MESSAGE) / ((performance.now() - started) / 1000));
 }

@@ -24,8 +24,8 @@ export const ingestEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAME
   // Partition counts used when ingest creates missing topics. Raw partitions cap
   // the number of useful ingest instances.
   RAW_PARTITIONS: positiveInt(DEFAULT_RAW_PARTITIONS),
-  // Raw partition p is written to shard partition p % SHARD_TOPIC_PARTITIONS; it
-  // must equal the real partition count of every shard topic (checked at start).
+  // A series is written to shard partition (low 32 bits of its hash) % SHARD_TOPIC_PARTITIONS;
+  // it must equal the real partition count of every shard topic (checked at start).
   SHARD_TOPIC_PARTITIONS: positiveInt(DEFAULT_SHARD_TOPIC_PARTITIONS),
   DLQ_PARTITIONS: positiveInt(1),
   TOPIC_REPLICATION_FACTOR: positiveInt(1),

@@ -11,12 +11,17 @@ export interface DlqEntry {
   readonly value: Uint8Array;
 }
 
+/** The records one raw batch sends to one partition of one worker's topic, in raw-offset order. */
+export interface ShardPartitionRecords {
+  readonly worker: string;
+  readonly shardPartition: number;
+  readonly records: readonly ShardRecord[];
+}
+
 /** What one raw batch (one raw partition, consecutive offsets) turns into. */
 export interface RoutedBatch {
   readonly rawPartition: number;
-  /** Per worker, its records in raw-offset order; they all go to partition `shardPartition`. */
-  readonly shardRecords: ReadonlyMap<string, readonly ShardRecord[]>;
-  readonly shardPartition: number;
+  readonly shardRecords: readonly ShardPartitionRecords[];
   readonly dlq: readonly DlqEntry[];
   readonly messages: number;
   /** Elements seen in the messages that were not rejected as a whole. */
@@ -41,7 +46,8 @@ const EMPTY = new Uint8Array(0);
  * offset order; the same messages (and limiter state) always give the same output.
  */
 export class RawBatchRouter {
-  private readonly builders = new Map<string, ShardRecordBuilder>();
+  /** By worker and shard partition. */
+  private readonly builders = new Map<string, { worker: string; shardPartition: number; builder: ShardRecordBuilder }>();
   private readonly dlq: DlqEntry[] = [];
   private messages = 0;
   private samples = 0;
@@ -78,22 +84,21 @@ export class RawBatchRouter {
         this.dlq.push({ rejection, rawOffset, value: encodeJson(element) });
         continue;
       }
-      this.builderFor(route.owner).add(key, route.seriesId, sample, rawOffset);
+      this.builderFor(route.owner, route.partitionKey % this.deps.shardTopicPartitions).add(key, route.seriesId, sample, rawOffset);
     }
   }
 
   /** The routed batch; call once, after the last `add`. */
   finish(): RoutedBatch {
-    const shardRecords = new Map<string, readonly ShardRecord[]>();
+    const shardRecords: ShardPartitionRecords[] = [];
     const routedByWorker = new Map<string, number>();
-    for (const [worker, builder] of this.builders) {
-      routedByWorker.set(worker, builder.added);
-      shardRecords.set(worker, builder.finish());
+    for (const { worker, shardPartition, builder } of this.builders.values()) {
+      routedByWorker.set(worker, (routedByWorker.get(worker) ?? 0) + builder.added);
+      shardRecords.push({ worker, shardPartition, records: builder.finish() });
     }
     return {
       rawPartition: this.rawPartition,
       shardRecords,
-      shardPartition: this.rawPartition % this.deps.shardTopicPartitions,
       dlq: this.dlq,
       messages: this.messages,
       samples: this.samples,
@@ -101,13 +106,14 @@ export class RawBatchRouter {
     };
   }
 
-  private builderFor(worker: string): ShardRecordBuilder {
-    let builder = this.builders.get(worker);
-    if (builder === undefined) {
-      builder = new ShardRecordBuilder(this.deps.router.epoch, this.rawPartition, this.deps.recordLimits);
-      this.builders.set(worker, builder);
+  private builderFor(worker: string, shardPartition: number): ShardRecordBuilder {
+    const key = `${worker}\u0000${shardPartition}`;
+    let entry = this.builders.get(key);
+    if (entry === undefined) {
+      entry = { worker, shardPartition, builder: new ShardRecordBuilder(this.deps.router.epoch, this.rawPartition, this.deps.recordLimits) };
+      this.builders.set(key, entry);
     }
-    return builder;
+    return entry.builder;
   }
 }
 

@@ -61,9 +61,9 @@ export class RoutedBatchWriter {
       return list.messages;
     };
     for (const batch of batches) {
-      for (const [worker, records] of batch.shardRecords) {
+      for (const { worker, shardPartition, records } of batch.shardRecords) {
         if (records.length === 0) continue;
-        const out = listFor(this.topics.shard(worker), batch.shardPartition);
+        const out = listFor(this.topics.shard(worker), shardPartition);
         for (const r of records) out.push({ value: this.encoder.encode(r) });
       }
       if (batch.dlq.length === 0) continue;

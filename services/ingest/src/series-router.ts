@@ -6,6 +6,11 @@ export interface SeriesRoute {
   readonly seriesId: string;
   /** Shard worker id that owns the series in this epoch. */
   readonly owner: string;
+  /**
+   * A uint32 of the series hash that the ring does not use (the ring reads the top
+   * bits): the series' shard-topic partition is this modulo the partition count.
+   */
+  readonly partitionKey: number;
 }
 
 /** The routing port ingest needs: canonical series key → id and owner, for one ring epoch. */
@@ -28,7 +33,7 @@ export function createRingRouter(ring: ReadRing, hasher: SeriesHasher, epoch: nu
       let route = cache.get(seriesKey);
       if (route === undefined) {
         const h = hasher.hash(seriesKey);
-        route = { seriesId: seriesIdHex(h), owner: ring.ownerOf(h) };
+        route = { seriesId: seriesIdHex(h), owner: ring.ownerOf(h), partitionKey: h.lo };
         if (cache.size >= cacheSize) cache.clear();
         cache.set(seriesKey, route);
       }

@@ -31,7 +31,7 @@ export const shardEnv = connectionEnv
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
     FLUSH_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(50),
     FLUSH_RETRY_MAX_MS: z.coerce.number().int().min(1).default(5000),
-    // Partitions of the shard topic when the worker has to create it; ingest maps raw partition rp to rp % this.
+    // Partitions of the shard topic when the worker has to create it; ingest puts a series in partition (low 32 hash bits) % this.
     SHARD_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(DEFAULT_SHARD_TOPIC_PARTITIONS),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(1000).default(30_000),
   })

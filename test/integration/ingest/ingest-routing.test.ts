@@ -110,7 +110,7 @@ describe('ingest against the running stack', () => {
         }
         for (const { sample } of v.accepted) {
           const h = hasher.hash(canonicalSeriesKey(sample.name, sample.labels));
-          expectedSamples.push({ topic: topics.shard(ring.ownerOf(h)), shardPartition: rp % SHARD_PARTITIONS, seriesId: seriesIdHex(h), rp, offset, value: sample.value, timestamp: sample.timestamp });
+          expectedSamples.push({ topic: topics.shard(ring.ownerOf(h)), shardPartition: h.lo % SHARD_PARTITIONS, seriesId: seriesIdHex(h), rp, offset, value: sample.value, timestamp: sample.timestamp });
         }
       });
     }

@@ -15,7 +15,7 @@ const fakeRouter: SeriesRouter = {
   route(key) {
     let h = 0;
     for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) >>> 0;
-    return { seriesId: h.toString(16).padStart(16, '0'), owner: WORKERS[h % WORKERS.length] as string };
+    return { seriesId: h.toString(16).padStart(16, '0'), owner: WORKERS[h % WORKERS.length] as string, partitionKey: h >>> 3 };
   },
 };
 
@@ -35,13 +35,20 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const sample = (host: string, value: number) => ({ name: 'up', labels: { host }, value, timestamp: 1000 + value });
 
 describe('RawBatchRouter', () => {
-  it('writes raw partition p to shard partition p % shard partitions, with the epoch and raw offsets', () => {
+  it('writes each series to shard partition partitionKey % shard partitions, with the epoch, raw partition and raw offsets', () => {
     const router = new RawBatchRouter(deps(), 6);
     router.add(100, json(sample('a', 1)));
     router.add(101, json([sample('a', 2), sample('b', 3)]));
     const out = router.finish();
-    expect(out.shardPartition).toBe(2);
-    const all = [...out.shardRecords.values()].flat();
+    for (const { worker, shardPartition, records } of out.shardRecords) {
+      for (const r of records) {
+        for (const s of r.series) {
+          const route = fakeRouter.route(canonicalSeriesKey(s.name, s.labels));
+          expect([route.owner, route.partitionKey % 4]).toEqual([worker, shardPartition]);
+        }
+      }
+    }
+    const all = out.shardRecords.flatMap((x) => x.records);
     expect(all.every((r) => r.epoch === 7 && r.rp === 6 && r.v === 1)).toBe(true);
     const offsets = all.flatMap((r) => r.samples.map((s) => [r.series[s[0]]?.labels.host, s[1], s[3]]));
     expect(offsets.sort()).toEqual([
@@ -56,7 +63,7 @@ describe('RawBatchRouter', () => {
   it('lists a series once per record however many of its samples it holds', () => {
     const router = new RawBatchRouter(deps(), 0);
     for (let o = 0; o < 10; o++) router.add(o, json(sample('a', o)));
-    const records = [...router.finish().shardRecords.values()].flat();
+    const records = router.finish().shardRecords.flatMap((x) => x.records);
     expect(records).toHaveLength(1);
     expect(records[0]?.series).toHaveLength(1);
     expect(records[0]?.samples).toHaveLength(10);
@@ -91,7 +98,7 @@ describe('RawBatchRouter', () => {
   it('splits a worker\'s samples into records of at most maxSamples, in offset order', () => {
     const router = new RawBatchRouter(deps({ recordLimits: { maxSamples: 3, maxBytes: 1 << 20 } }), 0);
     for (let o = 0; o < 10; o++) router.add(o, json(sample('a', o)));
-    const records = [...router.finish().shardRecords.values()].flat();
+    const records = router.finish().shardRecords.flatMap((x) => x.records);
     expect(records.map((r) => r.samples.length)).toEqual([3, 3, 3, 1]);
     expect(records.flatMap((r) => r.samples.map((s) => s[3]))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
@@ -129,7 +136,7 @@ describe('RawBatchRouter', () => {
         });
 
         const got: string[] = [];
-        for (const [worker, records] of out.shardRecords) {
+        for (const { worker, shardPartition, records } of out.shardRecords) {
           let lastOffset = -1;
           for (const r of records) {
             // A record outgrows maxSamples only to keep one raw message's samples together.
@@ -139,7 +146,9 @@ describe('RawBatchRouter', () => {
             for (const [si, value, ts, offset] of r.samples) {
               const s = r.series[si]!;
               const key = canonicalSeriesKey(s.name, s.labels);
-              expect(fakeRouter.route(key)).toEqual({ seriesId: s.id, owner: worker });
+              const route = fakeRouter.route(key);
+              expect(route).toEqual({ seriesId: s.id, owner: worker, partitionKey: route.partitionKey });
+              expect(route.partitionKey % 4).toBe(shardPartition);
               expect(offset).toBeGreaterThanOrEqual(lastOffset);
               lastOffset = offset;
               got.push(`${worker}|${key}|${value}|${ts}|${offset}`);
@@ -148,7 +157,6 @@ describe('RawBatchRouter', () => {
         }
         expect(got.sort()).toEqual(expected.sort());
         expect(out.dlq).toHaveLength(expectedDlq);
-        expect(out.shardPartition).toBe(rp % 4);
       }),
       { seed, numRuns: 200 },
     );
