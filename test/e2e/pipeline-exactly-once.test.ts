@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { SampleGenerator, produceLoad, type RawSample } from '@ringtail/loadgen';
@@ -49,6 +49,11 @@ describe('the pipeline counts every sample exactly once', () => {
   afterAll(async () => {
     await producer?.disconnect();
     await pipeline?.stop();
+  });
+
+  // Whatever happened, leave a full Sentinel set (a killed node restarted as a replica) for the next test.
+  afterEach(async () => {
+    await stackUp(loadStackSettings(process.env));
   });
 
   it('aggregates 200k out-of-order samples over 5k series into exact windows', async () => {

@@ -6,11 +6,16 @@ export interface SentinelTarget {
 }
 
 /**
- * An ioredis client in Sentinel mode that follows failovers quickly.
+ * An ioredis client in Sentinel mode that follows failovers.
  *
- * `failoverDetector` subscribes to Sentinel's switch-master so the client moves
- * as soon as a replica is promoted; command and socket timeouts keep a hung
- * primary from stalling callers for minutes (ioredis waits forever by default).
+ * A killed or demoted primary closes its connections, and ioredis then asks the
+ * Sentinels for the new one. A hung primary keeps them open: `socketTimeout`
+ * drops a socket that answers nothing for that long while commands wait, so the
+ * client reconnects instead of stalling for minutes, and `commandTimeout` bounds
+ * each call. ioredis' `failoverDetector` is left off on purpose: with ioredis
+ * 5.11 a +switch-master arriving while the client reconnects can leave it in the
+ * `end` state for good (seen in test/integration/stack/sentinel-failover.test.ts,
+ * where every command then failed with "Connection is closed").
  */
 export function createSentinelClient(target: SentinelTarget, name: string, commandTimeoutMs = 5000): Redis {
   return new Redis({
@@ -18,7 +23,7 @@ export function createSentinelClient(target: SentinelTarget, name: string, comma
     name: target.masterName,
     role: 'master',
     connectionName: name,
-    failoverDetector: true,
+    failoverDetector: false,
     enableAutoPipelining: false,
     connectTimeout: 2000,
     commandTimeout: commandTimeoutMs,

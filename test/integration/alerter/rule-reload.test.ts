@@ -52,7 +52,7 @@ describe('rule reloads', () => {
 
     writeFileSync(file, `${rules}\n  - alert: Broken\n    selector: 'temp{room=}'\n    aggregation: last\n    window: 1m\n    op: '>'\n    threshold: 1\n`);
     const err = await eventually('watched reload rejected', 5_000, async () => (alerter!.reload() ?? undefined));
-    expect(err.message).toMatch(new RegExp(`^${file}: rule 'Broken' \\(rules\\[1\\]\\): field 'selector': expected a quoted label value`));
+    expect(err.message).toMatch(new RegExp(`^${file}: rule 'Broken' \\(rules\\[1\\]\\): field 'selector': invalid selector at 10: expected a quoted value`));
     expect(alerter.rules().rules.map((r) => r.name)).toEqual(['HighTemp']);
 
     writeFileSync(file, rules.replace(/\n$/, '') + SECOND_RULE);

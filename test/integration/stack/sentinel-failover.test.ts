@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { LocalStack, loadStackSettings, stackUp } from '@ringtail/stack';
 import { createSentinelClient } from '@ringtail/runtime';
@@ -18,6 +18,11 @@ async function primaryPort(sentinel: { host: string; port: number }, master: str
 }
 
 describe('the stack Redis Sentinel set', () => {
+  // Whatever happened, leave a full Sentinel set (the killed node restarted as a replica) for the next test.
+  afterEach(async () => {
+    await stackUp(loadStackSettings(process.env));
+  });
+
   // Killing a process needs the local stack; in docker/external mode there is no pid to kill.
   it.runIf(inject('stackMode') === 'local')(
     'resumes acknowledged writes on the promoted replica after the primary is killed',
