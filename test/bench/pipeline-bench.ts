@@ -103,6 +103,7 @@ async function main(): Promise<void> {
   // (b) the full pipeline.
   const workers = Array.from({ length: Number(values.workers) }, (_, i) => `w${i}`);
   const pipeline = new PipelineUnderTest(endpoints, { namespace, workers, ingestInstances: Number(values.ingest) });
+  running = pipeline;
   await pipeline.start();
   const shards = [...pipeline.shards.values()];
   const producer = kafka.producer();
@@ -193,7 +194,10 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err: unknown) => {
+let running: PipelineUnderTest | undefined;
+
+main().catch(async (err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  await running?.stop().catch(() => undefined);
   process.exit(1);
 });

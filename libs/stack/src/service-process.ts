@@ -67,7 +67,15 @@ export class ServiceProcess {
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // A service must not outlive whatever started it (a test run, a benchmark, the demo).
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        process.off('exit', killOnExit);
+        resolve(code);
+      }),
+    );
     const ready = await waitFor(async () => {
       if (child.exitCode !== null) return true;
       const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`).catch(() => undefined);
