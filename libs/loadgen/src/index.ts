@@ -1,2 +1,2 @@
-export { SampleGenerator, type GeneratorOptions, type RawSample } from './sample-generator.ts';
+export { SampleGenerator, prng, type GeneratorOptions, type RawSample } from './sample-generator.ts';
 export { produceLoad, type LoadOptions, type LoadResult } from './load-producer.ts';

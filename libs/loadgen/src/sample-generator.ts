@@ -21,8 +21,8 @@ export interface GeneratorOptions {
 
 const LABEL_NAMES = ['host', 'region', 'az', 'service', 'env', 'version', 'pod', 'path'] as const;
 
-/** mulberry32: small, fast, good enough for load shapes (not for cryptography). */
-function prng(seed: number): () => number {
+/** mulberry32: deterministic numbers in [0, 1) from a seed; small, fast, good enough for load shapes and tests (not for cryptography). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

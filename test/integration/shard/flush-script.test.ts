@@ -16,23 +16,12 @@ import { createSentinelClient } from '@ringtail/runtime';
 import { RedisWindowSink } from '../../../services/shard/src/redis-window-sink.ts';
 import type { PartitionBatch, WindowDelta } from '../../../services/shard/src/window-aggregator.ts';
 import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
+import { prng } from '@ringtail/loadgen';
 
 const SEED = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
 const RES = DEFAULT_RESOLUTIONS[0]!;
 const START_MS = Math.floor(Date.now() / RES.stepMs) * RES.stepMs;
 const TWO32 = 2 ** 32;
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Values that move limbs far apart and flip signs: carries, borrows and a negative top limb. */
 function sampleValue(random: () => number): number {
@@ -89,7 +78,7 @@ describe('flush-1.lua', () => {
   });
 
   it('keeps every window bit-exact and its limbs carry-normalized over many flushes', async () => {
-    const random = rng(SEED);
+    const random = prng(SEED);
     const SERIES = 24;
     const FLUSHES = 40;
     const refs = Array.from({ length: SERIES }, (): Reference => ({ count: 0, sumLimbs: new Map(), values: [] }));

@@ -15,6 +15,7 @@ import { querySeries, readWindows } from '@ringtail/query';
 import { createLogger, createSentinelClient } from '@ringtail/runtime';
 import { loadConfig, startShard, type RunningShard } from '@ringtail/shard';
 import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
+import { prng } from '@ringtail/loadgen';
 
 const SHARD_PARTITIONS = 2;
 const RAW_PARTITIONS = 3;
@@ -29,22 +30,10 @@ const SERIES: ShardSeries[] = Array.from({ length: 12 }, (_, i) => ({
 /** One raw message's samples for the shard: [series index, value, timestamp ms]. */
 type RawMessage = [number, number, number][];
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 const SEED = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
 // Recent timestamps: windows must not be past their retention when written.
 const BASE_MS = windowStartMs(Date.now() - 30 * 60_000, 3_600_000);
-const random = rng(SEED);
+const random = prng(SEED);
 const rawMessages: RawMessage[][] = Array.from({ length: RAW_PARTITIONS }, () =>
   Array.from({ length: MESSAGES_PER_RAW_PARTITION }, () =>
     Array.from({ length: 1 + Math.floor(random() * 3) }, (): [number, number, number] => [
