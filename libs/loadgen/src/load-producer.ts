@@ -14,6 +14,8 @@ export interface LoadOptions {
   /** Messages per produce request. */
   readonly messagesPerSend: number;
   readonly clock?: () => number;
+  /** Stops the run (after the send in flight) when aborted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface LoadResult {
@@ -40,6 +42,7 @@ export async function produceLoad(
   let messages = 0;
   for (;;) {
     const now = clock();
+    if (opts.signal?.aborted) break;
     if (opts.durationMs !== undefined && now - start >= opts.durationMs) break;
     if (opts.totalSamples !== undefined && samples >= opts.totalSamples) break;
     if (opts.ratePerSec > 0) {

@@ -18,6 +18,7 @@ const PROGRESS_INTERVAL_MS = 5000;
 const BASE_HTTP_PORT = 9400;
 // The demo queue fills for half of every minute, so the demo rule fires and resolves.
 const BACKLOG_PERIOD_MS = 60_000;
+const QUEUE_SIGNAL_INTERVAL_MS = 1000;
 
 /** The signal the demo rule watches: 500 queued items in the first half of each minute, 20 in the second. */
 function queueDepth(nowMs: number): RawSample {
@@ -138,12 +139,29 @@ export const demoCommand: Command = {
       }, PROGRESS_INTERVAL_MS);
       try {
         const generator = new SampleGenerator({ seriesCount: Number(values.series), labelsPerSeries: 3, metricNames: 5, jitterMs: 2000, seed: Date.now() % 2 ** 31 });
-        const chunkMs = 1000;
-        while (!controller.signal.aborted && (durationMs === 0 || Date.now() - started < durationMs)) {
-          await producer.send({ topic: topicNames().raw, acks: -1, messages: [{ value: JSON.stringify(queueDepth(Date.now())) }] });
-          await produceLoad(producer, generator, { topic: topicNames().raw, ratePerSec: Number(values.rate), durationMs: chunkMs, samplesPerMessage: 50, messagesPerSend: 20 }, (s) => {
-            produced += s.length;
+        const signal = setInterval(() => {
+          producer.send({ topic: topicNames().raw, acks: -1, messages: [{ value: JSON.stringify(queueDepth(Date.now())) }] }).catch((err: unknown) => {
+            process.stdout.write(`queue-depth sample not sent: ${err instanceof Error ? err.message : String(err)}\n`);
           });
+        }, QUEUE_SIGNAL_INTERVAL_MS);
+        try {
+          await produceLoad(
+            producer,
+            generator,
+            {
+              topic: topicNames().raw,
+              ratePerSec: Number(values.rate),
+              durationMs: durationMs === 0 ? undefined : durationMs,
+              samplesPerMessage: 50,
+              messagesPerSend: 20,
+              signal: controller.signal,
+            },
+            (s) => {
+              produced += s.length;
+            },
+          );
+        } finally {
+          clearInterval(signal);
         }
       } finally {
         clearInterval(progress);
