@@ -2,36 +2,32 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '@ringtail/model';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
-import { listAlerts, startAlerter, type RunningAlerter } from '../../../services/alerter/src/index.ts';
-import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
-import { alerterConfig, quietLog, testRedis, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
+import { listAlerts, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { eventually } from '../../support/fixtures.ts';
+import { AlerterTestBed, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
 
 interface RulesBody {
   data: { groups: { rules: { name: string; health: string; lastError: string; state: string }[] }[] };
 }
 
 describe('evaluation errors', () => {
+  let bed: AlerterTestBed;
   let redis: Redis;
   let receiver: WebhookReceiver;
   let alerter: RunningAlerter | undefined;
   let namespace: string;
 
   beforeEach(async () => {
-    namespace = randomNamespace('alerter-err');
-    redis = testRedis(stackEndpoints());
-    receiver = await new WebhookReceiver().start();
+    bed = await AlerterTestBed.open('alerter-err');
+    ({ redis, receiver, namespace } = bed);
+    alerter = undefined;
   });
 
-  afterEach(async () => {
-    await alerter?.stop();
-    alerter = undefined;
-    await receiver.stop();
-    redis.disconnect();
-  });
+  afterEach(() => bed.close());
 
   it('never resolves a firing alert while its rule cannot be read, and reports the rule unhealthy', async () => {
     const writer = new WindowWriter(redis, namespace);
-    alerter = await startAlerter(alerterConfig(stackEndpoints(), namespace, writeRuleFile(thresholdRules(receiver.url, 'temp'))), quietLog);
+    alerter = await bed.startAlerter(writeRuleFile(thresholdRules(receiver.url, 'temp')));
     await writer.write([{ name: 'temp', labels: { room: 'a' }, value: 70, timestampMs: Date.now() }]);
     await eventually('firing webhook', 10_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
     const { firedAtMs } = (await listAlerts(redis, namespace))[0]!;

@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
-import { listAlerts, RuleFileError, startAlerter, type RunningAlerter } from '../../../services/alerter/src/index.ts';
-import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
-import { alerterConfig, quietLog, testRedis, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
+import { listAlerts, RuleFileError, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { eventually } from '../../support/fixtures.ts';
+import { AlerterTestBed, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
 
 const SECOND_RULE = `
   - alert: ColdTemp
@@ -16,27 +16,23 @@ const SECOND_RULE = `
 `;
 
 describe('rule reloads', () => {
+  let bed: AlerterTestBed;
   let redis: Redis;
   let receiver: WebhookReceiver;
   let alerter: RunningAlerter | undefined;
   let namespace: string;
 
   beforeEach(async () => {
-    namespace = randomNamespace('alerter-reload');
-    redis = testRedis(stackEndpoints());
-    receiver = await new WebhookReceiver().start();
+    bed = await AlerterTestBed.open('alerter-reload');
+    ({ redis, receiver, namespace } = bed);
+    alerter = undefined;
   });
 
-  afterEach(async () => {
-    await alerter?.stop();
-    alerter = undefined;
-    await receiver.stop();
-    redis.disconnect();
-  });
+  afterEach(() => bed.close());
 
   it('refuses to start on a malformed rule file, naming the place', async () => {
     const file = writeRuleFile(thresholdRules(receiver.url, 'temp').replace("op: '>'", "op: 'gt'"));
-    const started = startAlerter(alerterConfig(stackEndpoints(), namespace, file), quietLog);
+    const started = bed.startAlerter(file);
     await expect(started).rejects.toBeInstanceOf(RuleFileError);
     await expect(started).rejects.toThrow(`${file}: rule 'HighTemp' (rules[0]): field 'op'`);
   });
@@ -45,7 +41,7 @@ describe('rule reloads', () => {
     const writer = new WindowWriter(redis, namespace);
     const rules = thresholdRules(receiver.url, 'temp');
     const file = writeRuleFile(rules);
-    alerter = await startAlerter(alerterConfig(stackEndpoints(), namespace, file), quietLog);
+    alerter = await bed.startAlerter(file);
     await writer.write([{ name: 'temp', labels: { room: 'a' }, value: 70, timestampMs: Date.now() }]);
     await eventually('firing webhook', 10_000, async () => (receiver.delivered('firing').length === 1 ? true : undefined));
     const { firedAtMs } = (await listAlerts(redis, namespace))[0]!;

@@ -7,8 +7,8 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createSentinelClient } from '@ringtail/runtime';
 import type { StackEndpoints } from '@ringtail/stack';
-import { loadConfig, verifyWebhook, type AlerterConfig } from '../../../services/alerter/src/index.ts';
-import { stackEnv } from '../../support/fixtures.ts';
+import { loadConfig, startAlerter, verifyWebhook, type AlerterConfig, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
 
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -131,3 +131,34 @@ export function alerterConfig(stack: StackEndpoints, namespace: string, rulesFil
 }
 
 export const quietLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/**
+ * One alerter test's world: its own namespace, a Redis client, a webhook
+ * receiver, and every alerter it started; `close()` stops and releases them all.
+ */
+export class AlerterTestBed {
+  private readonly alerters: RunningAlerter[] = [];
+
+  private constructor(
+    readonly namespace: string,
+    readonly redis: Redis,
+    readonly receiver: WebhookReceiver,
+  ) {}
+
+  static async open(label: string): Promise<AlerterTestBed> {
+    return new AlerterTestBed(randomNamespace(label), testRedis(stackEndpoints()), await new WebhookReceiver().start());
+  }
+
+  /** An in-process alerter on `rulesFile` in this namespace, with the test settings of `alerterEnv`. */
+  async startAlerter(rulesFile: string, extra: Record<string, string> = {}): Promise<RunningAlerter> {
+    const alerter = await startAlerter(alerterConfig(stackEndpoints(), this.namespace, rulesFile, extra), quietLog);
+    this.alerters.push(alerter);
+    return alerter;
+  }
+
+  async close(): Promise<void> {
+    for (const alerter of this.alerters.splice(0)) await alerter.stop();
+    await this.receiver.stop();
+    this.redis.disconnect();
+  }
+}

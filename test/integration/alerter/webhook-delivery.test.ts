@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
-import { Outbox, alerterKeys, listAlerts, startAlerter, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { Outbox, alerterKeys, listAlerts, type RunningAlerter } from '../../../services/alerter/src/index.ts';
 import { withScripts } from '../../../services/alerter/src/scripts.ts';
-import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
-import { alerterConfig, quietLog, testRedis, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
+import { eventually } from '../../support/fixtures.ts';
+import { AlerterTestBed, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
 
 describe('alert webhooks against a real receiver and Redis', () => {
+  let bed: AlerterTestBed;
   let redis: Redis;
   let receiver: WebhookReceiver;
   let alerter: RunningAlerter | undefined;
@@ -14,23 +15,18 @@ describe('alert webhooks against a real receiver and Redis', () => {
   let writer: WindowWriter;
 
   beforeEach(async () => {
-    namespace = randomNamespace('alerter');
-    redis = testRedis(stackEndpoints());
-    receiver = await new WebhookReceiver().start();
+    bed = await AlerterTestBed.open('alerter');
+    ({ redis, receiver, namespace } = bed);
+    alerter = undefined;
     writer = new WindowWriter(redis, namespace);
   });
 
-  afterEach(async () => {
-    await alerter?.stop();
-    alerter = undefined;
-    await receiver.stop();
-    redis.disconnect();
-  });
+  afterEach(() => bed.close());
 
   const temp = (value: number) => writer.write([{ name: 'temp', labels: { room: 'a' }, value, timestampMs: Date.now() }]);
 
   async function start(rules = thresholdRules(receiver.url, 'temp')) {
-    alerter = await startAlerter(alerterConfig(stackEndpoints(), namespace, writeRuleFile(rules)), quietLog);
+    alerter = await bed.startAlerter(writeRuleFile(rules));
     await eventually('leadership', 10_000, async () => (alerter!.isLeader() ? true : undefined));
   }
 
