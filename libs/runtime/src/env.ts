@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RESOLUTIONS, parseResolutions, type Resolution } from '@ringtail/model';
 
 /** A configuration error naming the environment variable at fault. */
 export class ConfigError extends Error {
@@ -33,6 +34,23 @@ export const hostPortList = z
       out.push({ host: m[1]!, port: Number(m[2]) });
     }
     return out;
+  });
+
+/**
+ * `RESOLUTIONS`: window step:retention pairs, finest first (`10s:6h,1m:7d,1h:90d`).
+ * Shard workers write and the alerter reads these windows, so both parse it here.
+ */
+export const resolutionsSetting = z
+  .string()
+  .optional()
+  .transform((text, ctx): Resolution[] => {
+    if (text === undefined || text.trim() === '') return [...DEFAULT_RESOLUTIONS];
+    try {
+      return parseResolutions(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
   });
 
 /** Settings shared by every service that talks to Kafka and Redis. */

@@ -1,5 +1,5 @@
 export { createLogger, type Logger } from './logger.ts';
-export { ConfigError, connectionEnv, hostPortList, parseEnv, type ConnectionEnv } from './env.ts';
+export { ConfigError, connectionEnv, hostPortList, parseEnv, resolutionsSetting, type ConnectionEnv } from './env.ts';
 export { createSentinelClient, type SentinelTarget } from './redis-client.ts';
 export { createKafka } from './kafka-client.ts';
 export { Counter, Gauge, Histogram, LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.ts';

@@ -1,24 +1,12 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { DEFAULT_RESOLUTIONS, parseResolutions, type Resolution } from '@ringtail/model';
-import { connectionEnv, parseEnv, type SentinelTarget } from '@ringtail/runtime';
+import type { Resolution } from '@ringtail/model';
+import { connectionEnv, parseEnv, resolutionsSetting, type SentinelTarget } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
-const resolutions = z
-  .string()
-  .optional()
-  .transform((text, ctx): Resolution[] => {
-    if (text === undefined || text.trim() === '') return [...DEFAULT_RESOLUTIONS];
-    try {
-      return parseResolutions(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  });
 
 /** The alerter's environment. Rules and receivers are documented in services/alerter/README.md. */
 export const alerterEnv = connectionEnv
@@ -46,7 +34,7 @@ export const alerterEnv = connectionEnv
     MIN_REPLICAS: z.coerce.number().int().min(0).default(1),
     REPLICA_WAIT_MS: positiveInt(1000),
     OUTBOX_MAX_LEN: positiveInt(100_000),
-    RESOLUTIONS: resolutions,
+    RESOLUTIONS: resolutionsSetting,
     // Must be unique per running instance: it identifies the lease holder.
     INSTANCE_ID: z.string().min(1).optional(),
     SHUTDOWN_GRACE_MS: positiveInt(10_000),

@@ -1,19 +1,7 @@
 import { z } from 'zod';
-import { DEFAULT_RESOLUTIONS, DEFAULT_SHARD_TOPIC_PARTITIONS, MAX_SAMPLES_PER_LIMB_DELTA, parseResolutions, type Resolution } from '@ringtail/model';
-import { connectionEnv, parseEnv } from '@ringtail/runtime';
+import { DEFAULT_SHARD_TOPIC_PARTITIONS, MAX_SAMPLES_PER_LIMB_DELTA } from '@ringtail/model';
+import { connectionEnv, parseEnv, resolutionsSetting } from '@ringtail/runtime';
 
-const resolutions = z
-  .string()
-  .optional()
-  .transform((text, ctx): Resolution[] => {
-    if (text === undefined || text.trim() === '') return [...DEFAULT_RESOLUTIONS];
-    try {
-      return parseResolutions(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  });
 
 export const shardEnv = connectionEnv
   .extend({
@@ -23,7 +11,7 @@ export const shardEnv = connectionEnv
     // Capped so one window's sum limbs stay exact JS integers (see exact-sum.ts).
     FLUSH_MAX_SAMPLES: z.coerce.number().int().min(1).max(MAX_SAMPLES_PER_LIMB_DELTA).default(200_000),
     // Window resolutions as step:retention, finest first.
-    RESOLUTIONS: resolutions,
+    RESOLUTIONS: resolutionsSetting,
     // Replicas a flush must reach (WAIT) before its offsets are committed; 0 only for a replica-less dev Redis.
     WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(1),
     WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2000),
