@@ -9,19 +9,26 @@
  * `crossings` rules crossing at random moments. Target: p99 ≤ evaluation
  * interval + 1 s.
  *
+ * Then an end-to-end phase (pipeline-phase.ts): the real pipeline and an
+ * alerter on a fresh namespace, `e2eCrossings` crossing samples produced to
+ * Kafka under background load; `p50/p99ProduceToWebhookMs` run from the broker
+ * acknowledging a crossing sample to its webhook arriving, against `e2eTargetMs`
+ * (evaluation interval + 1 s). `--e2e-crossings 0` skips it.
+ *
  *   npm run bench -w @ringtail/alerter -- --json [--crossings 200] [--eval-interval-ms 5000]
+ *     [--e2e-crossings 60] [--e2e-spread-ms 60000] [--e2e-load-per-sec 20000] [--e2e-load-series 5000]
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { createSentinelClient } from '@ringtail/runtime';
-import { loadConfig, startAlerter } from '../src/index.ts';
+import { loadConfig, startAlerter, type RunningAlerter } from '../src/index.ts';
+import { runPipelinePhase } from './pipeline-phase.ts';
+import { percentile, startFiringReceiver } from './webhook-receiver.ts';
 import { WindowWriter, type Sample } from './window-writer.ts';
 
 const RULES = 1000;
@@ -34,93 +41,106 @@ const { values: args } = parseArgs({
     crossings: { type: 'string', default: '200' },
     'eval-interval-ms': { type: 'string', default: '5000' },
     'spread-ms': { type: 'string', default: '30000' },
+    'e2e-crossings': { type: 'string', default: '60' },
+    'e2e-spread-ms': { type: 'string', default: '60000' },
+    'e2e-load-per-sec': { type: 'string', default: '20000' },
+    'e2e-load-series': { type: 'string', default: '5000' },
   },
 });
 const crossings = Number(args.crossings);
 const evalIntervalMs = Number(args['eval-interval-ms']);
 const spreadMs = Number(args['spread-ms']);
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-async function main(): Promise<void> {
+/** The Redis-only phase: samples written straight into Redis, evaluated by an in-process alerter. */
+async function runRedisPhase() {
   const namespace = `bench-${randomBytes(4).toString('hex')}.`;
   const env = { ...process.env, RINGTAIL_NAMESPACE: namespace };
-  const arrivals = new Map<string, number>();
-  const receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const at = Date.now();
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { status: string; alerts: { labels: Record<string, string> }[] };
-      if (body.status === 'firing') for (const a of body.alerts) if (!arrivals.has(a.labels.alertname!)) arrivals.set(a.labels.alertname!, at);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-
-  const rulesFile = join(mkdtempSync(join(tmpdir(), 'ringtail-bench-')), 'rules.yaml');
+  const receiver = await startFiringReceiver((labels) => labels.alertname);
+  const arrivals = receiver.firstFiringAtMs;
+  const dir = mkdtempSync(join(tmpdir(), 'ringtail-bench-'));
+  const rulesFile = join(dir, 'rules.yaml');
   const rules = Array.from(
     { length: RULES },
     (_, i) => `  - { alert: Bench${i}, selector: 'bench_m${i}{job="bench"}', aggregation: max, window: 1m, op: '>', threshold: 100 }`,
   );
-  writeFileSync(rulesFile, `receivers:\n  - { name: bench, url: '${url}', secrets: ['${SECRET}'], group_wait: 0s }\nrules:\n${rules.join('\n')}\n`);
+  writeFileSync(rulesFile, `receivers:\n  - { name: bench, url: '${receiver.url}', secrets: ['${SECRET}'], group_wait: 0s }\nrules:\n${rules.join('\n')}\n`);
 
   const config = loadConfig({ ...env, RULES_FILE: rulesFile, EVAL_INTERVAL_MS: String(evalIntervalMs), LOG_LEVEL: 'warn' });
   const redis = createSentinelClient(config.redis, 'alerter-bench', 10_000);
-  const writer = new WindowWriter(redis, namespace);
-  const quiet: Sample[] = [];
-  for (let r = 0; r < RULES; r++) for (let h = 0; h < SERIES_PER_RULE; h++) quiet.push({ name: `bench_m${r}`, labels: { job: 'bench', host: `h${h}` }, value: 10, timestampMs: Date.now() });
-  for (let i = 0; i < quiet.length; i += 1000) await writer.write(quiet.slice(i, i + 1000));
+  let alerter: RunningAlerter | undefined;
+  try {
+    const writer = new WindowWriter(redis, namespace);
+    const quiet: Sample[] = [];
+    for (let r = 0; r < RULES; r++) for (let h = 0; h < SERIES_PER_RULE; h++) quiet.push({ name: `bench_m${r}`, labels: { job: 'bench', host: `h${h}` }, value: 10, timestampMs: Date.now() });
+    for (let i = 0; i < quiet.length; i += 1000) await writer.write(quiet.slice(i, i + 1000));
 
-  const alerter = await startAlerter(config, pino({ level: 'warn' }));
-  const metric = async (name: string) => {
-    const text = await (await fetch(`http://127.0.0.1:${alerter.port}/metrics`)).text();
-    return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-  };
-  // Warm up: two full ticks so the first crossing does not pay for connection setup.
-  while ((await metric('ringtail_alerter_evaluations_total')) < 2) await sleep(100);
+    const running = (alerter = await startAlerter(config, pino({ level: 'warn' })));
+    const metric = async (name: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text();
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    };
+    // Warm up: two full ticks so the first crossing does not pay for connection setup.
+    while ((await metric('ringtail_alerter_evaluations_total')) < 2) await sleep(100);
 
-  const written = new Map<string, number>();
-  const order = Array.from({ length: RULES }, (_, i) => i).sort(() => Math.random() - 0.5).slice(0, crossings);
-  const startedMs = Date.now();
-  const plan = order.map((rule) => ({ rule, atMs: startedMs + Math.random() * spreadMs })).sort((a, b) => a.atMs - b.atMs);
-  const evalSamples: number[] = [];
-  for (const { rule, atMs } of plan) {
-    await sleep(Math.max(0, atMs - Date.now()));
-    const host = `h${Math.floor(Math.random() * SERIES_PER_RULE)}`;
-    await writer.write([{ name: `bench_m${rule}`, labels: { job: 'bench', host }, value: 1000, timestampMs: Date.now() }]);
-    written.set(`Bench${rule}`, Date.now());
-    evalSamples.push(await metric('ringtail_alerter_last_evaluation_duration_ms'));
+    const written = new Map<string, number>();
+    const order = Array.from({ length: RULES }, (_, i) => i).sort(() => Math.random() - 0.5).slice(0, crossings);
+    const startedMs = Date.now();
+    const plan = order.map((rule) => ({ rule, atMs: startedMs + Math.random() * spreadMs })).sort((a, b) => a.atMs - b.atMs);
+    const evalSamples: number[] = [];
+    for (const { rule, atMs } of plan) {
+      await sleep(Math.max(0, atMs - Date.now()));
+      const host = `h${Math.floor(Math.random() * SERIES_PER_RULE)}`;
+      await writer.write([{ name: `bench_m${rule}`, labels: { job: 'bench', host }, value: 1000, timestampMs: Date.now() }]);
+      written.set(`Bench${rule}`, Date.now());
+      evalSamples.push(await metric('ringtail_alerter_last_evaluation_duration_ms'));
+    }
+    const deadline = Date.now() + evalIntervalMs * 4 + 10_000;
+    while (arrivals.size < written.size && Date.now() < deadline) await sleep(100);
+
+    const latencies = [...written].map(([name, at]) => (arrivals.get(name) ?? Infinity) - at).sort((a, b) => a - b);
+    const evalSum = await metric('ringtail_alerter_evaluation_duration_ms_sum');
+    const evalCount = await metric('ringtail_alerter_evaluation_duration_ms_count');
+    return {
+      rules: RULES,
+      series: RULES * SERIES_PER_RULE,
+      evalIntervalMs,
+      evaluations: evalCount,
+      evalMs: Math.round(evalSum / evalCount),
+      evalMsMax: Math.round(Math.max(...evalSamples)),
+      crossings: written.size,
+      delivered: [...written.keys()].filter((n) => arrivals.has(n)).length,
+      p50AlertLatencyMs: Math.round(percentile(latencies, 50)),
+      p99AlertLatencyMs: Math.round(percentile(latencies, 99)),
+      maxAlertLatencyMs: Math.round(latencies.at(-1)!),
+      targetMs: evalIntervalMs + 1000,
+    };
+  } finally {
+    await alerter?.stop();
+    await receiver.close();
+    for await (const keys of redis.scanStream({ match: `{rt:${namespace}}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const deadline = Date.now() + evalIntervalMs * 4 + 10_000;
-  while (arrivals.size < written.size && Date.now() < deadline) await sleep(100);
+}
 
-  const latencies = [...written].map(([name, at]) => (arrivals.get(name) ?? Infinity) - at).sort((a, b) => a - b);
-  const evalSum = await metric('ringtail_alerter_evaluation_duration_ms_sum');
-  const evalCount = await metric('ringtail_alerter_evaluation_duration_ms_count');
-  const result = {
-    rules: RULES,
-    series: RULES * SERIES_PER_RULE,
-    evalIntervalMs,
-    evaluations: evalCount,
-    evalMs: Math.round(evalSum / evalCount),
-    evalMsMax: Math.round(Math.max(...evalSamples)),
-    crossings: written.size,
-    delivered: [...written.keys()].filter((n) => arrivals.has(n)).length,
-    p50AlertLatencyMs: Math.round(percentile(latencies, 50)),
-    p99AlertLatencyMs: Math.round(percentile(latencies, 99)),
-    maxAlertLatencyMs: Math.round(latencies.at(-1)!),
-    targetMs: evalIntervalMs + 1000,
-  };
-  await alerter.stop();
-  receiver.close();
-  const keys = await redis.keys(`{rt:${namespace}}:*`);
-  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
-  redis.disconnect();
-  process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+async function main(): Promise<void> {
+  const result = await runRedisPhase();
+  const e2eCrossings = Number(args['e2e-crossings']);
+  const e2e =
+    e2eCrossings > 0
+      ? await runPipelinePhase({
+          evalIntervalMs,
+          crossings: e2eCrossings,
+          spreadMs: Number(args['e2e-spread-ms']),
+          loadSamplesPerSec: Number(args['e2e-load-per-sec']),
+          loadSeries: Number(args['e2e-load-series']),
+          secret: SECRET,
+        })
+      : {};
+  const all = { ...result, ...e2e };
+  process.stdout.write(args.json ? `${JSON.stringify(all)}\n` : `${JSON.stringify(all, null, 2)}\n`);
 }
 
 await main();

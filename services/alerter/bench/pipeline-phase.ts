@@ -1,0 +1,179 @@
+/**
+ * End-to-end phase of the alerter benchmark: the real pipeline (ingest + two
+ * shard workers as processes) and an in-process alerter share a fresh
+ * namespace; crossing samples go through Kafka while background load keeps the
+ * pipeline busy. Measures from the broker acknowledging a crossing sample to
+ * its firing webhook arriving.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { produceLoad, SampleGenerator, type RawSample } from '@ringtail/loadgen';
+import { redisKeys, topicNames } from '@ringtail/model';
+import { createSentinelClient } from '@ringtail/runtime';
+import { loadStackSettings, stackUp } from '@ringtail/stack';
+import { PipelineUnderTest } from '../../../test/support/pipeline.ts';
+import { stackEnv } from '../../../test/support/stack-env.ts';
+import { loadConfig, startAlerter, type RunningAlerter } from '../src/index.ts';
+import { percentile, startFiringReceiver } from './webhook-receiver.ts';
+
+export interface PipelinePhaseOptions {
+  readonly evalIntervalMs: number;
+  /** Threshold crossings, each on its own series and so its own alert. */
+  readonly crossings: number;
+  /** Crossings are spread uniformly at random over this span. */
+  readonly spreadMs: number;
+  readonly loadSamplesPerSec: number;
+  readonly loadSeries: number;
+  /** Webhook secret (`whsec_<base64>`) the receiver is configured with. */
+  readonly secret: string;
+}
+
+export interface PipelinePhaseResult {
+  readonly e2eCrossings: number;
+  readonly e2eDelivered: number;
+  readonly e2eLoadSamplesPerSec: number;
+  readonly p50ProduceToWebhookMs: number;
+  readonly p99ProduceToWebhookMs: number;
+  readonly maxProduceToWebhookMs: number;
+  readonly e2eTargetMs: number;
+}
+
+const PROBE_METRIC = 'bench_e2e';
+const PROBE_JOB = 'bench-e2e';
+const QUIET_VALUE = 10;
+const THRESHOLD = 100;
+const CROSSING_VALUE = 1000;
+const SAMPLES_PER_MESSAGE = 100;
+const MESSAGES_PER_SEND = 10;
+const WORKERS = ['w0', 'w1'] as const;
+const START_TIMEOUT_MS = 120_000;
+const WAIT_POLL_MS = 100;
+
+const probeSample = (probe: number, value: number): RawSample => ({ name: PROBE_METRIC, labels: { job: PROBE_JOB, probe: String(probe) }, value, timestamp: Date.now() });
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(WAIT_POLL_MS);
+  }
+}
+
+async function alerterMetric(alerter: RunningAlerter, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${alerter.port}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+/** Runs the phase; everything it starts is stopped before it returns or throws. */
+export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<PipelinePhaseResult> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    const { endpoints } = await stackUp(loadStackSettings(process.env));
+    const namespace = `bench-e2e-${randomBytes(4).toString('hex')}.`;
+    const topics = topicNames(namespace);
+
+    const receiver = await startFiringReceiver((labels) => (labels.alertname === 'BenchE2E' ? labels.probe : undefined));
+    cleanups.push(() => receiver.close());
+
+    const pipeline = new PipelineUnderTest(endpoints, { namespace, workers: WORKERS, ingestInstances: 1 });
+    cleanups.push(async () => {
+      const admin = pipeline.kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topics.raw, topics.dlq, ...WORKERS.map((w) => topics.shard(w))] }).catch(() => undefined);
+      await admin.disconnect();
+    });
+    // Keys are deleted once the shard workers are stopped (they flush whatever they still hold), with a client of its own
+    // because pipeline.stop() disconnects the pipeline's.
+    cleanups.push(async () => {
+      const redis = createSentinelClient({ sentinels: endpoints.sentinels, masterName: endpoints.sentinelMasterName }, 'alerter-bench-cleanup', 10_000);
+      try {
+        for await (const keys of redis.scanStream({ match: `${redisKeys(namespace).prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
+          if (keys.length > 0) await redis.del(...keys);
+        }
+      } finally {
+        redis.disconnect();
+      }
+    });
+    cleanups.push(() => pipeline.stop());
+    await pipeline.start();
+
+    const probeProducer = pipeline.kafka.producer();
+    const loadProducer = pipeline.kafka.producer();
+    cleanups.push(() => Promise.all([probeProducer.disconnect(), loadProducer.disconnect()]));
+    await Promise.all([probeProducer.connect(), loadProducer.connect()]);
+
+    const load = new AbortController();
+    const generator = new SampleGenerator({ seriesCount: opts.loadSeries, labelsPerSeries: 4, metricNames: 20, jitterMs: 2000, seed: 11 });
+    const loading = produceLoad(loadProducer, generator, {
+      topic: topics.raw,
+      ratePerSec: opts.loadSamplesPerSec,
+      samplesPerMessage: SAMPLES_PER_MESSAGE,
+      messagesPerSend: MESSAGES_PER_SEND,
+      signal: load.signal,
+    });
+    // Observed here so a failed send is not an unhandled rejection before it is awaited.
+    loading.catch(() => undefined);
+    cleanups.push(async () => {
+      load.abort();
+      await loading.catch(() => undefined);
+    });
+
+    const dir = mkdtempSync(join(tmpdir(), 'ringtail-bench-e2e-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const rulesFile = join(dir, 'rules.yaml');
+    writeFileSync(
+      rulesFile,
+      [
+        'receivers:',
+        // Grouped by every label, so each probe's alert is its own notification rather than a change to a shared group.
+        `  - { name: e2e, url: '${receiver.url}', secrets: ['${opts.secret}'], group_by: ['...'], group_wait: 0s }`,
+        'rules:',
+        `  - { alert: BenchE2E, selector: '${PROBE_METRIC}{job="${PROBE_JOB}"}', aggregation: max, window: 1m, op: '>', threshold: ${THRESHOLD} }`,
+        '',
+      ].join('\n'),
+    );
+    const config = loadConfig({ ...process.env, ...stackEnv(endpoints, namespace), RULES_FILE: rulesFile, EVAL_INTERVAL_MS: String(opts.evalIntervalMs), LOG_LEVEL: 'warn' });
+
+    // Every probe series exists below the threshold before the alerter starts, so a crossing is a change, not a new series.
+    const quiet = Array.from({ length: opts.crossings }, (_, i) => probeSample(i, QUIET_VALUE));
+    await probeProducer.send({ topic: topics.raw, acks: -1, messages: [{ value: JSON.stringify(quiet) }] });
+    await until('quiet probe samples in Redis', START_TIMEOUT_MS, async () => (await pipeline.appliedCount(quiet)) >= quiet.length);
+
+    const alerter = await startAlerter(config, pino({ level: 'warn' }));
+    cleanups.push(() => alerter.stop());
+    // Two full ticks so the first crossing does not pay for connection setup.
+    await until('two evaluations', START_TIMEOUT_MS, async () => (await alerterMetric(alerter, 'ringtail_alerter_evaluations_total')) >= 2);
+
+    const ackedAtMs = new Map<string, number>();
+    const startedMs = Date.now();
+    const plan = Array.from({ length: opts.crossings }, (_, probe) => ({ probe, atMs: startedMs + Math.random() * opts.spreadMs })).sort((a, b) => a.atMs - b.atMs);
+    await Promise.all(
+      plan.map(async ({ probe, atMs }) => {
+        await sleep(Math.max(0, atMs - Date.now()));
+        await probeProducer.send({ topic: topics.raw, acks: -1, messages: [{ value: JSON.stringify(probeSample(probe, CROSSING_VALUE)) }] });
+        ackedAtMs.set(String(probe), Date.now());
+      }),
+    );
+    const deadline = Date.now() + opts.evalIntervalMs * 4 + 10_000;
+    while (receiver.firstFiringAtMs.size < ackedAtMs.size && Date.now() < deadline) await sleep(WAIT_POLL_MS);
+    load.abort();
+    const loaded = await loading;
+
+    const latencies = [...ackedAtMs].map(([probe, at]) => (receiver.firstFiringAtMs.get(probe) ?? Infinity) - at).sort((a, b) => a - b);
+    return {
+      e2eCrossings: ackedAtMs.size,
+      e2eDelivered: [...ackedAtMs.keys()].filter((p) => receiver.firstFiringAtMs.has(p)).length,
+      e2eLoadSamplesPerSec: Math.round((loaded.samples * 1000) / loaded.elapsedMs),
+      p50ProduceToWebhookMs: Math.round(percentile(latencies, 50)),
+      p99ProduceToWebhookMs: Math.round(percentile(latencies, 99)),
+      maxProduceToWebhookMs: Math.round(latencies.at(-1) ?? NaN),
+      e2eTargetMs: opts.evalIntervalMs + 1000,
+    };
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`bench cleanup failed: ${String(err)}\n`));
+  }
+}
