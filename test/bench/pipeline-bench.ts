@@ -171,6 +171,7 @@ async function main(): Promise<void> {
 
   await producer.disconnect();
   await pipeline.stop();
+  await pipeline.purge();
 
   const result = {
     samples: TOTAL,
@@ -199,5 +200,6 @@ let running: PipelineUnderTest | undefined;
 main().catch(async (err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   await running?.stop().catch(() => undefined);
+  await running?.purge().catch(() => undefined);
   process.exit(1);
 });

@@ -42,6 +42,7 @@ describe('bad input', () => {
   afterAll(async () => {
     await producer?.disconnect();
     await pipeline?.stop();
+    await pipeline?.purge();
   });
 
   it('sends each malformed message to the DLQ with its reason and leaves valid samples exact', async () => {

@@ -49,6 +49,7 @@ describe('the pipeline counts every sample exactly once', () => {
   afterAll(async () => {
     await producer?.disconnect();
     await pipeline?.stop();
+    await pipeline?.purge();
   });
 
   // Whatever happened, leave a full Sentinel set (a killed node restarted as a replica) for the next test.

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import xxhash from 'xxhash-wasm';
 import { canonicalSeriesKey, createSeriesHasher, seriesIdHex, type SeriesHasher } from '@ringtail/hashring';
 import type { RawSample } from '@ringtail/loadgen';
-import { DEFAULT_RESOLUTIONS, WINDOW_FIELDS, decodeWindowHash, redisKeys, windowValues } from '@ringtail/model';
+import { DEFAULT_RESOLUTIONS, WINDOW_FIELDS, decodeWindowHash, redisKeys, topicNames, windowValues } from '@ringtail/model';
 import { createSentinelClient } from '@ringtail/runtime';
 import { ServiceProcess, type StackEndpoints } from '@ringtail/stack';
 import { expectedWindows } from './expected-windows.ts';
@@ -67,6 +67,30 @@ export class PipelineUnderTest {
   async stop(): Promise<void> {
     await Promise.all([...this.ingest, ...this.shards.values()].map((p) => p.stop()));
     this.redis.disconnect();
+  }
+
+  /**
+   * Deletes the namespace's topics and Redis keys. Call after `stop()`: a running
+   * shard worker would write windows again with its last flush.
+   */
+  async purge(): Promise<void> {
+    const topics = topicNames(this.opts.namespace);
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [topics.raw, topics.dlq, ...this.opts.workers.map((w) => topics.shard(w))] }).catch(() => undefined);
+    } finally {
+      await admin.disconnect();
+    }
+    // pipeline.stop() disconnected this.redis, so the purge has a client of its own.
+    const redis = createSentinelClient({ sentinels: this.stack.sentinels, masterName: this.stack.sentinelMasterName }, 'pipeline-purge', 10_000);
+    try {
+      for await (const keys of redis.scanStream({ match: `${redisKeys(this.opts.namespace).prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
+        if (keys.length > 0) await redis.del(...keys);
+      }
+    } finally {
+      redis.disconnect();
+    }
   }
 
   async producer(): Promise<Producer> {

@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { produceLoad, SampleGenerator, type RawSample } from '@ringtail/loadgen';
-import { redisKeys, topicNames } from '@ringtail/model';
-import { createSentinelClient } from '@ringtail/runtime';
+import { topicNames } from '@ringtail/model';
 import { loadStackSettings, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest } from '../../../test/support/pipeline.ts';
 import { stackEnv } from '../../../test/support/stack-env.ts';
@@ -80,24 +79,8 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
     cleanups.push(() => receiver.close());
 
     const pipeline = new PipelineUnderTest(endpoints, { namespace, workers: WORKERS, ingestInstances: 1 });
-    cleanups.push(async () => {
-      const admin = pipeline.kafka.admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: [topics.raw, topics.dlq, ...WORKERS.map((w) => topics.shard(w))] }).catch(() => undefined);
-      await admin.disconnect();
-    });
-    // Keys are deleted once the shard workers are stopped (they flush whatever they still hold), with a client of its own
-    // because pipeline.stop() disconnects the pipeline's.
-    cleanups.push(async () => {
-      const redis = createSentinelClient({ sentinels: endpoints.sentinels, masterName: endpoints.sentinelMasterName }, 'alerter-bench-cleanup', 10_000);
-      try {
-        for await (const keys of redis.scanStream({ match: `${redisKeys(namespace).prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
-          if (keys.length > 0) await redis.del(...keys);
-        }
-      } finally {
-        redis.disconnect();
-      }
-    });
+    // Cleanups run last-in first-out: stop the workers, then purge what they wrote.
+    cleanups.push(() => pipeline.purge());
     cleanups.push(() => pipeline.stop());
     await pipeline.start();
 
