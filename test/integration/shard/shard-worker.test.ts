@@ -16,6 +16,7 @@ import { createLogger, createSentinelClient } from '@ringtail/runtime';
 import { loadConfig, startShard, type RunningShard } from '@ringtail/shard';
 import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
 import { prng } from '@ringtail/loadgen';
+import { expectedWindows as referenceWindows, type ExpectedWindow } from '../../support/expected-windows.ts';
 
 const SHARD_PARTITIONS = 2;
 const RAW_PARTITIONS = 3;
@@ -64,39 +65,10 @@ function sampleCount(rp: number, from: number, to: number): number {
   return n;
 }
 
-interface Expected {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  firstTsMs: number;
-  first: number;
-  lastTsMs: number;
-  last: number;
-}
-
 /** Reference windows of every message, each counted once, for one resolution step. */
-function expectedWindows(stepMs: number): Map<string, Expected> {
-  const out = new Map<string, Expected>();
-  for (const messages of rawMessages) {
-    for (const m of messages) {
-      for (const [s, v, ts] of m) {
-        const key = `${SERIES[s]!.id}|${windowStartMs(ts, stepMs)}`;
-        const w = out.get(key);
-        if (!w) {
-          out.set(key, { count: 1, sum: v, min: v, max: v, firstTsMs: ts, first: v, lastTsMs: ts, last: v });
-          continue;
-        }
-        w.count++;
-        w.sum += v;
-        w.min = Math.min(w.min, v);
-        w.max = Math.max(w.max, v);
-        if (ts < w.firstTsMs || (ts === w.firstTsMs && v < w.first)) Object.assign(w, { firstTsMs: ts, first: v });
-        if (ts > w.lastTsMs || (ts === w.lastTsMs && v > w.last)) Object.assign(w, { lastTsMs: ts, last: v });
-      }
-    }
-  }
-  return out;
+function expectedWindows(stepMs: number): Map<string, ExpectedWindow> {
+  const samples = rawMessages.flat(2).map(([s, value, timestamp]) => ({ id: SERIES[s]!.id, value, timestamp }));
+  return referenceWindows(samples, stepMs, (x) => x.id);
 }
 
 async function metric(shard: RunningShard, name: string): Promise<number> {
