@@ -76,6 +76,17 @@ export class InvalidSnapshotError extends Error {
   }
 }
 
+/** Thrown by `placeSlots` for arguments no placement can satisfy. */
+export class InvalidPlacementError extends Error {
+  override readonly name = 'InvalidPlacementError' as const;
+  readonly code = 'RING_INVALID_PLACEMENT' as const;
+  readonly retriable = false as const;
+
+  constructor(readonly reason: string) {
+    super(`cannot place slots: ${reason}`);
+  }
+}
+
 /** Every error this package throws. */
 export type HashringError =
   | EmptyRingError
@@ -83,4 +94,5 @@ export type HashringError =
   | UnknownWorkerError
   | InvalidWorkerError
   | RingFullError
-  | InvalidSnapshotError;
+  | InvalidSnapshotError
+  | InvalidPlacementError;
