@@ -12,6 +12,11 @@ export interface ShardMetrics {
   readonly samplesFlushed: Counter;
   readonly pendingSamples: Gauge;
   readonly consumerLag: Gauge;
+  readonly recordsRefetched: Counter;
+  readonly slotsOwned: Gauge;
+  readonly rebalances: Counter;
+  readonly rebalanceDurationMs: Histogram;
+  readonly slotsMoved: Counter;
 }
 
 export function createShardMetrics(registry: MetricsRegistry): ShardMetrics {
@@ -33,5 +38,17 @@ export function createShardMetrics(registry: MetricsRegistry): ShardMetrics {
     samplesFlushed: registry.counter('ringtail_shard_samples_flushed_total', 'Samples made durable in Redis (flush and WAIT succeeded).'),
     pendingSamples: registry.gauge('ringtail_shard_pending_samples', 'Samples aggregated in memory, not yet flushed.'),
     consumerLag: registry.gauge('ringtail_shard_consumer_lag', 'Records behind the high watermark, per shard-topic partition.'),
+    recordsRefetched: registry.counter(
+      'ringtail_shard_records_refetched_total',
+      'Records of a slot kept across a rebalance that Kafka delivered again and that were passed over, not re-applied.',
+    ),
+    slotsOwned: registry.gauge('ringtail_shard_slots_owned', 'Slots (shard-topic partitions) this worker owns.'),
+    rebalances: registry.counter('ringtail_shard_rebalances_total', 'Group rebalances this worker went through (assignments received).'),
+    rebalanceDurationMs: registry.histogram(
+      'ringtail_shard_rebalance_duration_ms',
+      'From the start of a rebalance to the new assignment, in ms (join and sync).',
+      LATENCY_BUCKETS_MS,
+    ),
+    slotsMoved: registry.counter('ringtail_shard_slots_moved_total', 'Slots that changed owner in placements this worker computed as group leader.'),
   };
 }

@@ -75,20 +75,25 @@ export class ShardWorker {
   private flushRequested = false;
   private flushTaskQueued = false;
   private stopping = false;
+  /** Partitions the group gave this process; null until the first assignment (then every partition is taken). */
+  private owned: ReadonlySet<number> | null = null;
 
   constructor(private readonly o: ShardWorkerOptions) {}
 
   /** Folds one fetched batch of `partition`; starts a flush whenever FLUSH_MAX_SAMPLES is reached. */
   handleBatch(partition: number, messages: readonly ConsumedMessage[], control: BatchControl): Promise<void> {
     return this.queue.run(async () => {
-      if (this.stopping) return;
+      // A batch fetched before a rebalance took the partition away: its next owner reads it.
+      if (this.stopping || !this.owns(partition)) return;
       const { aggregator, metrics, shardTopic } = this.o;
       if (!aggregator.hasPartition(partition)) {
         const watermarks = await this.retrying('read watermarks', () => this.o.sink.readWatermarks(shardTopic, partition));
         aggregator.loadPartition(partition, watermarks);
       }
       let undecodable = 0;
-      for (let i = 0; i < messages.length; i++) {
+      const start = this.firstUnread(partition, messages);
+      if (start > 0) metrics.recordsRefetched.inc(start);
+      for (let i = start; i < messages.length; i++) {
         // A fenced flush drops the partition and seeks back: the rest of this batch is stale.
         if (!control.isActive() || this.stopping || !aggregator.hasPartition(partition)) break;
         const m = messages[i]!;
@@ -159,24 +164,48 @@ export class ShardWorker {
   }
 
   /**
-   * After a rebalance: drop every unflushed delta and loaded watermark, once
-   * the flush in flight (if any) has finished.
+   * After a rebalance: this process now owns `partitions` (the slots the
+   * group's assigner gave it). State of partitions it keeps stays as it is;
+   * state of partitions it lost is dropped once the flush in flight (if any)
+   * has finished. Returns what changed.
    *
-   * kafkajs revokes all partitions on every rebalance and offers no hook that
-   * runs before they move, so "flush before giving them up" cannot be made
-   * reliable. Dropping is always correct: nothing dropped was committed, so
-   * whoever owns a partition next re-reads it from the last commit, and the
-   * Redis watermarks (reloaded lazily on the next batch) skip what was applied.
-   * Unconfirmed writes are forgotten too: their records are re-read and checked
-   * against Redis like any others.
+   * kafkajs revokes every partition at every rebalance and restarts the kept
+   * ones from their last commit. Re-reading them would only re-skip records
+   * already folded here, so each kept partition is sought to where this
+   * process stopped reading (and a fetch that still starts earlier is skipped
+   * up to there). Keeping is safe because every flush compare-and-sets its
+   * watermarks: if another owner wrote the slot meanwhile, the flush is fenced
+   * and the slot re-read. Dropping a lost partition is safe because nothing
+   * uncommitted is lost: its next owner re-reads from the last commit and the
+   * Redis watermarks skip what was applied.
    */
-  resetAssignment(): Promise<void> {
+  assign(partitions: readonly number[]): Promise<{ kept: number; lost: number; gained: number }> {
+    const previous = this.owned ?? new Set(this.o.aggregator.loadedPartitions());
+    const owned = new Set(partitions);
+    this.owned = owned;
     return this.queue.run(async () => {
       if (this.inFlight !== null) await this.inFlight;
-      this.o.aggregator.dropAll();
-      this.unconfirmed.clear();
-      this.o.metrics.pendingSamples.set(0);
+      const { aggregator, consumer, shardTopic } = this.o;
+      for (const p of aggregator.loadedPartitions()) {
+        if (owned.has(p)) continue;
+        aggregator.dropPartition(p);
+        this.unconfirmed.delete(p);
+      }
+      for (const [p] of [...this.unconfirmed.entries()]) if (!owned.has(p)) this.unconfirmed.delete(p);
+      for (const p of owned) {
+        const resume = aggregator.resumeOffset(p);
+        if (resume !== null) consumer.seek(shardTopic, p, resume.toString());
+      }
+      this.o.metrics.pendingSamples.set(aggregator.pendingSamples);
+      let kept = 0;
+      for (const p of owned) if (previous.has(p)) kept++;
+      return { kept, lost: previous.size - kept, gained: owned.size - kept };
     });
+  }
+
+  /** Partitions this process owns since the last `assign` (every partition it was handed, before the first). */
+  ownedPartitions(): number[] {
+    return [...(this.owned ?? new Set(this.o.aggregator.loadedPartitions()))].sort((a, b) => a - b);
   }
 
   /** Stops taking new records; pending ones are still flushed by `flush()`. */
@@ -262,7 +291,8 @@ export class ShardWorker {
     const indexed = [];
     let samples = 0;
     for (const [partition, u] of this.unconfirmed.entries()) {
-      offsets.push({ partition, offset: u.commitKafkaOffset });
+      // A partition lost while its flush was in flight: its new owner commits it.
+      if (this.owns(partition)) offsets.push({ partition, offset: u.commitKafkaOffset });
       indexed.push(...u.newSeries);
       samples += u.sampleCount;
     }
@@ -275,6 +305,19 @@ export class ShardWorker {
     }
     this.o.aggregator.markIndexed(indexed);
     this.o.metrics.samplesFlushed.inc(samples);
+  }
+
+  private owns(partition: number): boolean {
+    return this.owned === null || this.owned.has(partition);
+  }
+
+  /** Index of the first message this process has not folded yet (a kept partition may be fetched again from its commit). */
+  private firstUnread(partition: number, messages: readonly ConsumedMessage[]): number {
+    const resume = this.o.aggregator.resumeOffset(partition);
+    if (resume === null || messages.length === 0 || BigInt(messages[0]!.offset) >= resume) return 0;
+    let i = 0;
+    while (i < messages.length && BigInt(messages[i]!.offset) < resume) i++;
+    return i;
   }
 
   private countFailure(err: unknown): void {

@@ -51,9 +51,9 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
   });
 
   let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
     joined = true;
-    void worker.resetAssignment();
+    void worker.assign(e.payload.memberAssignment[shardTopic] ?? []);
   });
   consumer.on(consumer.events.REBALANCING, () => {
     joined = false;

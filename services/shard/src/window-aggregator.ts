@@ -79,6 +79,8 @@ class PartitionState {
   sampleCount = 0;
   firstKafkaOffset: string | null = null;
   lastKafkaOffset: string | null = null;
+  /** Kafka offset after the last record added, flushed or not: where this process goes on reading. */
+  nextKafkaOffset: bigint | null = null;
 
   constructor(watermarks: ReadonlyMap<number, number>) {
     this.flushed = new Map(watermarks);
@@ -132,6 +134,16 @@ export class WindowAggregator {
     return this.partitions.has(shardPartition);
   }
 
+  /** Kafka offset after the last record added to `shardPartition`, or null if none was since it was loaded. */
+  resumeOffset(shardPartition: number): bigint | null {
+    return this.partitions.get(shardPartition)?.nextKafkaOffset ?? null;
+  }
+
+  /** Partitions loaded (being consumed by this process). */
+  loadedPartitions(): number[] {
+    return [...this.partitions.keys()];
+  }
+
   /** Starts a partition from the watermarks Redis holds (raw partition → highest applied raw offset). */
   loadPartition(shardPartition: number, watermarks: ReadonlyMap<number, number>): void {
     this.dropPartition(shardPartition);
@@ -156,6 +168,7 @@ export class WindowAggregator {
     if (!p) throw new PartitionNotLoadedError(shardPartition);
     p.firstKafkaOffset ??= kafkaOffset;
     p.lastKafkaOffset = kafkaOffset;
+    p.nextKafkaOffset = BigInt(kafkaOffset) + 1n;
     const threshold = p.seen.get(record.rp) ?? NO_WATERMARK;
     let highest = threshold;
     let applied = 0;

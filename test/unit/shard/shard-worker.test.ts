@@ -168,14 +168,46 @@ describe('ShardWorker', () => {
     expect(sink.watermarks.get('t/3')).toEqual(new Map([[0, 100]]));
   });
 
-  it('forgets unflushed deltas after a rebalance and resumes from the Redis watermarks', async () => {
-    const { sink, worker, control, messages } = setup();
+  it('forgets the unflushed deltas of a partition it lost and ignores batches of it fetched before the rebalance', async () => {
+    const { sink, commits, worker, control, messages } = setup();
     await worker.handleBatch(0, messages(0, record(0, [0])), control);
-    await worker.resetAssignment();
+    await worker.handleBatch(1, messages(0, record(1, [0])), control);
+    await worker.assign([1]);
+    await worker.handleBatch(0, messages(1, record(0, [1])), control);
     await worker.flush();
-    expect(sink.calls).toEqual([]);
+    expect(sink.calls).toEqual(['apply:1', 'wait', 'commit']);
+    expect(commits).toEqual(['1@1']);
+    expect(worker.ownedPartitions()).toEqual([1]);
+  });
+
+  it('keeps a partition it still owns across a rebalance: seeks past what it read and passes over a re-fetch from the commit', async () => {
+    const { sink, commits, seeks, metrics, worker, control, messages } = setup();
+    await worker.handleBatch(0, messages(0, record(0, [0, 1]), record(0, [2])), control);
+    const change = await worker.assign([0, 5]);
+    expect(change).toEqual({ kept: 1, lost: 0, gained: 1 });
+    expect(seeks).toEqual(['0@2']);
+    // kafkajs restarts a kept partition from its last commit (nothing committed yet: offset 0).
+    await worker.handleBatch(0, messages(0, record(0, [0, 1]), record(0, [2]), record(0, [3])), control);
+    await worker.flush();
+    expect(commits).toEqual(['0@3']);
+    expect(metrics.samplesSkipped.get()).toBe(0);
+    expect(metrics.recordsRefetched.get()).toBe(2);
+    expect([...sink.windows.values()].map((w) => w.count)).toEqual([4, 4, 4]);
+  });
+
+  it('does not commit a partition lost while its flush was in flight', async () => {
+    const { sink, commits, worker, control, messages } = setup();
     await worker.handleBatch(0, messages(0, record(0, [0])), control);
-    await worker.flush();
-    expect([...sink.windows.values()][0]!.count).toBe(1);
+    await worker.handleBatch(1, messages(0, record(1, [0])), control);
+    let release!: () => void;
+    sink.applyGate = new Promise((resolve) => (release = resolve));
+    worker.requestFlush();
+    await eventually(() => sink.calls.includes('apply:0'));
+    const assigned = worker.assign([1]);
+    release();
+    sink.applyGate = null;
+    await assigned;
+    await worker.idle();
+    expect(commits).toEqual(['1@1']);
   });
 });
