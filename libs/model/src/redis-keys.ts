@@ -22,6 +22,10 @@ export interface RedisKeys {
   seriesOfLabel(labelName: string, labelValue: string): string;
   /** Hash of one series: `name` and `labels` (JSON object). */
   series(seriesId: string): string;
+  /** Hash of shard group members' own status: field = Kafka member id, value = JSON (see @ringtail/ring-status). */
+  readonly ringMembers: string;
+  /** List of the shard group's latest rebalances, newest first, JSON each (capped). */
+  readonly ringRebalances: string;
 }
 
 /** Field names of the series hash. */
@@ -38,5 +42,7 @@ export function redisKeys(namespace: string): RedisKeys {
     // Label names cannot contain '=', so name=value is unambiguous.
     seriesOfLabel: (name, value) => `${prefix}l:${name}=${value}`,
     series: (id) => `${prefix}s:${id}`,
+    ringMembers: `${prefix}ring:members`,
+    ringRebalances: `${prefix}ring:rebalances`,
   };
 }

@@ -1,19 +1,10 @@
 import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
-import { z } from 'zod';
 import { placeSlots } from '@ringtail/hashring';
+import { decodeMemberReport, encodeMemberMetadata, type MemberReport } from '@ringtail/ring-status';
 
 /** The group protocol name every shard worker offers; members of other versions cannot share a group. */
 export const RING_ASSIGNER_NAME = 'ringtail-slot-ring';
 const RING_ASSIGNER_VERSION = 1;
-
-/** What a member says of itself when it joins: carried in the group protocol's user data, as JSON. */
-export interface MemberReport {
-  /** SHARD_WORKER_ID: for logs and status only. */
-  readonly worker: string;
-  readonly host: string;
-  /** Slots it still owns from its last assignment; empty when it knows its membership lapsed. */
-  readonly owned: readonly number[];
-}
 
 /** One member's part of a placement the leader computed. */
 export interface PlacedMember extends MemberReport {
@@ -39,14 +30,6 @@ export interface RingAssignerOptions {
   readonly onPlacement: (placement: GroupPlacement) => void;
 }
 
-const reportSchema = z.object({
-  worker: z.string().max(256),
-  host: z.string().max(256),
-  owned: z.array(z.number().int().nonnegative()).max(65_536),
-});
-
-const UNKNOWN_REPORT: MemberReport = { worker: '?', host: '?', owned: [] };
-
 /**
  * The kafkajs partition assigner of the shard group: members report the slots
  * they own (user data), and the group leader places the shard topic's
@@ -59,13 +42,12 @@ export function ringAssigner(options: RingAssignerOptions): PartitionAssigner {
     version: RING_ASSIGNER_VERSION,
 
     protocol({ topics }) {
-      const userData = Buffer.from(JSON.stringify(options.report()));
-      return { name: RING_ASSIGNER_NAME, metadata: AssignerProtocol.MemberMetadata.encode({ version: RING_ASSIGNER_VERSION, topics, userData }) };
+      return { name: RING_ASSIGNER_NAME, metadata: encodeMemberMetadata(RING_ASSIGNER_VERSION, topics, options.report()) };
     },
 
     async assign({ members }) {
       const slotCount = cluster.findTopicPartitionMetadata(options.topic).length;
-      const reports = new Map(members.map((m) => [m.memberId, decodeReport(m.memberMetadata)]));
+      const reports = new Map(members.map((m) => [m.memberId, decodeMemberReport(m.memberMetadata)]));
       const placement = placeSlots(
         slotCount,
         [...reports].map(([id, r]) => ({ id, owned: r.owned })),
@@ -82,16 +64,4 @@ export function ringAssigner(options: RingAssignerOptions): PartitionAssigner {
       }));
     },
   });
-}
-
-/** A member's report; a member whose user data does not parse (another version, corruption) owns nothing. */
-export function decodeReport(memberMetadata: Buffer): MemberReport {
-  try {
-    const metadata = AssignerProtocol.MemberMetadata.decode(memberMetadata);
-    if (metadata === null) return UNKNOWN_REPORT;
-    const parsed = reportSchema.safeParse(JSON.parse(metadata.userData.toString('utf8')));
-    return parsed.success ? parsed.data : UNKNOWN_REPORT;
-  } catch {
-    return UNKNOWN_REPORT;
-  }
 }

@@ -1,6 +1,7 @@
 import { AssignerProtocol, type Assigner, type Cluster, type Logger } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { decodeReport, ringAssigner, type GroupPlacement, type MemberReport } from '../../../services/shard/src/ring-assigner.ts';
+import { decodeMemberReport as decodeReport, type MemberReport } from '@ringtail/ring-status';
+import { ringAssigner, type GroupPlacement } from '../../../services/shard/src/ring-assigner.ts';
 
 const TOPIC = 'metrics.shard';
 
