@@ -15,6 +15,7 @@ import {
   slotMovement,
   workerIds,
 } from './measure.ts';
+import { measurePlacementWalk } from './placement.ts';
 import { benchSeriesKeys, MAX_KEY_BYTES, MIN_KEY_BYTES } from './series-keys.ts';
 
 const KEY_COUNT = 100_000;
@@ -81,6 +82,12 @@ const fromSnapshotMs1000 = medianMs(() => SlotRing.fromSnapshot(JSON.parse(snaps
 
 const bytes1000 = measureRingBytes();
 
+// The shard group's slot placement (placeSlots): P = 64 and 256, walking every member count 1…P.
+const placementSeed = Number(process.env.BENCH_SEED ?? 20261201);
+const placementStarted = performance.now();
+const walks = [64, 256].map((p) => measurePlacementWalk(p, placementSeed + p));
+const placementWalkMs = performance.now() - placementStarted;
+
 const speedup = lookupsPerSec / baselineLookupsPerSec;
 const joinMovedOverIdeal = Math.max(...joinRatios);
 const changeMs1000 = Math.max(joinMs1000, leaveMs1000);
@@ -118,12 +125,19 @@ const result = {
   snapshotJsonBytes1000: snapshot1000.length,
   bytes1000: bytes1000.bytes,
   bytesMethod: bytes1000.method,
+  assignExcessMax: Math.max(...walks.map((w) => w.excessMax)),
+  assignMovedOverIdeal: round(Math.max(...walks.map((w) => w.movedOverIdeal)), 4),
+  assignChanges: walks.reduce((sum, w) => sum + w.changes, 0),
+  assignCountsReached: walks.map((w) => w.countsReached),
+  assignSeed: placementSeed,
+  assignWalkMs: round(placementWalkMs, 1),
 };
 const targets = {
   balance: Math.max(result.balance10, result.balance100, result.balance1000) <= 1.05,
   join: joinMovedOverIdeal <= 1.1 && movedBetweenExisting === 0 && leaveMovedOnlyLeaver,
   lookups: lookupsPerSec >= 5e6 && lookupsPerSec1000 >= 4.5e6 && speedup >= 12,
   change: changeMs1000 <= 50 && bytes1000.bytes <= 2 * 1024 * 1024,
+  assign: result.assignExcessMax === 0 && result.assignMovedOverIdeal <= 1,
 };
 
 if (process.argv.includes('--json')) {
@@ -169,6 +183,8 @@ function printTable(): void {
     ['join / leave ms at N=1000', `${result.joinMs1000} / ${result.leaveMs1000}`, '', '≤ 50'],
     ['build from 1000-join history ms', `${result.buildFromHistoryMs1000}`, '', ''],
     ['ring bytes at N=1000', fmt(bytes1000.bytes), '', '≤ 2 MB'],
+    ['slot placement: max slots over ⌈P/N⌉ (P=64,256)', `${result.assignExcessMax}`, '', '0'],
+    ['slot placement: worst moved / ideal', `${result.assignMovedOverIdeal}`, '', '≤ 1'],
   ];
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length), 10));
   const line = (r: readonly string[]): string => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ');
