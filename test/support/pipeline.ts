@@ -1,10 +1,10 @@
-import { join } from 'node:path';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import xxhash from 'xxhash-wasm';
 import { canonicalSeriesKey, createSeriesHasher, seriesIdHex, type SeriesHasher } from '@ringtail/hashring';
 import type { RawSample } from '@ringtail/loadgen';
 import { DEFAULT_RESOLUTIONS, WINDOW_FIELDS, decodeWindowHash, redisKeys, topicNames, windowValues } from '@ringtail/model';
+import { readRingStatus, redisRingStatusStore, type RingStatus } from '@ringtail/ring-status';
 import { createSentinelClient } from '@ringtail/runtime';
 import { ServiceProcess, type StackEndpoints } from '@ringtail/stack';
 import { expectedWindows } from './expected-windows.ts';
@@ -14,6 +14,7 @@ const LOG_DIR = new URL('../../.cache/test-logs', import.meta.url).pathname;
 
 export interface PipelineOptions {
   readonly namespace: string;
+  /** SHARD_WORKER_ID of the shard workers started with the pipeline (more can join with `addShard`). */
   readonly workers: readonly string[];
   readonly ingestInstances: number;
   readonly extraEnv?: Record<string, string>;
@@ -26,7 +27,7 @@ export async function sumMetric(processes: Iterable<ServiceProcess>, name: strin
   return total;
 }
 
-/** The whole pipeline as OS processes (ingest x N, one shard process per worker) in one namespace. */
+/** The whole pipeline as OS processes (ingest x N, shard workers in one group) in one namespace. */
 export class PipelineUnderTest {
   readonly ingest: ServiceProcess[];
   readonly shards: Map<string, ServiceProcess>;
@@ -34,27 +35,39 @@ export class PipelineUnderTest {
   readonly redis: Redis;
   readonly env: Readonly<Record<string, string>>;
   private hasher: SeriesHasher | undefined;
+  private admin: Admin | undefined;
 
   constructor(
     readonly stack: StackEndpoints,
     readonly opts: PipelineOptions,
   ) {
-    const env = { ...stackEnv(stack, opts.namespace), SHARD_WORKERS: opts.workers.join(','), ...opts.extraEnv };
+    const env = { ...stackEnv(stack, opts.namespace), ...opts.extraEnv };
     this.env = env;
-    const tag = opts.namespace.replace(/\.$/, '');
     this.ingest = Array.from(
       { length: opts.ingestInstances },
-      (_, i) => new ServiceProcess({ name: `${tag}-ingest-${i}`, entry: 'services/ingest/src/main.ts', env, logDir: LOG_DIR }),
+      (_, i) => new ServiceProcess({ name: `${this.tag}-ingest-${i}`, entry: 'services/ingest/src/main.ts', env, logDir: LOG_DIR }),
     );
-    this.shards = new Map(
-      opts.workers.map((w) => [
-        w,
-        new ServiceProcess({ name: `${tag}-shard-${w}`, entry: 'services/shard/src/main.ts', env: { ...env, SHARD_WORKER_ID: w }, logDir: join(LOG_DIR) }),
-      ]),
-    );
-    this.kafka = new Kafka({ clientId: `${tag}-test`, brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
-    this.redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, `${tag}-test`, 10_000);
+    this.shards = new Map(opts.workers.map((w) => [w, this.shardProcess(w)]));
+    this.kafka = new Kafka({ clientId: `${this.tag}-test`, brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
+    this.redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, `${this.tag}-test`, 10_000);
     this.redis.on('error', () => undefined);
+  }
+
+  private get tag(): string {
+    return this.opts.namespace.replace(/\.$/, '');
+  }
+
+  private shardProcess(workerId: string): ServiceProcess {
+    return new ServiceProcess({ name: `${this.tag}-shard-${workerId}`, entry: 'services/shard/src/main.ts', env: { ...this.env, SHARD_WORKER_ID: workerId }, logDir: LOG_DIR });
+  }
+
+  /** Starts one more shard worker (it joins the group); resolves once it is ready. */
+  async addShard(workerId: string, readyTimeoutMs = 120_000): Promise<ServiceProcess> {
+    if (this.shards.has(workerId)) throw new Error(`shard worker ${workerId} exists already`);
+    const p = this.shardProcess(workerId);
+    this.shards.set(workerId, p);
+    await p.start(readyTimeoutMs);
+    return p;
   }
 
   async start(): Promise<void> {
@@ -66,7 +79,25 @@ export class PipelineUnderTest {
 
   async stop(): Promise<void> {
     await Promise.all([...this.ingest, ...this.shards.values()].map((p) => p.stop()));
+    await this.admin?.disconnect();
     this.redis.disconnect();
+  }
+
+  /** The shard ring as `ringtail ring status` shows it. */
+  async ringStatus(): Promise<RingStatus> {
+    if (this.admin === undefined) {
+      this.admin = this.kafka.admin();
+      await this.admin.connect();
+    }
+    const topics = topicNames(this.opts.namespace);
+    const store = redisRingStatusStore(this.redis, redisKeys(this.opts.namespace));
+    return readRingStatus({ admin: this.admin, store, topic: topics.shard, groupId: topics.shardGroup, nowMs: Date.now() });
+  }
+
+  /** True when the group is stable with exactly `members` members and every slot has an owner. */
+  async ringSettled(members: number): Promise<boolean> {
+    const s = await this.ringStatus();
+    return s.groupState === 'Stable' && s.members.length === members && s.unownedSlots.length === 0 && s.members.every((m) => m.slots.length > 0);
   }
 
   /**
@@ -78,14 +109,14 @@ export class PipelineUnderTest {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.deleteTopics({ topics: [topics.raw, topics.dlq, ...this.opts.workers.map((w) => topics.shard(w))] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topics.raw, topics.dlq, topics.shard] }).catch(() => undefined);
     } finally {
       await admin.disconnect();
     }
     // pipeline.stop() disconnected this.redis, so the purge has a client of its own.
     const redis = createSentinelClient({ sentinels: this.stack.sentinels, masterName: this.stack.sentinelMasterName }, 'pipeline-purge', 10_000);
     try {
-      for await (const keys of redis.scanStream({ match: `${redisKeys(this.opts.namespace).prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
+      for await (const keys of redis.scanStream({ match: redisKeys(this.opts.namespace).scanPattern, count: 1000 }) as AsyncIterable<string[]>) {
         if (keys.length > 0) await redis.del(...keys);
       }
     } finally {

@@ -13,6 +13,8 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   query: async () => (await import('./commands/query.ts')).queryCommand,
   alerts: async () => (await import('./commands/alerts.ts')).alertsCommand,
+  ring: async () => (await import('./commands/ring.ts')).ringCommand,
+  shard: async () => (await import('./commands/shard.ts')).shardCommand,
 };
 
 function help(): string {
@@ -26,6 +28,8 @@ function help(): string {
     '  stack up|down|status     start, stop or show the local Kafka + Redis Sentinel stack',
     '  query <selector>         window aggregates from Redis: --from --to --step, a table or --json',
     '  alerts                   alerts and their states, from the alerter\'s state in Redis',
+    '  ring status              the shard ring: workers, their slots, lag and last flush, unowned slots, rebalances',
+    '  shard                    one more shard worker in the foreground (Ctrl-C leaves gracefully)',
     '  produce                  load generator: samples to metrics.raw at a set rate, with a record of what was acked',
     '',
     'Run `ringtail <command> --help` for a command\'s options.',

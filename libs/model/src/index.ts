@@ -9,3 +9,4 @@ export * from './dlq-record.ts';
 export * from './exact-sum.ts';
 export * from './windows.ts';
 export * from './redis-keys.ts';
+export * from './slots.ts';

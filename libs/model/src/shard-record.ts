@@ -1,19 +1,16 @@
 /**
  * The inter-stage record ingest writes to a shard topic.
  *
- * A series always goes to the same partition of its owner's topic (the low 32
- * bits of its hash modulo the partition count), so each partition's flush
- * touches its own series' windows and no others. Ingest writes what it reads
- * from raw partition `rp` in raw-offset order into every shard partition, so
- * the shard keeps one watermark per (shard topic partition, raw partition) and
+ * A series always goes to the partition of its slot (slots.ts), so each
+ * slot's flush touches its own series' windows and no others. Ingest writes
+ * what it reads from raw partition `rp` in raw-offset order into every slot's
+ * partition, so the shard keeps one watermark per (slot, raw partition) and
  * skips any sample at or below it: a replay after a crash re-batches freely but
  * never reorders. Each sample carries its own raw offset for that reason.
  */
 export interface ShardRecord {
   /** Format version; readers reject other versions. */
-  readonly v: 1;
-  /** Ring epoch the routing used. */
-  readonly epoch: number;
+  readonly v: 2;
   /** Raw partition every sample in this record came from. */
   readonly rp: number;
   /** Series referenced by the samples: index in this array is the sample's first element. */
@@ -31,17 +28,17 @@ export interface ShardSeries {
 
 export type ShardSample = readonly [seriesIndex: number, value: number, timestampMs: number, rawOffset: number];
 
-export const SHARD_RECORD_VERSION = 1;
+export const SHARD_RECORD_VERSION = 2;
 
 export function encodeShardRecord(r: ShardRecord): Buffer {
   return Buffer.from(JSON.stringify(r));
 }
 
-/** Parses a shard record; throws on anything that is not a version-1 record. */
+/** Parses a shard record; throws on anything that is not a record of SHARD_RECORD_VERSION. */
 export function decodeShardRecord(bytes: Buffer): ShardRecord {
   const r = JSON.parse(bytes.toString('utf8')) as ShardRecord;
   if (r === null || typeof r !== 'object' || r.v !== SHARD_RECORD_VERSION || !Array.isArray(r.samples) || !Array.isArray(r.series)) {
-    throw new Error('not a version-1 shard record');
+    throw new Error(`not a version-${SHARD_RECORD_VERSION} shard record`);
   }
   return r;
 }

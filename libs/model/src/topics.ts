@@ -4,31 +4,25 @@
 export const RAW_TOPIC = 'metrics.raw';
 /** Where ingest writes rejected input, with the reason and source coordinates in headers. */
 export const DLQ_TOPIC = 'metrics.dlq';
-/** The topic a shard worker owns; ingest writes the samples the ring gives that worker here. */
-export function shardTopic(workerId: string): string {
-  return `metrics.shard.${workerId}`;
-}
+/**
+ * Where ingest hands samples to the shard workers: partition s holds the series
+ * of slot s (see slots.ts), and the shard group's assigner places slots on workers.
+ */
+export const SHARD_TOPIC = 'metrics.shard';
 
 /** Partitions of `metrics.raw` when Ringtail creates it; they cap the useful number of ingest instances. */
 export const DEFAULT_RAW_PARTITIONS = 8;
 /**
- * Partitions of every shard topic when Ringtail creates it. Ingest writes raw
- * partition p to shard partition p % this, so ingest and shard must agree.
- */
-export const DEFAULT_SHARD_TOPIC_PARTITIONS = 8;
-
-/**
- * `max.message.bytes` of every shard topic. A shard record never splits the
- * samples one raw message sends to one worker (the shard's watermark moves per
+ * `max.message.bytes` of the shard topic. A shard record never splits the
+ * samples one raw message sends to one slot (the shard's watermark moves per
  * record), so one record can approach twice the largest raw message
  * (MAX_MESSAGE_BYTES, 1 MiB by default) once series names are spelled out.
  */
 export const SHARD_TOPIC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export const INGEST_GROUP = 'ringtail-ingest';
-export function shardGroup(workerId: string): string {
-  return `ringtail-shard-${workerId}`;
-}
+/** The one consumer group of every shard worker: Kafka's membership, the ring's placement. */
+export const SHARD_GROUP = 'ringtail-shard';
 
 /** Headers on DLQ records. */
 export const DLQ_HEADERS = {
@@ -46,17 +40,17 @@ export const DLQ_HEADERS = {
 export interface TopicNames {
   readonly raw: string;
   readonly dlq: string;
-  shard(workerId: string): string;
+  readonly shard: string;
   readonly ingestGroup: string;
-  shardGroup(workerId: string): string;
+  readonly shardGroup: string;
 }
 
 export function topicNames(prefix = ''): TopicNames {
   return {
     raw: prefix + RAW_TOPIC,
     dlq: prefix + DLQ_TOPIC,
-    shard: (w) => prefix + shardTopic(w),
+    shard: prefix + SHARD_TOPIC,
     ingestGroup: prefix + INGEST_GROUP,
-    shardGroup: (w) => prefix + shardGroup(w),
+    shardGroup: prefix + SHARD_GROUP,
   };
 }

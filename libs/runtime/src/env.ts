@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RESOLUTIONS, parseResolutions, type Resolution } from '@ringtail/model';
+import { DEFAULT_RESOLUTIONS, DEFAULT_SHARD_SLOTS, MAX_SHARD_SLOTS, parseResolutions, type Resolution } from '@ringtail/model';
 
 /** A configuration error naming the environment variable at fault. */
 export class ConfigError extends Error {
@@ -68,6 +68,9 @@ export const connectionEnv = z.object({
   // Prefix for topics, groups and Redis keys: lets tests and side-by-side installs share a stack.
   RINGTAIL_NAMESPACE: z.string().regex(/^[a-zA-Z0-9_.-]*$/).default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Partitions of the shard topic: the ring's slots, and the most shard workers that can share
+  // the work. Set once per deployment: ingest routes by it, readers find windows by it.
+  SHARD_SLOTS: z.coerce.number().int().min(1).max(MAX_SHARD_SLOTS).default(DEFAULT_SHARD_SLOTS),
   // 0 picks a free port; the chosen one is logged.
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });

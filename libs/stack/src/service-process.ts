@@ -92,6 +92,16 @@ export class ServiceProcess {
     await this.exited;
   }
 
+  /** SIGSTOP: the process freezes (no heartbeat, no flush) until `resume`, like a long GC pause or a stalled VM. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause`. */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** SIGTERM and wait for a graceful exit; returns the exit code. */
   async stop(): Promise<number | null> {
     if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;

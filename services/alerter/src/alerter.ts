@@ -54,7 +54,7 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
   const lease = new LeaderLease(redis, keys, config.instanceId, config.leaseTtlMs, clock);
   const outbox = new Outbox(redis, keys, config.outboxMaxLen);
   const evaluator = new AlertEvaluator({
-    source: redisWindowSource(redis, redisKeys(config.namespace), config.resolutions),
+    source: redisWindowSource(redis, redisKeys(config.namespace, config.shardSlots), config.resolutions),
     store: new AlertStore(redis, keys, config.outboxMaxLen),
     rules: () => loader.current(),
     clock,

@@ -10,7 +10,7 @@ const SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
 /** The alerter's environment. Rules and receivers are documented in services/alerter/README.md. */
 export const alerterEnv = connectionEnv
-  .pick({ REDIS_SENTINELS: true, REDIS_SENTINEL_MASTER: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true })
+  .pick({ REDIS_SENTINELS: true, REDIS_SENTINEL_MASTER: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true, SHARD_SLOTS: true })
   .extend({
     RULES_FILE: z.string().min(1, 'path of the YAML rule file'),
     EVAL_INTERVAL_MS: positiveInt(5000),
@@ -43,6 +43,8 @@ export const alerterEnv = connectionEnv
 export interface AlerterConfig {
   readonly redis: SentinelTarget;
   readonly namespace: string;
+  /** SHARD_SLOTS: the window keys' slot tags depend on it. */
+  readonly shardSlots: number;
   readonly logLevel: string;
   readonly httpPort: number;
   readonly rulesFile: string;
@@ -67,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AlerterConfig {
   return {
     redis: { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER },
     namespace: e.RINGTAIL_NAMESPACE,
+    shardSlots: e.SHARD_SLOTS,
     logLevel: e.LOG_LEVEL,
     httpPort: e.HTTP_PORT,
     rulesFile: e.RULES_FILE,

@@ -51,7 +51,7 @@ const cpu = process.cpuUsage(cpuBefore);
 const seconds = (finished - started) / 1000;
 const secondsAfterJoin = (finished - (joinedAt ?? started)) / 1000;
 await service.stop();
-await admin.deleteTopics({ topics: [topics.raw, topics.dlq, ...config.shardWorkers.map((w) => topics.shard(w))] });
+await admin.deleteTopics({ topics: [topics.raw, topics.dlq, topics.shard] });
 await admin.disconnect();
 const samples = MESSAGES * SAMPLES_PER_MESSAGE;
 console.log(JSON.stringify({ bench: 'ingest-kafka', samples, seconds: Number(seconds.toFixed(2)), samplesPerSec: Math.round(samples / seconds), samplesPerSecAfterJoin: Math.round(samples / secondsAfterJoin), cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)), samplesPerCpuSec: Math.round(samples / ((cpu.user + cpu.system) / 1e6)) }));

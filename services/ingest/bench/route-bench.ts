@@ -1,12 +1,12 @@
 /**
- * Pure routing throughput (validate + series key + xxhash + ring + record
+ * Pure routing throughput (validate + series key + xxhash + slot + record
  * building + record encoding), no Kafka. Prints one JSON line.
  * Run: npx tsx services/ingest/bench/route-bench.ts
  */
-import { SlotRing, createSeriesHasher } from '@ringtail/hashring';
-import { DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter } from '@ringtail/model';
+import { createSeriesHasher } from '@ringtail/hashring';
+import { DEFAULT_SAMPLE_LIMITS, DEFAULT_SHARD_SLOTS, SampleValidator, SeriesCardinalityLimiter } from '@ringtail/model';
 import { RawBatchRouter } from '../src/raw-batch-router.ts';
-import { createRingRouter } from '../src/series-router.ts';
+import { createSlotRouter } from '../src/series-router.ts';
 import { ShardRecordEncoder } from '../src/shard-record-encoder.ts';
 import { benchMessages } from './bench-messages.ts';
 
@@ -14,12 +14,11 @@ const SAMPLES_PER_MESSAGE = 100;
 const MESSAGES = 2_000;
 const ROUNDS = 5;
 
-const router = createRingRouter(SlotRing.of(['w0', 'w1', 'w2']), createSeriesHasher(await (await import('xxhash-wasm')).default()), 1);
+const router = createSlotRouter(createSeriesHasher(await (await import('xxhash-wasm')).default()), DEFAULT_SHARD_SLOTS);
 const deps = {
   validator: new SampleValidator(DEFAULT_SAMPLE_LIMITS),
   cardinality: new SeriesCardinalityLimiter(DEFAULT_SAMPLE_LIMITS, 10_000),
   router,
-  shardTopicPartitions: 8,
   recordLimits: { maxSamples: 5_000, maxBytes: 256 * 1024 },
 };
 const encoder = new ShardRecordEncoder();

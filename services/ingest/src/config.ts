@@ -1,32 +1,16 @@
 import { z } from 'zod';
-import { DEFAULT_RAW_PARTITIONS, DEFAULT_SAMPLE_LIMITS, DEFAULT_SHARD_TOPIC_PARTITIONS, type SampleLimits } from '@ringtail/model';
+import { DEFAULT_RAW_PARTITIONS, DEFAULT_SAMPLE_LIMITS, type SampleLimits } from '@ringtail/model';
 import { connectionEnv, parseEnv } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const WORKER_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 const KIB = 1024;
 
 /** Ingest's environment. Limits are documented in services/ingest/README.md. */
-export const ingestEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true }).extend({
+export const ingestEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true, SHARD_SLOTS: true }).extend({
   KAFKA_CLIENT_ID: z.string().min(1).default('ringtail-ingest'),
-  // Fixed ring membership until the controller exists: comma-separated worker ids,
-  // joined in this order (epoch 1). Every ingest instance must use the same list.
-  SHARD_WORKERS: z
-    .string()
-    .default('w0,w1,w2')
-    .transform((s) => s.split(',').map((w) => w.trim()).filter(Boolean))
-    .pipe(
-      z
-        .array(z.string().regex(WORKER_ID, 'worker ids are 1-64 chars of [a-zA-Z0-9_-]'))
-        .min(1, 'at least one shard worker')
-        .refine((ws) => new Set(ws).size === ws.length, 'worker ids must be unique'),
-    ),
   // Partition counts used when ingest creates missing topics. Raw partitions cap
   // the number of useful ingest instances.
   RAW_PARTITIONS: positiveInt(DEFAULT_RAW_PARTITIONS),
-  // A series is written to shard partition (low 32 bits of its hash) % SHARD_TOPIC_PARTITIONS;
-  // it must equal the real partition count of every shard topic (checked at start).
-  SHARD_TOPIC_PARTITIONS: positiveInt(DEFAULT_SHARD_TOPIC_PARTITIONS),
   DLQ_PARTITIONS: positiveInt(1),
   TOPIC_REPLICATION_FACTOR: positiveInt(1),
   MAX_LABELS_PER_SERIES: positiveInt(DEFAULT_SAMPLE_LIMITS.maxLabelsPerSeries),
@@ -61,9 +45,9 @@ export interface IngestConfig {
   readonly namespace: string;
   readonly logLevel: string;
   readonly httpPort: number;
-  readonly shardWorkers: readonly string[];
   readonly rawPartitions: number;
-  readonly shardTopicPartitions: number;
+  /** Partitions of the shard topic (SHARD_SLOTS): a series' slot is its hash modulo this. */
+  readonly shardSlots: number;
   readonly dlqPartitions: number;
   readonly replicationFactor: number;
   readonly limits: SampleLimits;
@@ -85,9 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
     namespace: e.RINGTAIL_NAMESPACE,
     logLevel: e.LOG_LEVEL,
     httpPort: e.HTTP_PORT,
-    shardWorkers: e.SHARD_WORKERS,
     rawPartitions: e.RAW_PARTITIONS,
-    shardTopicPartitions: e.SHARD_TOPIC_PARTITIONS,
+    shardSlots: e.SHARD_SLOTS,
     dlqPartitions: e.DLQ_PARTITIONS,
     replicationFactor: e.TOPIC_REPLICATION_FACTOR,
     limits: {

@@ -10,19 +10,17 @@ export interface IngestMetrics {
   readonly batchDuration: Histogram;
   readonly consumerLag: Gauge;
   readonly writeFailures: Counter;
-  readonly ringEpoch: Gauge;
 }
 
 export function registerIngestMetrics(registry: MetricsRegistry): IngestMetrics {
   return {
     messagesIn: registry.counter('ringtail_ingest_messages_total', 'Raw messages read.'),
     samplesIn: registry.counter('ringtail_ingest_samples_total', 'Samples read (elements of messages that were not rejected whole).'),
-    samplesRouted: registry.counter('ringtail_ingest_samples_routed_total', 'Valid samples written to a shard topic, by worker.'),
+    samplesRouted: registry.counter('ringtail_ingest_samples_routed_total', 'Valid samples written to the shard topic.'),
     dlqRecords: registry.counter('ringtail_ingest_dlq_records_total', 'Records written to the DLQ, by rejection code.'),
     batchDuration: registry.histogram('ringtail_ingest_batch_duration_ms', 'Time from receiving a raw batch to committing it, ms.', LATENCY_BUCKETS_MS),
     consumerLag: registry.gauge('ringtail_ingest_consumer_lag_messages', 'Messages behind the raw partition high watermark after the last batch, by partition.'),
     writeFailures: registry.counter('ringtail_ingest_write_failures_total', 'Failed shard/DLQ writes (each one recreates the producer and writes the same batches again).'),
-    ringEpoch: registry.gauge('ringtail_ingest_ring_epoch', 'Ring epoch used for routing.'),
   };
 }
 
@@ -30,7 +28,7 @@ export function registerIngestMetrics(registry: MetricsRegistry): IngestMetrics 
 export function recordCommittedBatch(metrics: IngestMetrics, routed: RoutedBatch, durationMs: number): void {
   metrics.messagesIn.inc(routed.messages);
   metrics.samplesIn.inc(routed.samples);
-  for (const [worker, n] of routed.routedByWorker) metrics.samplesRouted.inc(n, { worker });
+  metrics.samplesRouted.inc(routed.routed);
   const byCode = new Map<string, number>();
   for (const entry of routed.dlq) byCode.set(entry.rejection.code, (byCode.get(entry.rejection.code) ?? 0) + 1);
   for (const [code, n] of byCode) metrics.dlqRecords.inc(n, { code });

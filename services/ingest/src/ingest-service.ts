@@ -1,16 +1,13 @@
 import { SeriesCardinalityLimiter, SampleValidator, topicNames } from '@ringtail/model';
-import { SlotRing, createSeriesHasher } from '@ringtail/hashring';
+import { createSeriesHasher } from '@ringtail/hashring';
 import { MetricsRegistry, createKafka, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { IngestConfig } from './config.ts';
 import { createBatchHandler } from './batch-handler.ts';
 import { recordCommittedBatch, registerIngestMetrics } from './ingest-metrics.ts';
 import { RoutedBatchWriter } from './routed-batch-writer.ts';
-import { createRingRouter } from './series-router.ts';
+import { createSlotRouter } from './series-router.ts';
 import { ensureTopics } from './topic-setup.ts';
 import { WritePipeline } from './write-pipeline.ts';
-
-/** Membership is fixed for now: the configured workers, joined in order, are epoch 1. */
-const FIXED_RING_EPOCH = 1;
 
 export interface IngestService {
   /** Port of the ops HTTP server (/metrics, /healthz, /readyz). */
@@ -29,12 +26,10 @@ export interface IngestService {
 export async function startIngest(config: IngestConfig, log: Logger): Promise<IngestService> {
   const topics = topicNames(config.namespace);
   const xxhash = await (await import('xxhash-wasm')).default();
-  const ring = SlotRing.of(config.shardWorkers);
-  const router = createRingRouter(ring, createSeriesHasher(xxhash), FIXED_RING_EPOCH);
+  const router = createSlotRouter(createSeriesHasher(xxhash), config.shardSlots);
 
   const registry = new MetricsRegistry();
   const metrics = registerIngestMetrics(registry);
-  metrics.ringEpoch.set(FIXED_RING_EPOCH);
 
   const kafka = createKafka(config.kafkaBrokers, config.kafkaClientId, log);
   const admin = kafka.admin();
@@ -79,7 +74,6 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
       validator: new SampleValidator(config.limits),
       cardinality: new SeriesCardinalityLimiter(config.limits, config.cardinalityTrackedMetrics),
       router,
-      shardTopicPartitions: config.shardTopicPartitions,
       recordLimits: { maxBytes: config.shardRecordMaxBytes, maxSamples: config.shardRecordMaxSamples },
     },
     pipeline,
@@ -96,7 +90,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
   });
 
   const ops = await startOpsServer({ port: config.httpPort, metrics: registry, isReady: () => ready });
-  log.info({ port: ops.port, raw: topics.raw, workers: ring.members(), epoch: FIXED_RING_EPOCH }, 'ingest started');
+  log.info({ port: ops.port, raw: topics.raw, shard: topics.shard, slots: config.shardSlots }, 'ingest started');
 
   let stopping: Promise<void> | undefined;
   return {

@@ -11,29 +11,28 @@ export interface DlqEntry {
   readonly value: Uint8Array;
 }
 
-/** The records one raw batch sends to one partition of one worker's topic, in raw-offset order. */
-export interface ShardPartitionRecords {
-  readonly worker: string;
-  readonly shardPartition: number;
+/** The records one raw batch sends to one slot (shard-topic partition), in raw-offset order. */
+export interface SlotRecords {
+  readonly slot: number;
   readonly records: readonly ShardRecord[];
 }
 
 /** What one raw batch (one raw partition, consecutive offsets) turns into. */
 export interface RoutedBatch {
   readonly rawPartition: number;
-  readonly shardRecords: readonly ShardPartitionRecords[];
+  readonly shardRecords: readonly SlotRecords[];
   readonly dlq: readonly DlqEntry[];
   readonly messages: number;
   /** Elements seen in the messages that were not rejected as a whole. */
   readonly samples: number;
-  readonly routedByWorker: ReadonlyMap<string, number>;
+  /** Valid samples written to the shard topic. */
+  readonly routed: number;
 }
 
 export interface RawBatchRouterDeps {
   readonly validator: SampleValidator;
   readonly cardinality: SeriesCardinalityLimiter;
   readonly router: SeriesRouter;
-  readonly shardTopicPartitions: number;
   readonly recordLimits: ShardRecordLimits;
 }
 
@@ -41,13 +40,13 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Routes one raw batch: validates each message, computes every valid sample's
- * series key, id and owner, and builds the shard records and DLQ entries.
+ * series key, id and slot, and builds the shard records and DLQ entries.
  * Pure apart from the cardinality limiter's memory. Messages must be added in
  * offset order; the same messages (and limiter state) always give the same output.
  */
 export class RawBatchRouter {
-  /** By worker and shard partition. */
-  private readonly builders = new Map<string, { worker: string; shardPartition: number; builder: ShardRecordBuilder }>();
+  /** By slot. */
+  private readonly builders = new Map<number, ShardRecordBuilder>();
   private readonly dlq: DlqEntry[] = [];
   private messages = 0;
   private samples = 0;
@@ -84,17 +83,17 @@ export class RawBatchRouter {
         this.dlq.push({ rejection, rawOffset, value: encodeJson(element) });
         continue;
       }
-      this.builderFor(route.owner, route.partitionKey % this.deps.shardTopicPartitions).add(key, route.seriesId, sample, rawOffset);
+      this.builderFor(route.slot).add(key, route.seriesId, sample, rawOffset);
     }
   }
 
   /** The routed batch; call once, after the last `add`. */
   finish(): RoutedBatch {
-    const shardRecords: ShardPartitionRecords[] = [];
-    const routedByWorker = new Map<string, number>();
-    for (const { worker, shardPartition, builder } of this.builders.values()) {
-      routedByWorker.set(worker, (routedByWorker.get(worker) ?? 0) + builder.added);
-      shardRecords.push({ worker, shardPartition, records: builder.finish() });
+    const shardRecords: SlotRecords[] = [];
+    let routed = 0;
+    for (const [slot, builder] of this.builders) {
+      routed += builder.added;
+      shardRecords.push({ slot, records: builder.finish() });
     }
     return {
       rawPartition: this.rawPartition,
@@ -102,18 +101,17 @@ export class RawBatchRouter {
       dlq: this.dlq,
       messages: this.messages,
       samples: this.samples,
-      routedByWorker,
+      routed,
     };
   }
 
-  private builderFor(worker: string, shardPartition: number): ShardRecordBuilder {
-    const key = `${worker}\u0000${shardPartition}`;
-    let entry = this.builders.get(key);
-    if (entry === undefined) {
-      entry = { worker, shardPartition, builder: new ShardRecordBuilder(this.deps.router.epoch, this.rawPartition, this.deps.recordLimits) };
-      this.builders.set(key, entry);
+  private builderFor(slot: number): ShardRecordBuilder {
+    let builder = this.builders.get(slot);
+    if (builder === undefined) {
+      builder = new ShardRecordBuilder(this.rawPartition, this.deps.recordLimits);
+      this.builders.set(slot, builder);
     }
-    return entry.builder;
+    return builder;
   }
 }
 

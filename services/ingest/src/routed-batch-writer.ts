@@ -7,7 +7,7 @@ import { ShardRecordEncoder } from './shard-record-encoder.ts';
 import type { RoutedBatch } from './raw-batch-router.ts';
 
 /**
- * Writes routed batches of raw topic `topics.raw` to the shard topics and the
+ * Writes routed batches of raw topic `topics.raw` to the shard topic and the
  * DLQ through one idempotent producer (acks=-1, one request in flight, so
  * records keep their order per partition). kafkajs marks its idempotent
  * producer experimental and a failed send can leave it with a bad sequence
@@ -61,9 +61,9 @@ export class RoutedBatchWriter {
       return list.messages;
     };
     for (const batch of batches) {
-      for (const { worker, shardPartition, records } of batch.shardRecords) {
+      for (const { slot, records } of batch.shardRecords) {
         if (records.length === 0) continue;
-        const out = listFor(this.topics.shard(worker), shardPartition);
+        const out = listFor(this.topics.shard, slot);
         for (const r of records) out.push({ value: this.encoder.encode(r) });
       }
       if (batch.dlq.length === 0) continue;

@@ -1,39 +1,34 @@
-import { seriesIdHex, type ReadRing, type SeriesHasher } from '@ringtail/hashring';
+import { seriesIdHex, type SeriesHasher } from '@ringtail/hashring';
+import { slotOfHashLow } from '@ringtail/model';
 
 /** Where one series goes. */
 export interface SeriesRoute {
   /** 16 lowercase hex chars: xxhash64 of the canonical key. */
   readonly seriesId: string;
-  /** Shard worker id that owns the series in this epoch. */
-  readonly owner: string;
-  /**
-   * A uint32 of the series hash that the ring does not use (the ring reads the top
-   * bits): the series' shard-topic partition is this modulo the partition count.
-   */
-  readonly partitionKey: number;
+  /** The series' slot: the shard-topic partition its samples are written to. */
+  readonly slot: number;
 }
 
-/** The routing port ingest needs: canonical series key → id and owner, for one ring epoch. */
+/** The routing port ingest needs: canonical series key → id and slot. */
 export interface SeriesRouter {
-  readonly epoch: number;
   route(seriesKey: string): SeriesRoute;
 }
 
 /**
- * A `SeriesRouter` over a hash ring: one xxhash64 per series key, with the
- * routes of up to `cacheSize` recent keys remembered (the same series arrives
- * again and again). The cache is dropped whole when full: O(1), no LRU upkeep.
- * The ring must not change under the router; a new epoch gets a new router.
+ * A `SeriesRouter` onto `slotCount` slots: one xxhash64 per series key, the
+ * slot a pure function of the hash (no knowledge of workers), so every ingest
+ * instance and every replay routes a series to the same partition. The routes
+ * of up to `cacheSize` recent keys are remembered (the same series arrives
+ * again and again); the cache is dropped whole when full: O(1), no LRU upkeep.
  */
-export function createRingRouter(ring: ReadRing, hasher: SeriesHasher, epoch: number, cacheSize = DEFAULT_ROUTE_CACHE_SIZE): SeriesRouter {
+export function createSlotRouter(hasher: SeriesHasher, slotCount: number, cacheSize = DEFAULT_ROUTE_CACHE_SIZE): SeriesRouter {
   const cache = new Map<string, SeriesRoute>();
   return {
-    epoch,
     route(seriesKey) {
       let route = cache.get(seriesKey);
       if (route === undefined) {
         const h = hasher.hash(seriesKey);
-        route = { seriesId: seriesIdHex(h), owner: ring.ownerOf(h), partitionKey: h.lo };
+        route = { seriesId: seriesIdHex(h), slot: slotOfHashLow(h.lo, slotCount) };
         if (cache.size >= cacheSize) cache.clear();
         cache.set(seriesKey, route);
       }

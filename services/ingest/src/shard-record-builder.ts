@@ -18,7 +18,7 @@ function seriesBytes(seriesKey: string): number {
 }
 
 /**
- * Collects the samples one raw batch sends to one worker into shard records
+ * Collects the samples one raw batch sends to one slot into shard records
  * (see `ShardRecord`). Samples must be added in raw-offset order; each record
  * lists every series it references once. A record is sealed once it reaches
  * `maxSamples` or about `maxBytes`, but only between raw messages: the shard
@@ -36,7 +36,6 @@ export class ShardRecordBuilder {
   private addedSamples = 0;
 
   constructor(
-    private readonly epoch: number,
     private readonly rawPartition: number,
     private readonly limits: ShardRecordLimits,
   ) {}
@@ -75,7 +74,7 @@ export class ShardRecordBuilder {
 
   private seal(): void {
     if (this.samples.length === 0) return;
-    this.sealed.push({ v: SHARD_RECORD_VERSION, epoch: this.epoch, rp: this.rawPartition, series: this.series, samples: this.samples });
+    this.sealed.push({ v: SHARD_RECORD_VERSION, rp: this.rawPartition, series: this.series, samples: this.samples });
     this.series = [];
     this.samples = [];
     this.indexByKey = new Map();

@@ -5,13 +5,13 @@ import { TopicLayoutError } from './errors.ts';
 
 /**
  * Creates the raw, DLQ and shard topics that are missing (idempotent: existing
- * topics are left alone), then checks every shard topic has exactly
- * `shardTopicPartitions` partitions, which routing depends on.
+ * topics are left alone), then checks the shard topic has exactly
+ * `shardSlots` partitions, which routing depends on.
  * @throws TopicLayoutError
  */
 export async function ensureTopics(admin: Admin, topics: TopicNames, config: IngestConfig): Promise<void> {
   const replicationFactor = config.replicationFactor;
-  const shardTopics = config.shardWorkers.map((w) => topics.shard(w));
+  const shardTopics = [topics.shard];
   const wanted = [
     { topic: topics.raw, numPartitions: config.rawPartitions, replicationFactor },
     // The DLQ takes whole rejected messages, so it must accept the largest raw message plus headers.
@@ -21,12 +21,12 @@ export async function ensureTopics(admin: Admin, topics: TopicNames, config: Ing
       replicationFactor,
       configEntries: [{ name: 'max.message.bytes', value: String(config.limits.maxMessageBytes + DLQ_HEADROOM_BYTES) }],
     },
-    ...shardTopics.map((topic) => ({
-      topic,
-      numPartitions: config.shardTopicPartitions,
+    {
+      topic: topics.shard,
+      numPartitions: config.shardSlots,
       replicationFactor,
       configEntries: [{ name: 'max.message.bytes', value: String(SHARD_TOPIC_MAX_MESSAGE_BYTES) }],
-    })),
+    },
   ];
   // Creating only what is missing keeps kafkajs from logging TOPIC_ALREADY_EXISTS as an error on
   // every start; createTopics stays idempotent for the race between two starting instances.
@@ -35,8 +35,8 @@ export async function ensureTopics(admin: Admin, topics: TopicNames, config: Ing
   if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing });
   const { topics: metadata } = await admin.fetchTopicMetadata({ topics: shardTopics });
   for (const t of metadata) {
-    if (t.partitions.length !== config.shardTopicPartitions) {
-      throw new TopicLayoutError(t.name, t.partitions.length, config.shardTopicPartitions, 'SHARD_TOPIC_PARTITIONS');
+    if (t.partitions.length !== config.shardSlots) {
+      throw new TopicLayoutError(t.name, t.partitions.length, config.shardSlots, 'SHARD_SLOTS');
     }
   }
 }

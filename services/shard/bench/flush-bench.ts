@@ -48,7 +48,7 @@ function makeRecords(rawOffsetStart: number, count: number): Buffer[] {
       }
       samples.push([idx, Math.random() * 100, nowMs - Math.floor(Math.random() * spreadMs), rawOffsetStart + done + i]);
     }
-    const r: ShardRecord = { v: 1, epoch: 1, rp: 0, series: recSeries, samples };
+    const r: ShardRecord = { v: 2, rp: 0, series: recSeries, samples };
     out.push(encodeShardRecord(r));
   }
   return out;
@@ -95,13 +95,13 @@ for (const batch of encoded) {
   payloadMs.push(performance.now() - tp);
   windowsPerFlush.push(flush.partitions.reduce((n, p) => n + p.windows.length, 0));
   const t1 = performance.now();
-  for (const p of flush.partitions) await retrying(() => sink.apply('bench', p));
+  for (const p of flush.partitions) await retrying(() => sink.apply(p));
   scriptMs.push(performance.now() - t1);
   await retrying(() => sink.awaitReplicas());
   flushMs.push(performance.now() - t1);
   aggregator.markIndexed(flush.partitions.flatMap((p) => p.newSeries));
 }
-const stale = await redis.keys(`${keys.prefix}*`);
+const stale = await redis.keys(keys.scanPattern);
 for (let i = 0; i < stale.length; i += 1000) await redis.del(...stale.slice(i, i + 1000));
 redis.disconnect();
 

@@ -9,11 +9,8 @@ export class FlushFencedError extends Error {
   readonly code = 'SHARD_FLUSH_FENCED' as const;
   // Retrying the same batch would fence again: the partition is re-read from Kafka instead.
   readonly retriable = false as const;
-  constructor(
-    readonly shardTopic: string,
-    readonly shardPartition: number,
-  ) {
-    super(`watermarks of ${shardTopic}[${shardPartition}] were moved by another writer`);
+  constructor(readonly slot: number) {
+    super(`watermarks of slot ${slot} were moved by another writer`);
   }
 }
 

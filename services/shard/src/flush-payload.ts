@@ -1,8 +1,28 @@
 import { SERIES_FIELDS, windowExpiresAtMs, type RedisKeys } from '@ringtail/model';
 import type { PartitionBatch } from './window-aggregator.ts';
 
+/** Series index additions of a batch: idempotent, shared by every slot, so written outside the slot's script. */
+export interface IndexWrites {
+  readonly sadd: readonly string[][];
+  readonly hset: readonly string[][];
+}
+
+/** The series index entries and descriptions of the series a batch sees for the first time. */
+export function indexWrites(keys: RedisKeys, batch: PartitionBatch): IndexWrites {
+  const sadd: string[][] = [];
+  const hset: string[][] = [];
+  if (batch.newSeries.length > 0) sadd.push([keys.metricNames, ...new Set(batch.newSeries.map((s) => s.name))]);
+  for (const s of batch.newSeries) {
+    sadd.push([keys.seriesOfMetric(s.name), s.id]);
+    for (const [label, value] of Object.entries(s.labels)) sadd.push([keys.seriesOfLabel(label, value), s.id]);
+    hset.push([keys.series(s.id), SERIES_FIELDS.name, s.name, SERIES_FIELDS.labels, JSON.stringify(s.labels)]);
+  }
+  return { sadd, hset };
+}
+
 /**
- * The JSON argument of flush-1.lua for one partition batch. Doubles and
+ * The JSON argument of flush-1.lua for one slot's batch: watermark advances
+ * and window deltas, every key with the slot's hash tag. Doubles and
  * timestamps are decimal strings: the script writes them verbatim, where a Lua
  * number would be formatted lossily; JS's shortest round-trip form makes Redis
  * hold exactly the value that was aggregated. Counts, limb indices and limb
@@ -28,13 +48,5 @@ export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
     }
     return row;
   });
-  const sadd: string[][] = [];
-  const hset: string[][] = [];
-  if (batch.newSeries.length > 0) sadd.push([keys.metricNames, ...new Set(batch.newSeries.map((s) => s.name))]);
-  for (const s of batch.newSeries) {
-    sadd.push([keys.seriesOfMetric(s.name), s.id]);
-    for (const [label, value] of Object.entries(s.labels)) sadd.push([keys.seriesOfLabel(label, value), s.id]);
-    hset.push([keys.series(s.id), SERIES_FIELDS.name, s.name, SERIES_FIELDS.labels, JSON.stringify(s.labels)]);
-  }
-  return JSON.stringify({ wm, w, sadd, hset });
+  return JSON.stringify({ wm, w });
 }

@@ -20,15 +20,15 @@ export function registerFlushScript(redis: Redis): FlushClient {
 }
 
 /** Turns the script's reply into an outcome or a typed error: the one place that knows the codes. */
-export function flushOutcome(reply: unknown, shardTopic: string, shardPartition: number): FlushOutcome {
+export function flushOutcome(reply: unknown, slot: number): FlushOutcome {
   switch (reply) {
     case FLUSH_REPLY.applied:
       return 'applied';
     case FLUSH_REPLY.alreadyApplied:
       return 'already-applied';
     case FLUSH_REPLY.fenced:
-      throw new FlushFencedError(shardTopic, shardPartition);
+      throw new FlushFencedError(slot);
     default:
-      throw new FlushScriptError(reply, shardPartition);
+      throw new FlushScriptError(reply, slot);
   }
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@ringtail/model';
 import { RedisUnavailableError, ReplicationTimeoutError } from './errors.ts';
-import { flushPayload } from './flush-payload.ts';
+import { flushPayload, indexWrites } from './flush-payload.ts';
 import { flushOutcome, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
 import type { WindowSink } from './shard-worker.ts';
 import { NO_WATERMARK, type PartitionBatch } from './window-aggregator.ts';
@@ -13,7 +13,14 @@ export interface RedisWindowSinkOptions {
   readonly waitTimeoutMs: number;
 }
 
-/** The WindowSink on Redis: flush-1.lua per partition batch, then WAIT. */
+/**
+ * The WindowSink on Redis: per slot, the series index additions and then
+ * flush-1.lua in one pipeline (one round trip, in that order on the
+ * connection), then WAIT. The index additions carry the namespace's hash tag,
+ * the script's keys the slot's, so under Redis Cluster they may live on
+ * different nodes; an index entry written for a flush that is then fenced
+ * names a series whose windows appear with the flush that wins.
+ */
 export class RedisWindowSink implements WindowSink {
   private readonly redis: FlushClient;
 
@@ -24,17 +31,27 @@ export class RedisWindowSink implements WindowSink {
     this.redis = registerFlushScript(redis);
   }
 
-  async readWatermarks(shardTopic: string, shardPartition: number): Promise<Map<number, number>> {
-    const stored = await this.call('HGETALL', () => this.redis.hgetall(this.opts.keys.watermarks(shardTopic, shardPartition)));
+  async readWatermarks(slot: number): Promise<Map<number, number>> {
+    const stored = await this.call('HGETALL', () => this.redis.hgetall(this.opts.keys.watermarks(slot)));
     const out = new Map<number, number>();
     for (const [rp, offset] of Object.entries(stored)) out.set(Number(rp), Number(offset ?? NO_WATERMARK));
     return out;
   }
 
-  async apply(shardTopic: string, batch: PartitionBatch): Promise<FlushOutcome> {
-    const key = this.opts.keys.watermarks(shardTopic, batch.shardPartition);
-    const reply = await this.call('flush', () => this.redis.ringtailFlush(key, flushPayload(this.opts.keys, batch)));
-    return flushOutcome(reply, shardTopic, batch.shardPartition);
+  async apply(batch: PartitionBatch): Promise<FlushOutcome> {
+    const key = this.opts.keys.watermarks(batch.shardPartition);
+    const index = indexWrites(this.opts.keys, batch);
+    const reply = await this.call('flush', async () => {
+      if (index.sadd.length === 0 && index.hset.length === 0) return this.redis.ringtailFlush(key, flushPayload(this.opts.keys, batch));
+      const pipeline = this.redis.pipeline();
+      for (const args of index.sadd) pipeline.sadd(args[0]!, ...args.slice(1));
+      for (const args of index.hset) pipeline.hset(args[0]!, ...args.slice(1));
+      (pipeline as unknown as { ringtailFlush(k: string, p: string): void }).ringtailFlush(key, flushPayload(this.opts.keys, batch));
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      return replies[replies.length - 1]?.[1];
+    });
+    return flushOutcome(reply, batch.shardPartition);
   }
 
   async awaitReplicas(): Promise<void> {

@@ -10,13 +10,13 @@ import type { FlushBatch, PartitionBatch, WindowAggregator } from './window-aggr
 
 /** Where flushed windows go; Redis in production, an in-memory fake in tests. */
 export interface WindowSink {
-  /** Raw partition → highest raw offset applied, for one shard-topic partition. */
-  readWatermarks(shardTopic: string, shardPartition: number): Promise<Map<number, number>>;
+  /** Raw partition → highest raw offset applied, for one slot (shard-topic partition). */
+  readWatermarks(slot: number): Promise<Map<number, number>>;
   /**
-   * Applies one partition batch atomically; throws FlushFencedError if a watermark holds neither
+   * Applies one slot's batch atomically; throws FlushFencedError if a watermark holds neither
    * `expected` nor `next` (moved by someone else, or a write lost in a failover).
    */
-  apply(shardTopic: string, batch: PartitionBatch): Promise<FlushOutcome>;
+  apply(batch: PartitionBatch): Promise<FlushOutcome>;
   /** Resolves once replicas hold every write this connection made so far; throws a retriable error otherwise. */
   awaitReplicas(): Promise<void>;
 }
@@ -51,6 +51,8 @@ export interface ShardWorkerOptions {
   readonly nowMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
+  /** Called after each flush whose writes are durable and whose offsets were committed. */
+  readonly onFlushed?: () => void;
 }
 
 // kafkajs has no background heartbeat: a long batch heartbeats itself (a no-op unless one is due).
@@ -87,7 +89,7 @@ export class ShardWorker {
       if (this.stopping || !this.owns(partition)) return;
       const { aggregator, metrics, shardTopic } = this.o;
       if (!aggregator.hasPartition(partition)) {
-        const watermarks = await this.retrying('read watermarks', () => this.o.sink.readWatermarks(shardTopic, partition));
+        const watermarks = await this.retrying('read watermarks', () => this.o.sink.readWatermarks(partition));
         aggregator.loadPartition(partition, watermarks);
       }
       let undecodable = 0;
@@ -264,7 +266,7 @@ export class ShardWorker {
       // Rewound by an earlier attempt of this flush: its records are being re-read.
       if (this.unconfirmed.get(b.shardPartition) === undefined) continue;
       try {
-        await this.o.sink.apply(this.o.shardTopic, b);
+        await this.o.sink.apply(b);
         wrote = true;
       } catch (err) {
         if (isRetriable(err)) throw err;
@@ -305,6 +307,7 @@ export class ShardWorker {
     }
     this.o.aggregator.markIndexed(indexed);
     this.o.metrics.samplesFlushed.inc(samples);
+    this.o.onFlushed?.();
   }
 
   private owns(partition: number): boolean {

@@ -1,46 +1,61 @@
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/model';
-import { createKafka, createSentinelClient, MetricsRegistry, startOpsServer, type Logger } from '@ringtail/runtime';
+import { redisRingStatusStore } from '@ringtail/ring-status';
+import { ConfigError, createKafka, createSentinelClient, MetricsRegistry, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
-import { kafkaShardConsumer } from './kafka-shard-consumer.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
+import { ringRoutes } from './ring-routes.ts';
+import { shardGroup } from './shard-group.ts';
 import { createShardMetrics } from './shard-metrics.ts';
 import { ShardWorker } from './shard-worker.ts';
 import { WindowAggregator } from './window-aggregator.ts';
 
 export interface RunningShard {
-  /** Port of the ops server (/metrics, /healthz, /readyz). */
+  /** Port of the ops server (/metrics, /healthz, /readyz, /ring). */
   readonly httpPort: number;
   readonly shardTopic: string;
-  /** Stops consuming, flushes, WAITs and commits what is pending, then disconnects. */
+  /** Stops consuming, flushes, WAITs and commits what is pending, then leaves the group and disconnects. */
   stop(): Promise<void>;
 }
 
-/** Starts a shard worker: consumer, aggregator, Redis sink and ops server. */
+/** Starts a shard worker: a member of the shard group, with its aggregator, Redis sink and ops server. */
 export async function startShard(config: ShardConfig, log: Logger): Promise<RunningShard> {
   const names = topicNames(config.RINGTAIL_NAMESPACE);
-  const shardTopic = names.shard(config.SHARD_WORKER_ID);
-  const kafka = createKafka(config.KAFKA_BROKERS, `ringtail-shard-${config.SHARD_WORKER_ID}`, log);
-  await ensureTopic(kafka, shardTopic, config.SHARD_TOPIC_PARTITIONS, log);
+  const keys = redisKeys(config.RINGTAIL_NAMESPACE, config.SHARD_SLOTS);
+  const clientId = `ringtail-shard-${config.SHARD_WORKER_ID}`;
+  const kafka = createKafka(config.KAFKA_BROKERS, clientId, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureShardTopic(admin, names.shard, config.SHARD_SLOTS, log);
 
-  const redis = createSentinelClient(
-    { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_SENTINEL_MASTER },
-    `ringtail-shard-${config.SHARD_WORKER_ID}`,
-    config.REDIS_COMMAND_TIMEOUT_MS,
-  );
+  const redis = createSentinelClient({ sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_SENTINEL_MASTER }, clientId, config.REDIS_COMMAND_TIMEOUT_MS);
   const registry = new MetricsRegistry();
   const metrics = createShardMetrics(registry);
-  const consumer = kafka.consumer({ groupId: names.shardGroup(config.SHARD_WORKER_ID), sessionTimeout: 30_000, heartbeatInterval: 3000 });
+  let lastFlushAtMs: number | null = null;
+  const status = redisRingStatusStore(redis, keys);
+  const group = shardGroup({
+    kafka,
+    topic: names.shard,
+    groupId: names.shardGroup,
+    workerId: config.SHARD_WORKER_ID,
+    host: hostname(),
+    pid: process.pid,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+    statusIntervalMs: config.RING_STATUS_INTERVAL_MS,
+    metrics,
+    status,
+    log: log.child({ component: 'shard-group' }),
+    lastFlushAtMs: () => lastFlushAtMs,
+    clockMs: () => Date.now(),
+  });
   const worker = new ShardWorker({
-    shardTopic,
+    shardTopic: names.shard,
     aggregator: new WindowAggregator({ resolutions: config.RESOLUTIONS }),
-    sink: new RedisWindowSink(redis, {
-      keys: redisKeys(config.RINGTAIL_NAMESPACE),
-      minReplicas: config.WAIT_REPLICAS,
-      waitTimeoutMs: config.WAIT_TIMEOUT_MS,
-    }),
-    consumer: kafkaShardConsumer(consumer),
+    sink: new RedisWindowSink(redis, { keys, minReplicas: config.WAIT_REPLICAS, waitTimeoutMs: config.WAIT_TIMEOUT_MS }),
+    consumer: group.consumer,
     metrics,
     log: log.child({ component: 'shard-worker' }),
     flushMaxSamples: config.FLUSH_MAX_SAMPLES,
@@ -48,62 +63,50 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     nowMs: () => performance.now(),
     sleep: (ms) => sleep(ms),
     random: Math.random,
+    onFlushed: () => (lastFlushAtMs = Date.now()),
   });
-
-  let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    joined = true;
-    void worker.assign(e.payload.memberAssignment[shardTopic] ?? []);
-  });
-  consumer.on(consumer.events.REBALANCING, () => {
-    joined = false;
-  });
-  consumer.on(consumer.events.CRASH, (e) => {
-    joined = false;
-    log.error({ err: e.payload.error, restart: e.payload.restart }, 'shard consumer crashed');
-  });
-
-  await consumer.connect();
-  await consumer.subscribe({ topics: [shardTopic], fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: true,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-      await worker.handleBatch(batch.partition, batch.messages, { heartbeat, isActive: () => isRunning() && !isStale() });
-      metrics.consumerLag.set(Number(batch.offsetLag()), { partition: String(batch.partition) });
-    },
-  });
+  await group.start(worker);
 
   // Under load a flush outlasts the interval; the next one then starts as soon as it finished.
   const timer = setInterval(() => worker.requestFlush(), config.FLUSH_INTERVAL_MS);
-  const ops = await startOpsServer({ port: config.HTTP_PORT, metrics: registry, isReady: () => joined && redis.status === 'ready' });
-  log.info({ shardTopic, httpPort: ops.port }, 'shard worker started');
+  const ops = await startOpsServer({
+    port: config.HTTP_PORT,
+    metrics: registry,
+    isReady: () => group.isJoined() && redis.status === 'ready',
+    routes: ringRoutes({ admin, status, topic: names.shard, groupId: names.shardGroup }),
+  });
+  log.info({ shardTopic: names.shard, slots: config.SHARD_SLOTS, httpPort: ops.port }, 'shard worker started');
 
   return {
     httpPort: ops.port,
-    shardTopic,
+    shardTopic: names.shard,
     async stop() {
       clearInterval(timer);
-      worker.beginStop();
-      // Flush and commit while still a group member: commits after leaving the group are rejected.
-      await worker.flush();
-      await consumer.disconnect();
+      await group.stop();
       await ops.close();
+      await admin.disconnect();
       redis.disconnect();
     },
   };
 }
 
-async function ensureTopic(kafka: Kafka, topic: string, partitions: number, log: Logger): Promise<void> {
-  const admin: Admin = kafka.admin();
-  await admin.connect();
-  try {
+/**
+ * Creates the shard topic with `slots` partitions if it is missing (ingest
+ * usually has), and refuses to run on one with another partition count: the
+ * slot of every series depends on it.
+ * @throws ConfigError naming SHARD_SLOTS
+ */
+async function ensureShardTopic(admin: Admin, topic: string, slots: number, log: Logger): Promise<void> {
+  if (!(await admin.listTopics()).includes(topic)) {
     const created = await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(SHARD_TOPIC_MAX_MESSAGE_BYTES) }] }],
+      topics: [{ topic, numPartitions: slots, configEntries: [{ name: 'max.message.bytes', value: String(SHARD_TOPIC_MAX_MESSAGE_BYTES) }] }],
       waitForLeaders: true,
     });
-    if (created) log.info({ topic, partitions }, 'created shard topic');
-  } finally {
-    await admin.disconnect();
+    if (created) log.info({ topic, slots }, 'created shard topic');
+  }
+  const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+  const partitions = metadata?.partitions.length ?? 0;
+  if (partitions !== slots) {
+    throw new ConfigError('SHARD_SLOTS', `is ${slots} but topic ${topic} has ${partitions} partitions; every service of a deployment must use the topic's partition count`);
   }
 }

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
-import { SlotRing, canonicalSeriesKey, createSeriesHasher, seriesIdHex } from '@ringtail/hashring';
-import { DLQ_HEADERS, DLQ_SAMPLE_INDEX_HEADER, SampleValidator, decodeShardRecord, topicNames, type TopicNames } from '@ringtail/model';
+import { canonicalSeriesKey, createSeriesHasher, seriesIdHex } from '@ringtail/hashring';
+import { DLQ_HEADERS, DLQ_SAMPLE_INDEX_HEADER, SampleValidator, decodeShardRecord, slotOfHashLow, topicNames, type TopicNames } from '@ringtail/model';
 import { createKafka, createLogger } from '@ringtail/runtime';
 import { loadConfig, startIngest, type IngestConfig, type IngestService } from '@ringtail/ingest';
 import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
 
 const RAW_PARTITIONS = 4;
-// Different from RAW_PARTITIONS so the rp % shard-partitions mapping is exercised.
-const SHARD_PARTITIONS = 3;
-const WORKERS = ['w0', 'w1', 'w2'];
+// Different from RAW_PARTITIONS: a slot takes samples of every raw partition.
+const SLOTS = 3;
 const MESSAGES_PER_PARTITION = 60;
 
 interface ExpectedSample {
@@ -60,10 +59,9 @@ describe('ingest against the running stack', () => {
     config = loadConfig({
       ...stackEnv(endpoints, ns),
       LOG_LEVEL: 'warn',
-      SHARD_WORKERS: WORKERS.join(','),
       RAW_PARTITIONS: String(RAW_PARTITIONS),
-      SHARD_TOPIC_PARTITIONS: String(SHARD_PARTITIONS),
-      // Small records so a batch spans several records per worker.
+      SHARD_SLOTS: String(SLOTS),
+      // Small records so a batch spans several records per slot.
       SHARD_RECORD_MAX_SAMPLES: '25',
     });
     topics = topicNames(ns);
@@ -76,12 +74,12 @@ describe('ingest against the running stack', () => {
     await reader?.disconnect();
     await service?.stop();
     if (topics) {
-      await admin.deleteTopics({ topics: [topics.raw, topics.dlq, ...WORKERS.map((w) => topics.shard(w))] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topics.raw, topics.dlq, topics.shard] }).catch(() => undefined);
     }
     await admin?.disconnect();
   });
 
-  it('routes every valid sample once to its owner and every malformed input to the DLQ with its source', async () => {
+  it('routes every valid sample once to its slot and every malformed input to the DLQ with its source', async () => {
     service = await startIngest(config, log);
 
     // Produce after start: ingest created the topics and is consuming live.
@@ -97,7 +95,6 @@ describe('ingest against the running stack', () => {
 
     // Expected outcome, computed independently of ingest's code path.
     const hasher = createSeriesHasher(await (await import('xxhash-wasm')).default());
-    const ring = SlotRing.of(WORKERS);
     const validator = new SampleValidator(config.limits);
     const expectedSamples: ExpectedSample[] = [];
     const expectedRejections: ExpectedRejection[] = [];
@@ -110,12 +107,12 @@ describe('ingest against the running stack', () => {
         }
         for (const { sample } of v.accepted) {
           const h = hasher.hash(canonicalSeriesKey(sample.name, sample.labels));
-          expectedSamples.push({ topic: topics.shard(ring.ownerOf(h)), shardPartition: h.lo % SHARD_PARTITIONS, seriesId: seriesIdHex(h), rp, offset, value: sample.value, timestamp: sample.timestamp });
+          expectedSamples.push({ topic: topics.shard, shardPartition: slotOfHashLow(h.lo, SLOTS), seriesId: seriesIdHex(h), rp, offset, value: sample.value, timestamp: sample.timestamp });
         }
       });
     }
     expect(new Set(expectedRejections.map((r) => r.code))).toEqual(new Set(['INVALID_UTF8', 'INVALID_JSON', 'RESERVED_LABEL', 'NON_FINITE_VALUE']));
-    expect(new Set(expectedSamples.map((s) => s.topic)).size).toBe(WORKERS.length);
+    expect(new Set(expectedSamples.map((s) => s.shardPartition)).size).toBe(SLOTS);
 
     // Ingest commits only after its writes are acknowledged: once the commit reaches
     // the end of every raw partition, everything it wrote is in the topics.
@@ -127,8 +124,8 @@ describe('ingest against the running stack', () => {
     });
     expect(service.isReady()).toBe(true);
 
-    // Read the shard topics and the DLQ completely (to their high watermarks).
-    const outTopics = [...WORKERS.map((w) => topics.shard(w)), topics.dlq];
+    // Read the shard topic and the DLQ completely (to their high watermarks).
+    const outTopics = [topics.shard, topics.dlq];
     const ends = new Map<string, number>();
     for (const t of outTopics) for (const o of await admin.fetchTopicOffsets(t)) ends.set(`${t}/${o.partition}`, Number(o.high));
     const seen = new Map<string, number>();

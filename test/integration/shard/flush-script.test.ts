@@ -53,7 +53,7 @@ describe('flush-1.lua', () => {
       firstKafkaOffset: '0',
       commitKafkaOffset: '1',
     };
-    expect(await sink.apply('t', batch)).toBe('applied');
+    expect(await sink.apply(batch)).toBe('applied');
     watermark++;
   };
   const storedLimbs = async (seriesId: string) => {
@@ -72,7 +72,7 @@ describe('flush-1.lua', () => {
   });
 
   afterAll(async () => {
-    const stale = await redis.keys(`${keys.prefix}*`);
+    const stale = await redis.keys(keys.scanPattern);
     if (stale.length > 0) await redis.del(...stale);
     redis.disconnect();
   });

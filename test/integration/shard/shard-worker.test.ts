@@ -54,7 +54,7 @@ function records(rp: number, from: number, to: number): ShardRecord[] {
     for (let o = start; o < Math.min(to, start + MESSAGES_PER_RECORD); o++) {
       for (const [s, v, ts] of rawMessages[rp]![o]!) samples.push([s, v, ts, o]);
     }
-    out.push({ v: 1, epoch: 1, rp, series: SERIES, samples });
+    out.push({ v: 2, rp, series: SERIES, samples });
   }
   return out;
 }
@@ -80,8 +80,8 @@ async function metric(shard: RunningShard, name: string): Promise<number> {
 describe('shard worker against Kafka and Redis Sentinel', () => {
   const namespace = randomNamespace('shard');
   const names = topicNames(namespace);
-  const shardTopic = names.shard('w0');
-  const keys = redisKeys(namespace);
+  const shardTopic = names.shard;
+  const keys = redisKeys(namespace, SHARD_PARTITIONS);
   const log = createLogger('shard-test', 'silent');
   let kafka: Kafka;
   let admin: Admin;
@@ -94,7 +94,7 @@ describe('shard worker against Kafka and Redis Sentinel', () => {
       ...stackEnv(stackEndpoints(), namespace),
       SHARD_WORKER_ID: 'w0',
       FLUSH_INTERVAL_MS: '100',
-      SHARD_TOPIC_PARTITIONS: String(SHARD_PARTITIONS),
+      SHARD_SLOTS: String(SHARD_PARTITIONS),
       HTTP_PORT: '0',
     });
 
@@ -110,7 +110,7 @@ describe('shard worker against Kafka and Redis Sentinel', () => {
   const waitForWatermarks = (offsets: readonly number[]) =>
     eventually('watermarks to reach the last sent raw offsets', 60_000, async () => {
       for (let rp = 0; rp < RAW_PARTITIONS; rp++) {
-        const stored = await redis.hget(keys.watermarks(shardTopic, rp % SHARD_PARTITIONS), String(rp));
+        const stored = await redis.hget(keys.watermarks(rp % SHARD_PARTITIONS), String(rp));
         if (Number(stored ?? -1) !== offsets[rp]) return undefined;
       }
       return true;
@@ -133,7 +133,7 @@ describe('shard worker against Kafka and Redis Sentinel', () => {
     await producer?.disconnect();
     await admin?.deleteTopics({ topics: [shardTopic] }).catch(() => undefined);
     await admin?.disconnect();
-    const stale = await redis.keys(`${keys.prefix}*`);
+    const stale = await redis.keys(keys.scanPattern);
     for (let i = 0; i < stale.length; i += 500) await redis.del(...stale.slice(i, i + 500));
     redis.disconnect();
   });
@@ -156,7 +156,7 @@ describe('shard worker against Kafka and Redis Sentinel', () => {
     shard = undefined;
 
     // A crash between flush and commit, made worse: the group re-reads the topic from the start.
-    await admin.resetOffsets({ groupId: names.shardGroup('w0'), topic: shardTopic, earliest: true });
+    await admin.resetOffsets({ groupId: names.shardGroup, topic: shardTopic, earliest: true });
 
     // Phase 2: the second half plus a replay straddling the restart.
     for (let rp = 0; rp < RAW_PARTITIONS; rp++) await send([...records(rp, half - 16, half), ...records(rp, half, MESSAGES_PER_RAW_PARTITION)]);

@@ -5,9 +5,8 @@ import { loadConfig } from '@ringtail/ingest';
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const c = loadConfig({});
-    expect(c.shardWorkers).toEqual(['w0', 'w1', 'w2']);
     expect(c.rawPartitions).toBe(8);
-    expect(c.shardTopicPartitions).toBe(8);
+    expect(c.shardSlots).toBe(64);
     expect(c.limits).toEqual({
       maxLabelsPerSeries: 32,
       maxNameLength: 200,
@@ -18,9 +17,9 @@ describe('loadConfig', () => {
     });
   });
 
-  it('reads limits and the worker list from the environment', () => {
-    const c = loadConfig({ SHARD_WORKERS: ' a, b ', MAX_LABELS_PER_SERIES: '4', RINGTAIL_NAMESPACE: 't-x.' });
-    expect(c.shardWorkers).toEqual(['a', 'b']);
+  it('reads limits and the slot count from the environment', () => {
+    const c = loadConfig({ SHARD_SLOTS: '16', MAX_LABELS_PER_SERIES: '4', RINGTAIL_NAMESPACE: 't-x.' });
+    expect(c.shardSlots).toBe(16);
     expect(c.limits.maxLabelsPerSeries).toBe(4);
     expect(c.namespace).toBe('t-x.');
   });
@@ -28,7 +27,7 @@ describe('loadConfig', () => {
   it('names the variable at fault', () => {
     expect(() => loadConfig({ MAX_MESSAGE_BYTES: 'lots' })).toThrow(ConfigError);
     expect(() => loadConfig({ MAX_MESSAGE_BYTES: 'lots' })).toThrow(/MAX_MESSAGE_BYTES/);
-    expect(() => loadConfig({ SHARD_WORKERS: 'w0,w0' })).toThrow(/SHARD_WORKERS/);
-    expect(() => loadConfig({ SHARD_WORKERS: 'w 0' })).toThrow(/SHARD_WORKERS/);
+    expect(() => loadConfig({ SHARD_SLOTS: '0' })).toThrow(/SHARD_SLOTS/);
+    expect(() => loadConfig({ SHARD_SLOTS: '5000' })).toThrow(/SHARD_SLOTS/);
   });
 });

@@ -7,15 +7,14 @@ import { propertySeed } from '../model/fc-seed.ts';
 import { validSample } from '../model/arbitraries.ts';
 
 const seed = propertySeed('raw-batch-router');
-const WORKERS = ['w0', 'w1', 'w2'];
+const SLOTS = 4;
 
-/** An in-memory router: owner by a simple string hash, id = the key's length-prefixed hash. */
+/** An in-memory router: slot and id from a simple string hash. */
 const fakeRouter: SeriesRouter = {
-  epoch: 7,
   route(key) {
     let h = 0;
     for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) >>> 0;
-    return { seriesId: h.toString(16).padStart(16, '0'), owner: WORKERS[h % WORKERS.length] as string, partitionKey: h >>> 3 };
+    return { seriesId: h.toString(16).padStart(16, '0'), slot: (h >>> 3) % SLOTS };
   },
 };
 
@@ -25,7 +24,6 @@ function deps(over: Partial<RawBatchRouterDeps> & { limits?: SampleLimits } = {}
     validator: new SampleValidator(limits),
     cardinality: new SeriesCardinalityLimiter(limits, 1000),
     router: fakeRouter,
-    shardTopicPartitions: 4,
     recordLimits: { maxSamples: 1000, maxBytes: 1 << 20 },
     ...over,
   };
@@ -35,21 +33,18 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const sample = (host: string, value: number) => ({ name: 'up', labels: { host }, value, timestamp: 1000 + value });
 
 describe('RawBatchRouter', () => {
-  it('writes each series to shard partition partitionKey % shard partitions, with the epoch, raw partition and raw offsets', () => {
+  it('writes each series to the partition of its slot, with the raw partition and raw offsets', () => {
     const router = new RawBatchRouter(deps(), 6);
     router.add(100, json(sample('a', 1)));
     router.add(101, json([sample('a', 2), sample('b', 3)]));
     const out = router.finish();
-    for (const { worker, shardPartition, records } of out.shardRecords) {
+    for (const { slot, records } of out.shardRecords) {
       for (const r of records) {
-        for (const s of r.series) {
-          const route = fakeRouter.route(canonicalSeriesKey(s.name, s.labels));
-          expect([route.owner, route.partitionKey % 4]).toEqual([worker, shardPartition]);
-        }
+        for (const s of r.series) expect(fakeRouter.route(canonicalSeriesKey(s.name, s.labels)).slot).toBe(slot);
       }
     }
     const all = out.shardRecords.flatMap((x) => x.records);
-    expect(all.every((r) => r.epoch === 7 && r.rp === 6 && r.v === 1)).toBe(true);
+    expect(all.every((r) => r.rp === 6 && r.v === 2)).toBe(true);
     const offsets = all.flatMap((r) => r.samples.map((s) => [r.series[s[0]]?.labels.host, s[1], s[3]]));
     expect(offsets.sort()).toEqual([
       ['a', 1, 100],
@@ -83,7 +78,7 @@ describe('RawBatchRouter', () => {
     ]);
     expect(Buffer.from(out.dlq[0]!.value).equals(garbage)).toBe(true);
     expect(JSON.parse(Buffer.from(out.dlq[1]!.value).toString())).toEqual({ name: 'up', value: 'NaN', timestamp: 1 });
-    expect([...out.routedByWorker.values()].reduce((a, b) => a + b, 0)).toBe(1);
+    expect(out.routed).toBe(1);
   });
 
   it('rejects new series of a metric over MAX_SERIES_PER_METRIC to the DLQ and keeps known ones flowing', () => {
@@ -92,10 +87,10 @@ describe('RawBatchRouter', () => {
     const out = router.finish();
     expect(out.dlq.map((e) => [e.rejection.code, e.rejection.sampleIndex])).toEqual([['LIMIT_CARDINALITY', 2]]);
     expect(out.dlq[0]?.rejection.reason).toMatch(/^\$\[2\]\.name: .*MAX_SERIES_PER_METRIC=2/);
-    expect([...out.routedByWorker.values()].reduce((a, b) => a + b, 0)).toBe(3);
+    expect(out.routed).toBe(3);
   });
 
-  it('splits a worker\'s samples into records of at most maxSamples, in offset order', () => {
+  it('splits a slot\'s samples into records of at most maxSamples, in offset order', () => {
     const router = new RawBatchRouter(deps({ recordLimits: { maxSamples: 3, maxBytes: 1 << 20 } }), 0);
     for (let o = 0; o < 10; o++) router.add(o, json(sample('a', o)));
     const records = router.finish().shardRecords.flatMap((x) => x.records);
@@ -103,7 +98,7 @@ describe('RawBatchRouter', () => {
     expect(records.flatMap((r) => r.samples.map((s) => s[3]))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('routes every valid sample exactly once to its owner, in raw-offset order, and every invalid one to the DLQ', () => {
+  it('routes every valid sample exactly once to its slot, in raw-offset order, and every invalid one to the DLQ', () => {
     const element = fc.oneof(
       { weight: 4, arbitrary: validSample },
       { weight: 1, arbitrary: validSample.map((s) => ({ ...s, labels: { ...s.labels, __x: 'y' } })) },
@@ -131,12 +126,12 @@ describe('RawBatchRouter', () => {
           expectedDlq += v.rejected.length;
           for (const a of v.accepted) {
             const key = canonicalSeriesKey(a.sample.name, a.sample.labels);
-            expected.push(`${fakeRouter.route(key).owner}|${key}|${a.sample.value}|${a.sample.timestamp}|${firstOffset + i}`);
+            expected.push(`${fakeRouter.route(key).slot}|${key}|${a.sample.value}|${a.sample.timestamp}|${firstOffset + i}`);
           }
         });
 
         const got: string[] = [];
-        for (const { worker, shardPartition, records } of out.shardRecords) {
+        for (const { slot, records } of out.shardRecords) {
           let lastOffset = -1;
           for (const r of records) {
             // A record outgrows maxSamples only to keep one raw message's samples together.
@@ -146,12 +141,10 @@ describe('RawBatchRouter', () => {
             for (const [si, value, ts, offset] of r.samples) {
               const s = r.series[si]!;
               const key = canonicalSeriesKey(s.name, s.labels);
-              const route = fakeRouter.route(key);
-              expect(route).toEqual({ seriesId: s.id, owner: worker, partitionKey: route.partitionKey });
-              expect(route.partitionKey % 4).toBe(shardPartition);
+              expect(fakeRouter.route(key)).toEqual({ seriesId: s.id, slot });
               expect(offset).toBeGreaterThanOrEqual(lastOffset);
               lastOffset = offset;
-              got.push(`${worker}|${key}|${value}|${ts}|${offset}`);
+              got.push(`${slot}|${key}|${value}|${ts}|${offset}`);
             }
           }
         }

@@ -7,7 +7,7 @@ const sample = (v: string) => ({ name: 'm', labels: { v }, value: 1, timestamp: 
 describe('ShardRecordBuilder', () => {
   it('keeps every encoded record within maxBytes, even with long label values', () => {
     const maxBytes = 20_000;
-    const builder = new ShardRecordBuilder(1, 0, { maxSamples: 100_000, maxBytes });
+    const builder = new ShardRecordBuilder(0, { maxSamples: 100_000, maxBytes });
     for (let i = 0; i < 200; i++) {
       const long = `${i}-${'x"\\'.repeat(300)}`;
       builder.add(`m{v="${long}"}`, i.toString(16).padStart(16, '0'), sample(long), i);
@@ -20,7 +20,7 @@ describe('ShardRecordBuilder', () => {
 
   it('never splits the samples of one raw message across records', () => {
     // The shard advances its watermark per record: a message cut in two would lose its second half.
-    const builder = new ShardRecordBuilder(1, 0, { maxSamples: 7, maxBytes: 1 << 20 });
+    const builder = new ShardRecordBuilder(0, { maxSamples: 7, maxBytes: 1 << 20 });
     const perMessage = [3, 5, 1, 12, 7, 2, 9];
     perMessage.forEach((n, offset) => {
       for (let i = 0; i < n; i++) builder.add(`m{v="${i}"}`, i.toString(16).padStart(16, '0'), sample(String(i)), offset);
@@ -38,12 +38,11 @@ describe('ShardRecordBuilder', () => {
   });
 
   it('builds records the shard side decodes', () => {
-    const builder = new ShardRecordBuilder(3, 5, { maxSamples: 10, maxBytes: 1 << 20 });
+    const builder = new ShardRecordBuilder(5, { maxSamples: 10, maxBytes: 1 << 20 });
     builder.add('m{v="a"}', '00000000000000aa', sample('a'), 9);
     const [record] = builder.finish();
     expect(decodeShardRecord(encodeShardRecord(record!))).toEqual({
-      v: 1,
-      epoch: 3,
+      v: 2,
       rp: 5,
       series: [{ id: '00000000000000aa', name: 'm', labels: { v: 'a' } }],
       samples: [[0, 1, 1, 9]],
@@ -51,7 +50,7 @@ describe('ShardRecordBuilder', () => {
   });
 
   it('returns nothing when no sample was added and is empty after finish', () => {
-    const builder = new ShardRecordBuilder(1, 0, { maxSamples: 10, maxBytes: 1000 });
+    const builder = new ShardRecordBuilder(0, { maxSamples: 10, maxBytes: 1000 });
     expect(builder.finish()).toEqual([]);
     builder.add('k', 'id', sample('a'), 1);
     expect(builder.finish()).toHaveLength(1);

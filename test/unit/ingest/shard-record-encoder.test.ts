@@ -13,7 +13,6 @@ const seriesPool = fc.uniqueArray(fc.record({ id: fc.stringMatching(/^[0-9a-f]{1
 const records = seriesPool.chain((pool) =>
   fc.array(
     fc.record({
-      epoch: fc.nat(),
       rp: fc.nat(64),
       series: fc.shuffledSubarray(pool, { minLength: 1 }),
       values: fc.array(fc.tuple(fc.nat(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.nat()), { maxLength: 20 }),
@@ -22,9 +21,9 @@ const records = seriesPool.chain((pool) =>
   ),
 );
 
-function toRecord(r: { epoch: number; rp: number; series: ShardSeries[]; values: [number, number, number, number][] }): ShardRecord {
+function toRecord(r: { rp: number; series: ShardSeries[]; values: [number, number, number, number][] }): ShardRecord {
   const samples = r.values.map(([i, v, t, o]) => [i % r.series.length, v, t, o] as const);
-  return { v: SHARD_RECORD_VERSION, epoch: r.epoch, rp: r.rp, series: r.series, samples };
+  return { v: SHARD_RECORD_VERSION, rp: r.rp, series: r.series, samples };
 }
 
 describe('ShardRecordEncoder', () => {
@@ -43,7 +42,7 @@ describe('ShardRecordEncoder', () => {
   });
 
   it('writes -0 and large numbers as JSON does', () => {
-    const r: ShardRecord = { v: 1, epoch: 1, rp: 0, series: [{ id: '00000000000000ff', name: 'up', labels: { a: 'x"\n\\' } }], samples: [[0, -0, 0, 0], [0, 1e21, 2 ** 53 - 1, 5], [0, 5e-324, 1, 6]] };
+    const r: ShardRecord = { v: 2, rp: 0, series: [{ id: '00000000000000ff', name: 'up', labels: { a: 'x"\n\\' } }], samples: [[0, -0, 0, 0], [0, 1e21, 2 ** 53 - 1, 5], [0, 5e-324, 1, 6]] };
     expect(new ShardRecordEncoder().encode(r).toString()).toBe(encodeShardRecord(r).toString());
   });
 });

@@ -36,21 +36,21 @@ export class FakeWindowSink implements WindowSink {
     Object.assign(this, copyState(this.replicated));
   }
 
-  async readWatermarks(topic: string, partition: number): Promise<Map<number, number>> {
-    return new Map(this.watermarks.get(`${topic}/${partition}`));
+  async readWatermarks(slot: number): Promise<Map<number, number>> {
+    return new Map(this.watermarks.get(String(slot)));
   }
 
-  async apply(topic: string, batch: PartitionBatch): Promise<FlushOutcome> {
+  async apply(batch: PartitionBatch): Promise<FlushOutcome> {
     this.calls.push(`apply:${batch.shardPartition}`);
     if (this.applyGate) await this.applyGate;
     const failure = this.failures.apply.shift();
     if (failure) throw failure;
-    const key = `${topic}/${batch.shardPartition}`;
+    const key = String(batch.shardPartition);
     const stored = this.watermarks.get(key) ?? new Map<number, number>();
     const at = (rp: number) => stored.get(rp) ?? -1;
     if (!batch.watermarks.every((w) => at(w.rawPartition) === w.expected)) {
       if (batch.watermarks.every((w) => at(w.rawPartition) === w.next)) return 'already-applied';
-      throw new FlushFencedError(topic, batch.shardPartition);
+      throw new FlushFencedError(batch.shardPartition);
     }
     for (const w of batch.watermarks) stored.set(w.rawPartition, w.next);
     this.watermarks.set(key, stored);

@@ -11,7 +11,7 @@ const T0 = 1_700_000_000_000;
 const SERIES = [{ id: '00000000000000a1', name: 'cpu', labels: { host: 'a' } }];
 
 function record(rp: number, offsets: number[]): ShardRecord {
-  return { v: 1, epoch: 1, rp, series: SERIES, samples: offsets.map((o) => [0, o, T0 + o, o] as const) };
+  return { v: 2, rp, series: SERIES, samples: offsets.map((o) => [0, o, T0 + o, o] as const) };
 }
 
 function setup(flushMaxSamples = 1000) {
@@ -68,7 +68,7 @@ describe('ShardWorker', () => {
     await worker.flush();
     expect(sink.calls).toEqual(['apply:0', 'wait', 'commit']);
     expect(commits).toEqual(['0@2']);
-    expect(sink.watermarks.get('t/0')).toEqual(new Map([[0, 2]]));
+    expect(sink.watermarks.get('0')).toEqual(new Map([[0, 2]]));
   });
 
   it('re-applies the same batch after a failed WAIT and commits once it is durable', async () => {
@@ -152,20 +152,20 @@ describe('ShardWorker', () => {
     await worker.handleBatch(0, messages(0, record(0, [0]), record(1, [0])), control);
     await worker.flush();
     expect(commits).toEqual(['0@2']);
-    expect(sink.watermarks.get('t/0')).toEqual(new Map([[0, 0], [1, 0]]));
+    expect(sink.watermarks.get('0')).toEqual(new Map([[0, 0], [1, 0]]));
     expect([...sink.windows.values()].map((w) => w.count)).toEqual([2, 2, 2]);
   });
 
   it('drops a fenced partition and re-reads it from the batch start', async () => {
     const { sink, commits, seeks, worker, control, messages } = setup();
     await worker.handleBatch(3, messages(10, record(0, [0])), control);
-    sink.watermarks.set('t/3', new Map([[0, 99]]));
+    sink.watermarks.set('3', new Map([[0, 99]]));
     await worker.flush();
     expect(seeks).toEqual(['3@10']);
     expect(commits).toEqual([]);
     await worker.handleBatch(3, messages(10, record(0, [0, 100])), control);
     await worker.flush();
-    expect(sink.watermarks.get('t/3')).toEqual(new Map([[0, 100]]));
+    expect(sink.watermarks.get('3')).toEqual(new Map([[0, 100]]));
   });
 
   it('forgets the unflushed deltas of a partition it lost and ignores batches of it fetched before the rebalance', async () => {

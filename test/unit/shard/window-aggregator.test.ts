@@ -43,7 +43,7 @@ function deliveries(rp: number, messages: readonly RawMessage[], cuts: readonly 
     if (from >= to) return;
     const samples = [];
     for (let o = from; o < to; o++) for (const [s, v, ts] of messages[o]!) samples.push([s, v, ts, o] as const);
-    records.push({ v: 1, epoch: 1, rp, series: SERIES, samples });
+    records.push({ v: 2, rp, series: SERIES, samples });
   };
   let pos = 0;
   cuts.forEach((size, i) => {
@@ -104,10 +104,10 @@ describe('WindowAggregator', () => {
           agg.add(0, String(kafkaOffset++), q.shift()!);
           if (flushAfter[step++ % Math.max(1, flushAfter.length)]) {
             const batch = agg.takeBatch();
-            for (const b of batch?.partitions ?? []) await sink.apply('t', b);
+            for (const b of batch?.partitions ?? []) await sink.apply(b);
           }
         }
-        for (const b of agg.takeBatch()?.partitions ?? []) await sink.apply('t', b);
+        for (const b of agg.takeBatch()?.partitions ?? []) await sink.apply(b);
         expect(visible(sink.windows)).toEqual(visible(onePass(streams.map((s) => s.messages))));
       }),
       RUNS,
@@ -164,19 +164,19 @@ describe('WindowAggregator', () => {
   it('keeps samples sharing the raw offset of the record being read', () => {
     const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
     agg.loadPartition(0, new Map());
-    const r = agg.add(0, '0', { v: 1, epoch: 1, rp: 0, series: SERIES, samples: [[0, 1, T0, 5], [1, 2, T0, 5], [2, 3, T0, 6]] });
+    const r = agg.add(0, '0', { v: 2, rp: 0, series: SERIES, samples: [[0, 1, T0, 5], [1, 2, T0, 5], [2, 3, T0, 6]] });
     expect(r).toEqual({ applied: 3, skipped: 0, invalid: 0 });
-    const again = agg.add(0, '1', { v: 1, epoch: 1, rp: 0, series: SERIES, samples: [[0, 1, T0, 5], [1, 2, T0, 6], [2, 3, T0, 7]] });
+    const again = agg.add(0, '1', { v: 2, rp: 0, series: SERIES, samples: [[0, 1, T0, 5], [1, 2, T0, 6], [2, 3, T0, 7]] });
     expect(again).toEqual({ applied: 1, skipped: 2, invalid: 0 });
   });
 
   it('chains watermark expectations across batches and commits past the last record', () => {
     const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
     agg.loadPartition(2, new Map([[1, 9]]));
-    agg.add(2, '40', { v: 1, epoch: 1, rp: 1, series: SERIES, samples: [[0, 1, T0, 10]] });
+    agg.add(2, '40', { v: 2, rp: 1, series: SERIES, samples: [[0, 1, T0, 10]] });
     const first = agg.takeBatch()!.partitions[0]!;
     expect(first).toMatchObject({ watermarks: [{ rawPartition: 1, expected: 9, next: 10 }], firstKafkaOffset: '40', commitKafkaOffset: '41' });
-    agg.add(2, '41', { v: 1, epoch: 1, rp: 1, series: SERIES, samples: [[0, 1, T0, 12]] });
+    agg.add(2, '41', { v: 2, rp: 1, series: SERIES, samples: [[0, 1, T0, 12]] });
     expect(agg.takeBatch()!.partitions[0]!.watermarks).toEqual([{ rawPartition: 1, expected: 10, next: 12 }]);
     expect(agg.takeBatch()).toBeNull();
   });
@@ -184,7 +184,7 @@ describe('WindowAggregator', () => {
   it('lists a series as new until it is marked indexed', () => {
     const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
     agg.loadPartition(0, new Map());
-    const rec = (o: number): ShardRecord => ({ v: 1, epoch: 1, rp: 0, series: SERIES, samples: [[1, 1, T0, o]] });
+    const rec = (o: number): ShardRecord => ({ v: 2, rp: 0, series: SERIES, samples: [[1, 1, T0, o]] });
     agg.add(0, '0', rec(0));
     const b1 = agg.takeBatch()!.partitions[0]!;
     expect(b1.newSeries.map((s) => s.id)).toEqual([SERIES[1]!.id]);
@@ -198,13 +198,13 @@ describe('WindowAggregator', () => {
   it('counts non-finite values and unknown series as invalid', () => {
     const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
     agg.loadPartition(0, new Map());
-    const r = agg.add(0, '0', { v: 1, epoch: 1, rp: 0, series: SERIES, samples: [[0, Number.NaN, T0, 1], [9, 1, T0, 2], [0, 1, T0, 3]] });
+    const r = agg.add(0, '0', { v: 2, rp: 0, series: SERIES, samples: [[0, Number.NaN, T0, 1], [9, 1, T0, 2], [0, 1, T0, 3]] });
     expect(r).toEqual({ applied: 1, skipped: 0, invalid: 2 });
   });
 
   it('refuses records of a partition whose watermarks were not loaded', () => {
     const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
-    expect(() => agg.add(1, '0', { v: 1, epoch: 1, rp: 0, series: SERIES, samples: [] })).toThrow(PartitionNotLoadedError);
+    expect(() => agg.add(1, '0', { v: 2, rp: 0, series: SERIES, samples: [] })).toThrow(PartitionNotLoadedError);
     expect(NO_WATERMARK).toBe(-1);
   });
 });

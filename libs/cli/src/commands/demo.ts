@@ -78,7 +78,6 @@ export const demoCommand: Command = {
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
       REDIS_SENTINELS: endpoints.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
       REDIS_SENTINEL_MASTER: endpoints.sentinelMasterName,
-      SHARD_WORKERS: workers.join(','),
     };
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
     const receiver = await startReceiver(secret);

@@ -33,7 +33,7 @@ export const queryCommand: Command = {
     const stepMs = values.step ? parseDurationMs(values.step, '--step') : undefined;
     const redis = createSentinelClient({ sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER }, 'ringtail-query');
     try {
-      const rows = await querySeries(redis, redisKeys(env.RINGTAIL_NAMESPACE), selector, { fromMs, toMs, stepMs });
+      const rows = await querySeries(redis, redisKeys(env.RINGTAIL_NAMESPACE, env.SHARD_SLOTS), selector, { fromMs, toMs, stepMs });
       process.stdout.write(values.json ? `${JSON.stringify(rows)}\n` : `${formatTable(rows)}\n`);
       return 0;
     } finally {

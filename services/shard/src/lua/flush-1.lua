@@ -1,7 +1,7 @@
 --[[
-  flush-1.lua: apply one flush batch of one shard-topic partition, atomically.
+  flush-1.lua: apply one flush batch of one slot (shard-topic partition), atomically.
 
-  KEYS[1]  watermark hash of (shard topic, shard partition):
+  KEYS[1]  watermark hash of the slot:
            field = raw partition, value = highest raw offset applied (decimal)
 
   ARGV[1]  JSON batch. Doubles and timestamps are decimal strings, written
@@ -12,11 +12,11 @@
     w     [[key, expireAtMs, count, min, max, firstTs, first, lastTs, last,
             limbIndex, limbDelta, ...], ...]      one window delta each;
                                                   |limbDelta| < 2^52
-    sadd  [[key, member, ...], ...]               series index additions
-    hset  [[key, field, value, ...], ...]         series descriptions
 
-  Every key named in ARGV shares KEYS[1]'s hash tag (see redis-keys.ts), so
-  the script stays within one Redis Cluster slot.
+  Every key named in ARGV shares KEYS[1]'s hash tag, the slot's (see
+  redis-keys.ts), so the script stays within one Redis Cluster slot. The
+  series index is written beside the script, not by it: it is shared by
+  every slot.
 
   Window hashes (fields c, min, max, ft, f, lt, l, s<i>) are read once with
   HGETALL, merged here and written with one HSET; PEXPIREAT only when the
@@ -28,7 +28,7 @@
   range; those keep getting HINCRBY (exact in Redis's int64).
 
   Returns
-     1  applied: every watermark held `expected`; deltas, index and new
+     1  applied: every watermark held `expected`; deltas and new
         watermarks written
      2  already applied: every watermark already holds `next` (a re-sent
         script, e.g. ioredis replaying it after a reconnect); only the
@@ -154,13 +154,6 @@ for _, d in ipairs(batch.w) do
     redis.call('HSET', key, unpack(set))
   end
   if #cur == 0 then redis.call('PEXPIREAT', key, d[2]) end
-end
-
-for _, s in ipairs(batch.sadd or {}) do
-  redis.call('SADD', unpack(s))
-end
-for _, h in ipairs(batch.hset or {}) do
-  redis.call('HSET', unpack(h))
 end
 
 return 1
