@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { SampleGenerator, produceLoad, type RawSample } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
+import type { RingStatus } from '@ringtail/ring-status';
 import { eventually, randomNamespace, stackEndpoints } from '../support/fixtures.ts';
 import { PipelineUnderTest } from '../support/pipeline.ts';
 
@@ -94,6 +97,22 @@ describe('scaling shard workers while traffic flows', () => {
     await load;
     expect(produced.length).toBe(300_000);
     await expectExact('after scaling, a crash and a zombie');
+
+    // What an operator sees: every worker's /ring page and `ringtail ring status`.
+    const live = ['s1', 's6'];
+    const page = await (await fetch(`http://127.0.0.1:${shard('s1').port}/ring`)).text();
+    expect(page).toContain('<h1>Shard ring</h1>');
+    for (const id of live) expect(page).toContain(`<td>${id}</td>`);
+    expect(page).toContain(`${SLOTS} slots,\n<span class="">0 unowned`);
+    const json = (await (await fetch(`http://127.0.0.1:${shard('s6').port}/ring`, { headers: { accept: 'application/json' } })).json()) as RingStatus;
+    expect(json.members.map((m) => m.worker).sort()).toEqual(live);
+    expect(json.members.map((m) => m.slots.length)).toEqual([SLOTS / 2, SLOTS / 2]);
+    const { stdout } = await promisify(execFile)(process.execPath, ['libs/cli/bin/ringtail.mjs', 'ring', 'status', '--json'], { env: { ...process.env, ...pipeline.env } });
+    const cli = JSON.parse(stdout) as RingStatus;
+    expect(cli.unownedSlots).toEqual([]);
+    expect(cli.members.map((m) => m.worker).sort()).toEqual(live);
+    expect(cli.rebalances.length).toBeGreaterThanOrEqual(8);
+    expect(cli.rebalances.some((r) => r.slotsMoved > 0)).toBe(true);
   });
 
   it('replays no sample when one of two workers leaves gracefully under load', async () => {

@@ -7,6 +7,8 @@ import { waitFor } from './processes.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
+const METRICS_TIMEOUT_MS = 2000;
+
 /** A free loopback port (bound and released at once). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,6 +54,11 @@ export class ServiceProcess {
 
   get port(): number {
     return this.httpPort;
+  }
+
+  /** True from `start` until the process exits (a paused process is still running). */
+  isRunning(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Starts the process and waits until its /readyz answers 200. */
@@ -111,9 +118,11 @@ export class ServiceProcess {
 
   /** The value of one un-labelled metric from /metrics, or undefined. */
   async metric(name: string): Promise<number | undefined> {
-    const res = await fetch(`http://127.0.0.1:${this.httpPort}/metrics`).catch(() => undefined);
+    // A paused (SIGSTOP) process accepts the connection but never answers: give up rather than hang.
+    const signal = AbortSignal.timeout(METRICS_TIMEOUT_MS);
+    const res = await fetch(`http://127.0.0.1:${this.httpPort}/metrics`, { signal }).catch(() => undefined);
     if (!res?.ok) return undefined;
-    const text = await res.text();
+    const text = await res.text().catch(() => '');
     const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
     return m ? Number(m[1]) : undefined;
   }

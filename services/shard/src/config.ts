@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { MAX_SAMPLES_PER_LIMB_DELTA } from '@ringtail/model';
 import { connectionEnv, parseEnv, resolutionsSetting } from '@ringtail/runtime';
@@ -7,11 +8,12 @@ import { connectionEnv, parseEnv, resolutionsSetting } from '@ringtail/runtime';
 export const shardEnv = connectionEnv
   .extend({
     // For logs, metrics and `ringtail ring status` only: membership comes from the consumer group,
-    // so replicas need no id of their own (default: host name and pid).
+    // so replicas need no id of their own (default: host name, pid and a random suffix, which
+    // stays distinct for containers that share the host's name and all run as pid 1).
     SHARD_WORKER_ID: z
       .string()
       .regex(/^[a-zA-Z0-9_.-]{1,64}$/, '1-64 letters, digits, _, . and - only')
-      .default(`${hostname().replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 48)}-${process.pid}`),
+      .default(() => `${hostname().replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`),
     // A member silent this long (a crash, a pause) is dropped from the group and its slots move.
     // kafkajs has no background heartbeat: a batch handler heartbeats itself while it works.
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),

@@ -48,5 +48,5 @@ export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
     }
     return row;
   });
-  return JSON.stringify({ wm, w });
+  return JSON.stringify({ ko: batch.commitKafkaOffset, wm, w });
 }

@@ -3,8 +3,11 @@ import type { RedisKeys } from '@ringtail/model';
 import { RedisUnavailableError, ReplicationTimeoutError } from './errors.ts';
 import { flushPayload, indexWrites } from './flush-payload.ts';
 import { flushOutcome, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
-import type { WindowSink } from './shard-worker.ts';
+import type { StoredSlot, WindowSink } from './shard-worker.ts';
 import { NO_WATERMARK, type PartitionBatch } from './window-aggregator.ts';
+
+/** Field of the watermark hash holding the shard-topic offset to resume from (see flush-1.lua). */
+const RESUME_OFFSET_FIELD = 'k';
 
 export interface RedisWindowSinkOptions {
   readonly keys: RedisKeys;
@@ -31,11 +34,15 @@ export class RedisWindowSink implements WindowSink {
     this.redis = registerFlushScript(redis);
   }
 
-  async readWatermarks(slot: number): Promise<Map<number, number>> {
+  async readSlot(slot: number): Promise<StoredSlot> {
     const stored = await this.call('HGETALL', () => this.redis.hgetall(this.opts.keys.watermarks(slot)));
-    const out = new Map<number, number>();
-    for (const [rp, offset] of Object.entries(stored)) out.set(Number(rp), Number(offset ?? NO_WATERMARK));
-    return out;
+    const watermarks = new Map<number, number>();
+    let resumeOffset: string | null = null;
+    for (const [field, value] of Object.entries(stored)) {
+      if (field === RESUME_OFFSET_FIELD) resumeOffset = value;
+      else watermarks.set(Number(field), Number(value ?? NO_WATERMARK));
+    }
+    return { watermarks, resumeOffset };
   }
 
   async apply(batch: PartitionBatch): Promise<FlushOutcome> {

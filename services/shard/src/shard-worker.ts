@@ -8,10 +8,22 @@ import type { ShardMetrics } from './shard-metrics.ts';
 import { UnconfirmedBatches } from './unconfirmed-batches.ts';
 import type { FlushBatch, PartitionBatch, WindowAggregator } from './window-aggregator.ts';
 
+/** What Redis holds of one slot's progress. */
+export interface StoredSlot {
+  /** Raw partition → highest raw offset applied. */
+  readonly watermarks: Map<number, number>;
+  /**
+   * Shard-topic offset after the last record the watermarks cover, or null
+   * before the slot's first flush. Every earlier record is applied or a
+   * duplicate, so a new owner starts here rather than at the (older) Kafka commit.
+   */
+  readonly resumeOffset: string | null;
+}
+
 /** Where flushed windows go; Redis in production, an in-memory fake in tests. */
 export interface WindowSink {
-  /** Raw partition → highest raw offset applied, for one slot (shard-topic partition). */
-  readWatermarks(slot: number): Promise<Map<number, number>>;
+  /** The progress Redis holds for one slot (shard-topic partition). */
+  readSlot(slot: number): Promise<StoredSlot>;
   /**
    * Applies one slot's batch atomically; throws FlushFencedError if a watermark holds neither
    * `expected` nor `next` (moved by someone else, or a write lost in a failover).
@@ -89,12 +101,17 @@ export class ShardWorker {
       if (this.stopping || !this.owns(partition)) return;
       const { aggregator, metrics, shardTopic } = this.o;
       if (!aggregator.hasPartition(partition)) {
-        const watermarks = await this.retrying('read watermarks', () => this.o.sink.readWatermarks(partition));
-        aggregator.loadPartition(partition, watermarks);
+        const stored = await this.retrying('read watermarks', () => this.o.sink.readSlot(partition));
+        aggregator.loadPartition(partition, stored.watermarks, stored.resumeOffset === null ? null : BigInt(stored.resumeOffset));
       }
       let undecodable = 0;
       const start = this.firstUnread(partition, messages);
       if (start > 0) metrics.recordsRefetched.inc(start);
+      if (start === messages.length && start > 0) {
+        // All of it was applied before (by this process or the slot's previous owner): read on from there.
+        this.o.consumer.seek(shardTopic, partition, aggregator.resumeOffset(partition)!.toString());
+        return;
+      }
       for (let i = start; i < messages.length; i++) {
         // A fenced flush drops the partition and seeks back: the rest of this batch is stale.
         if (!control.isActive() || this.stopping || !aggregator.hasPartition(partition)) break;

@@ -144,10 +144,16 @@ export class WindowAggregator {
     return [...this.partitions.keys()];
   }
 
-  /** Starts a partition from the watermarks Redis holds (raw partition → highest applied raw offset). */
-  loadPartition(shardPartition: number, watermarks: ReadonlyMap<number, number>): void {
+  /**
+   * Starts a partition from what Redis holds: the watermarks (raw partition →
+   * highest applied raw offset) and, when known, the Kafka offset every
+   * earlier record of which they cover (`resumeOffset`).
+   */
+  loadPartition(shardPartition: number, watermarks: ReadonlyMap<number, number>, resumeOffset: bigint | null = null): void {
     this.dropPartition(shardPartition);
-    this.partitions.set(shardPartition, new PartitionState(watermarks));
+    const p = new PartitionState(watermarks);
+    p.nextKafkaOffset = resumeOffset;
+    this.partitions.set(shardPartition, p);
   }
 
   /** Forgets a partition and its unflushed deltas; its records must be re-read from Kafka. */

@@ -1,12 +1,13 @@
 import { cloneWindow, mergeWindow, type WindowAggregate } from '@ringtail/model';
 import { FlushFencedError } from '../../../services/shard/src/errors.ts';
 import type { FlushOutcome } from '../../../services/shard/src/flush-script.ts';
-import type { WindowSink } from '../../../services/shard/src/shard-worker.ts';
+import type { StoredSlot, WindowSink } from '../../../services/shard/src/shard-worker.ts';
 import type { PartitionBatch } from '../../../services/shard/src/window-aggregator.ts';
 
 interface SinkState {
   readonly windows: Map<string, WindowAggregate>;
   readonly watermarks: Map<string, Map<number, number>>;
+  readonly resumeOffsets: Map<string, string>;
   readonly series: Set<string>;
 }
 
@@ -14,6 +15,7 @@ function copyState(s: SinkState): SinkState {
   return {
     windows: new Map([...s.windows].map(([k, w]) => [k, cloneWindow(w)])),
     watermarks: new Map([...s.watermarks].map(([k, m]) => [k, new Map(m)])),
+    resumeOffsets: new Map(s.resumeOffsets),
     series: new Set(s.series),
   };
 }
@@ -22,6 +24,8 @@ function copyState(s: SinkState): SinkState {
 export class FakeWindowSink implements WindowSink {
   windows = new Map<string, WindowAggregate>();
   watermarks = new Map<string, Map<number, number>>();
+  /** Slot → the Kafka offset after its last applied batch (flush-1.lua's field `k`). */
+  resumeOffsets = new Map<string, string>();
   series = new Set<string>();
   readonly calls: string[] = [];
   /** Errors thrown by the next calls of each operation, in order. */
@@ -36,8 +40,9 @@ export class FakeWindowSink implements WindowSink {
     Object.assign(this, copyState(this.replicated));
   }
 
-  async readWatermarks(slot: number): Promise<Map<number, number>> {
-    return new Map(this.watermarks.get(String(slot)));
+  async readSlot(slot: number): Promise<StoredSlot> {
+    const resume = this.resumeOffsets.get(String(slot));
+    return { watermarks: new Map(this.watermarks.get(String(slot))), resumeOffset: resume ?? null };
   }
 
   async apply(batch: PartitionBatch): Promise<FlushOutcome> {
@@ -49,11 +54,15 @@ export class FakeWindowSink implements WindowSink {
     const stored = this.watermarks.get(key) ?? new Map<number, number>();
     const at = (rp: number) => stored.get(rp) ?? -1;
     if (!batch.watermarks.every((w) => at(w.rawPartition) === w.expected)) {
-      if (batch.watermarks.every((w) => at(w.rawPartition) === w.next)) return 'already-applied';
+      if (batch.watermarks.every((w) => at(w.rawPartition) === w.next)) {
+        this.advanceResumeOffset(key, batch.commitKafkaOffset);
+        return 'already-applied';
+      }
       throw new FlushFencedError(batch.shardPartition);
     }
     for (const w of batch.watermarks) stored.set(w.rawPartition, w.next);
     this.watermarks.set(key, stored);
+    this.advanceResumeOffset(key, batch.commitKafkaOffset);
     for (const d of batch.windows) {
       const k = windowKey(d.seriesId, d.resolution.name, d.startMs);
       const cur = this.windows.get(k);
@@ -62,6 +71,10 @@ export class FakeWindowSink implements WindowSink {
     }
     for (const s of batch.newSeries) this.series.add(s.id);
     return 'applied';
+  }
+
+  private advanceResumeOffset(key: string, offset: string): void {
+    if (BigInt(offset) > BigInt(this.resumeOffsets.get(key) ?? '-1')) this.resumeOffsets.set(key, offset);
   }
 
   async awaitReplicas(): Promise<void> {

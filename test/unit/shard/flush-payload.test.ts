@@ -17,7 +17,7 @@ describe('flushPayload', () => {
       firstKafkaOffset: '0',
       commitKafkaOffset: '1',
     };
-    const p = JSON.parse(flushPayload(keys, batch)) as { wm: string[][]; w: (string | number)[][] };
+    const p = JSON.parse(flushPayload(keys, batch)) as { ko: string; wm: string[][]; w: (string | number)[][] };
     expect(p.wm).toEqual([['5', '-1', '42']]);
     const [key, expireAt, count, min, max, ft, f, lt, l, ...limbs] = p.w[0]!;
     // The window carries its slot's hash tag: 0xab % 8 = 3.
@@ -28,7 +28,8 @@ describe('flushPayload', () => {
     const sent = new Map<number, number>();
     for (let i = 0; i < limbs.length; i += 2) sent.set(limbs[i] as number, limbs[i + 1] as number);
     expect(sent).toEqual(new Map([...w.sumLimbs].filter(([, amount]) => amount !== 0)));
-    expect(Object.keys(p)).toEqual(['wm', 'w']);
+    expect(Object.keys(p)).toEqual(['ko', 'wm', 'w']);
+    expect(p.ko).toBe('1');
     const index = indexWrites(keys, batch);
     expect(index.sadd).toEqual([
       ['{rt:ns1}:metrics', 'cpu'],

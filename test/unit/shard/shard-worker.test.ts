@@ -210,4 +210,25 @@ describe('ShardWorker', () => {
     await worker.idle();
     expect(commits).toEqual(['1@1']);
   });
+
+  it('takes over a slot where Redis says its previous owner stopped, not at the older Kafka commit', async () => {
+    const first = setup();
+    await first.worker.handleBatch(0, first.messages(0, record(0, [0, 1]), record(0, [2])), first.control);
+    // The first owner flushes (Redis now says: resume at offset 2) but its commit is lost with it.
+    first.sink.failures.awaitReplicas.push(new ReplicationTimeoutError(0, 1, 10));
+    await flushOnce(first.worker);
+    const next = setup();
+    next.sink.watermarks = first.sink.watermarks;
+    next.sink.resumeOffsets = first.sink.resumeOffsets;
+    next.sink.windows = first.sink.windows;
+    // The next owner is handed the slot from the last commit (nothing committed: offset 0).
+    await next.worker.handleBatch(0, next.messages(0, record(0, [0, 1])), next.control);
+    expect(next.seeks).toEqual(['0@2']);
+    await next.worker.handleBatch(0, next.messages(2, record(0, [3]), record(0, [4])), next.control);
+    await next.worker.flush();
+    expect(next.metrics.samplesSkipped.get()).toBe(0);
+    expect(next.metrics.recordsRefetched.get()).toBe(1);
+    expect([...next.sink.windows.values()].map((w) => w.count)).toEqual([5, 5, 5]);
+    expect(next.commits).toEqual(['0@4']);
+  });
 });

@@ -2,11 +2,15 @@
   flush-1.lua: apply one flush batch of one slot (shard-topic partition), atomically.
 
   KEYS[1]  watermark hash of the slot:
-           field = raw partition, value = highest raw offset applied (decimal)
+           field = raw partition, value = highest raw offset applied (decimal);
+           field `k` = shard-topic offset after the last record whose samples
+           the watermarks cover: where the slot's next owner resumes reading
 
   ARGV[1]  JSON batch. Doubles and timestamps are decimal strings, written
            verbatim so nothing is rounded; counts and limbs are JSON integers
            (exact: every one is below 2^53):
+    ko    "offset"                                shard-topic offset after the batch's last
+                                                  record (decimal string); `k` keeps the max
     wm    [[rawPartition, expected, next], ...]   strings; expected "-1" = field absent;
                                                   expected = next only checks a watermark
     w     [[key, expireAtMs, count, min, max, firstTs, first, lastTs, last,
@@ -54,6 +58,10 @@ if not matchesExpected and not matchesNext then return -1 end
 -- them even if they reached this node by replication from a failed primary.
 for _, m in ipairs(batch.wm) do
   redis.call('HSET', wmKey, m[1], m[3])
+end
+if type(batch.ko) == 'string' then
+  local storedKo = tonumber(redis.call('HGET', wmKey, 'k') or '-1')
+  if tonumber(batch.ko) > storedKo then redis.call('HSET', wmKey, 'k', batch.ko) end
 end
 if not matchesExpected then return 2 end
 
