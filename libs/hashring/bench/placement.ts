@@ -1,3 +1,4 @@
+import { prng } from '@ringtail/loadgen';
 import { placeSlots, type SlotPlacement } from '../src/index.ts';
 
 export interface PlacementFigures {
@@ -9,18 +10,6 @@ export interface PlacementFigures {
   readonly changes: number;
   /** Member counts reached, 1…P: all of them. */
   readonly countsReached: number;
-}
-
-/** A small seeded PRNG (mulberry32), so a walk can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
