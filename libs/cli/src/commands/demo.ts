@@ -117,7 +117,8 @@ export const demoCommand: Command = {
       await ingest.start(120_000);
       await Promise.all(others.map((s) => s.start(120_000)));
       for (const s of services) {
-        process.stdout.write(`${s.name.padEnd(10)} http://127.0.0.1:${s.port}/metrics  /healthz  /readyz   log: ${s.logFile}\n`);
+        const ring = s.name.startsWith('shard-') ? '  /ring' : '';
+        process.stdout.write(`${s.name.padEnd(10)} http://127.0.0.1:${s.port}/metrics  /healthz  /readyz${ring}   log: ${s.logFile}\n`);
       }
       process.stdout.write(`alerter    http://127.0.0.1:${BASE_HTTP_PORT + 20}/api/v1/alerts  /api/v1/rules   rules: ${RULES_FILE}\n`);
       process.stdout.write(`webhooks   ${receiver.url} (signatures checked)\n`);
