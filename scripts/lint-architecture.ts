@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 const ROOT = new URL('..', import.meta.url).pathname;
 
 /** Folders whose every .ts file is domain code. */
-const DOMAIN_DIRS = ['libs/hashring/src', 'libs/model/src', 'services/ingest/src/domain', 'services/shard/src/domain', 'services/alerter/src/domain'];
+const DOMAIN_DIRS = ['libs/hashring/src', 'libs/model/src', 'services/ingest/src/domain', 'services/shard/src/domain', 'services/alerter/src/domain', 'services/gateway/src/domain'];
 const FORBIDDEN_IN_DOMAIN = [/^kafkajs$/, /^ioredis$/, /^pino$/, /^(node:)?process$/, /^@ringtail\/runtime$/];
 const SOURCE_DIRS = ['libs', 'services'];
 

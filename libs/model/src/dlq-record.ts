@@ -22,12 +22,32 @@ export interface RawCoordinates {
  * for a single rejected sample, its index in the message. All values are strings.
  */
 export function dlqHeaders(rejection: Rejection, source: RawCoordinates): Record<string, string> {
-  const headers: Record<string, string> = {
-    [DLQ_HEADERS.reason]: rejection.reason.length > MAX_DLQ_REASON_LENGTH ? `${rejection.reason.slice(0, MAX_DLQ_REASON_LENGTH - 1)}…` : rejection.reason,
-    [DLQ_HEADERS.code]: rejection.code,
+  return {
+    ...reasonHeaders(rejection),
     [DLQ_HEADERS.rawTopic]: source.topic,
     [DLQ_HEADERS.rawPartition]: String(source.partition),
     [DLQ_HEADERS.rawOffset]: String(source.offset),
+  };
+}
+
+/** Where a sample the HTTP gateway rejected came from: it never was on the raw topic. */
+export interface GatewaySource {
+  readonly protocol: 'remote-write' | 'otlp';
+  readonly requestId: string;
+}
+
+/**
+ * The headers of a DLQ record written by the gateway: reason, code, protocol,
+ * request id and the index of the sample among the request's samples.
+ */
+export function gatewayDlqHeaders(rejection: Rejection, source: GatewaySource): Record<string, string> {
+  return { ...reasonHeaders(rejection), [DLQ_HEADERS.gatewayProtocol]: source.protocol, [DLQ_HEADERS.gatewayRequestId]: source.requestId };
+}
+
+function reasonHeaders(rejection: Rejection): Record<string, string> {
+  const headers: Record<string, string> = {
+    [DLQ_HEADERS.reason]: rejection.reason.length > MAX_DLQ_REASON_LENGTH ? `${rejection.reason.slice(0, MAX_DLQ_REASON_LENGTH - 1)}…` : rejection.reason,
+    [DLQ_HEADERS.code]: rejection.code,
   };
   if (rejection.sampleIndex !== undefined) headers[DLQ_SAMPLE_INDEX_HEADER] = String(rejection.sampleIndex);
   return headers;

@@ -20,6 +20,8 @@ export const REJECTION_CODES = [
   'LIMIT_NAME_LENGTH',
   'LIMIT_LABEL_VALUE_LENGTH',
   'LIMIT_CARDINALITY',
+  // Gateway: a data type Ringtail does not store (native or exponential histograms, delta temporality).
+  'UNSUPPORTED_TYPE',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];

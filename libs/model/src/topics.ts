@@ -31,6 +31,10 @@ export const DLQ_HEADERS = {
   rawTopic: 'ringtail-raw-topic',
   rawPartition: 'ringtail-raw-partition',
   rawOffset: 'ringtail-raw-offset',
+  /** On records the gateway rejected: `remote-write` or `otlp`, in place of raw coordinates. */
+  gatewayProtocol: 'ringtail-gateway-protocol',
+  /** On records the gateway rejected: the request's id (also in the gateway's logs). */
+  gatewayRequestId: 'ringtail-gateway-request-id',
 } as const;
 
 /**

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from './logger.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -11,8 +11,11 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 // Notices kafkajs prints on every producer start that say nothing about this process.
 const KNOWN_NOTICES = [/switched default partitioner/, /Limiting retries for the idempotent producer/];
 
+/** Settings a caller may tighten, e.g. to bound how long a produce can take. */
+export type KafkaTimeouts = Pick<KafkaConfig, 'retry' | 'requestTimeout' | 'connectionTimeout'>;
+
 /** A kafkajs client whose own logs go to the process's pino logger. */
-export function createKafka(brokers: readonly string[], clientId: string, log: Logger): Kafka {
+export function createKafka(brokers: readonly string[], clientId: string, log: Logger, timeouts: KafkaTimeouts = {}): Kafka {
   const kafkaLog = log.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
@@ -26,5 +29,6 @@ export function createKafka(brokers: readonly string[], clientId: string, log: L
         kafkaLog[notice ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);
       },
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+    ...timeouts,
   });
 }

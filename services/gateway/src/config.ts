@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { DEFAULT_SAMPLE_LIMITS, type SampleLimits } from '@ringtail/model';
+import { connectionEnv, parseEnv } from '@ringtail/runtime';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const MIB = 1024 * 1024;
+const KIB = 1024;
+
+/** The gateway's environment; services/gateway/README.md documents each variable. */
+export const gatewayEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true }).extend({
+  KAFKA_CLIENT_ID: z.string().min(1).default('ringtail-gateway'),
+  // Listen address: loopback unless the gateway is meant to be reached from other hosts.
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  // Space- or comma-separated tokens; when set, every write needs `Authorization: Bearer <one of them>`.
+  GATEWAY_BEARER_TOKENS: z
+    .string()
+    .optional()
+    .transform((s) => (s ?? '').split(/[\s,]+/).filter(Boolean)),
+  // The body as sent (snappy or gzip compressed); checked while it streams in.
+  GATEWAY_MAX_BODY_BYTES: positiveInt(4 * MIB),
+  // The body once decompressed; a snappy body's declared length is checked before any decompression.
+  GATEWAY_MAX_DECOMPRESSED_BYTES: positiveInt(32 * MIB),
+  // Samples one request may produce (Prometheus sends 2000 by default, max_samples_per_send).
+  GATEWAY_MAX_SAMPLES_PER_REQUEST: positiveInt(50_000),
+  // Samples accepted but not yet acknowledged by Kafka; above it requests get 429.
+  GATEWAY_MAX_PENDING_SAMPLES: positiveInt(200_000),
+  // Bytes per partition in one produce request (one record batch, appended all or nothing):
+  // under the raw topic's max.message.bytes (broker default 1 MiB).
+  PRODUCE_MAX_BATCH_BYTES: positiveInt(768 * KIB),
+  // How long one produce may take, kafkajs' retries included, before the request gets 503;
+  // below Prometheus' remote_timeout (30 s) so the sender sees our answer, not its own timeout.
+  PRODUCE_TIMEOUT_MS: positiveInt(10_000),
+  // Retry-After, in seconds, on 429 and 503.
+  GATEWAY_RETRY_AFTER_S: positiveInt(2),
+  // The same limits ingest applies (one validator, see services/ingest/README.md).
+  MAX_LABELS_PER_SERIES: positiveInt(DEFAULT_SAMPLE_LIMITS.maxLabelsPerSeries),
+  MAX_NAME_LENGTH: positiveInt(DEFAULT_SAMPLE_LIMITS.maxNameLength),
+  MAX_LABEL_VALUE_LENGTH: positiveInt(DEFAULT_SAMPLE_LIMITS.maxLabelValueBytes),
+  MAX_MESSAGE_BYTES: positiveInt(DEFAULT_SAMPLE_LIMITS.maxMessageBytes),
+  MAX_SAMPLES_PER_MESSAGE: positiveInt(DEFAULT_SAMPLE_LIMITS.maxSamplesPerMessage),
+  DLQ_PARTITIONS: positiveInt(1),
+  SHUTDOWN_GRACE_MS: positiveInt(30_000),
+});
+
+export interface GatewayConfig {
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaClientId: string;
+  readonly namespace: string;
+  readonly logLevel: string;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly bearerTokens: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly maxDecompressedBytes: number;
+  readonly maxSamplesPerRequest: number;
+  readonly maxPendingSamples: number;
+  readonly produceMaxBatchBytes: number;
+  readonly produceTimeoutMs: number;
+  readonly retryAfterS: number;
+  readonly limits: SampleLimits;
+  readonly dlqPartitions: number;
+  readonly shutdownGraceMs: number;
+}
+
+/** Parses the gateway's config from `env`; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const e = parseEnv(gatewayEnv, env);
+  return {
+    kafkaBrokers: e.KAFKA_BROKERS,
+    kafkaClientId: e.KAFKA_CLIENT_ID,
+    namespace: e.RINGTAIL_NAMESPACE,
+    logLevel: e.LOG_LEVEL,
+    httpHost: e.HTTP_HOST,
+    httpPort: e.HTTP_PORT,
+    bearerTokens: e.GATEWAY_BEARER_TOKENS,
+    maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES,
+    maxDecompressedBytes: e.GATEWAY_MAX_DECOMPRESSED_BYTES,
+    maxSamplesPerRequest: e.GATEWAY_MAX_SAMPLES_PER_REQUEST,
+    maxPendingSamples: e.GATEWAY_MAX_PENDING_SAMPLES,
+    produceMaxBatchBytes: e.PRODUCE_MAX_BATCH_BYTES,
+    produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
+    retryAfterS: e.GATEWAY_RETRY_AFTER_S,
+    limits: {
+      maxLabelsPerSeries: e.MAX_LABELS_PER_SERIES,
+      maxNameLength: e.MAX_NAME_LENGTH,
+      maxLabelValueBytes: e.MAX_LABEL_VALUE_LENGTH,
+      maxMessageBytes: e.MAX_MESSAGE_BYTES,
+      maxSamplesPerMessage: e.MAX_SAMPLES_PER_MESSAGE,
+      // Cardinality is ingest's to count (per instance); the gateway does not track series.
+      maxSeriesPerMetric: DEFAULT_SAMPLE_LIMITS.maxSeriesPerMetric,
+    },
+    dlqPartitions: e.DLQ_PARTITIONS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}
