@@ -11,3 +11,4 @@ export {
 } from './topology.ts';
 export { waitFor } from './processes.ts';
 export { ServiceProcess, freePort, type ServiceProcessOptions } from './service-process.ts';
+export { HostMetricsAgents, missingHostMetricsTools, type HostMetricsOptions } from './host-metrics-agents.ts';

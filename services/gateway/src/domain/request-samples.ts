@@ -33,7 +33,7 @@ export function judgeCandidates(validator: SampleValidator, conversion: Conversi
     }
     const reason = `${describeSeries(c.name, c.labels)} @${c.timestamp}: ${result.rejection.reason}`;
     // JSON has no NaN or Infinity: the DLQ copy spells a non-finite value as Prometheus does.
-    const value = Number.isFinite(c.value) ? c.value : String(c.value).replace('Infinity', 'Inf');
+    const value = Number.isFinite(c.value) ? c.value : Number.isNaN(c.value) ? 'NaN' : c.value > 0 ? '+Inf' : '-Inf';
     rejected.push({ rejection: { ...result.rejection, reason }, input: { ...element, value }, point: c.point });
   });
   return { accepted, rejected, stale: conversion.stale };
