@@ -31,6 +31,11 @@ export class LocalStack {
     await Promise.all([this.kafka.down(), this.redis.down()]);
   }
 
+  /** Stops only the Kafka broker, for fault-injection tests; `up()` starts it again. */
+  async stopKafka(): Promise<void> {
+    await this.kafka.down();
+  }
+
   status(): ComponentStatus[] {
     const redisPids = this.redis.pids();
     const kafkaPid = this.kafka.pid();

@@ -94,7 +94,8 @@ export function otlpRoute(deps: WriteRouteDeps, answered: (status: number) => vo
       answered(200);
     } catch (err) {
       const status = answerError(res, err, errorBody);
-      if (status >= 500) deps.log.warn({ err, requestId }, 'OTLP request failed');
+      // Refusals are the sender's to see; Kafka failures are logged once by the writer.
+      if (status === 500) deps.log.error({ err, requestId }, 'OTLP request failed');
       answered(status);
     }
   };

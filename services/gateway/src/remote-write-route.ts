@@ -75,7 +75,8 @@ export function remoteWriteRoute(deps: WriteRouteDeps, answered: (status: number
       answered(400);
     } catch (err) {
       const status = answerError(res, err, plainErrorBody);
-      if (status >= 500) deps.log.warn({ err, requestId }, 'remote write request failed');
+      // Refusals are the sender's to see; Kafka failures are logged once by the writer.
+      if (status === 500) deps.log.error({ err, requestId }, 'remote write request failed');
       answered(status);
     }
   };
