@@ -72,6 +72,11 @@ export class HostMetricsAgents {
     return `http://127.0.0.1:${this.nePort}`;
   }
 
+  /** The folder holding the config, the TSDB and the logs. */
+  get dir(): string {
+    return this.opts.dir;
+  }
+
   get job(): string {
     return this.opts.job ?? 'node';
   }
