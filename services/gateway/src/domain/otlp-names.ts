@@ -12,7 +12,7 @@ const UNIT_WORDS: Readonly<Record<string, string>> = {
   KBy: 'kilobytes', MBy: 'megabytes', GBy: 'gigabytes', TBy: 'terabytes',
   m: 'meters', V: 'volts', A: 'amperes', J: 'joules', W: 'watts', g: 'grams', Cel: 'celsius', Hz: 'hertz', '%': 'percent',
 };
-const PER_UNIT_WORDS: Readonly<Record<string, string>> = { s: 'second', m: 'minute', h: 'hour', d: 'day', w: 'week', mo: 'month', y: 'year' };
+const PER_UNIT_WORDS: Readonly<Record<string, string>> = { s: 'second', m: 'minute', min: 'minute', h: 'hour', d: 'day', w: 'week', mo: 'month', y: 'year' };
 
 export type PrometheusKind = 'gauge' | 'counter' | 'histogram' | 'summary';
 
