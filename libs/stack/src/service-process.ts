@@ -61,6 +61,11 @@ export class ServiceProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The OS pid while running (for RSS readings in benchmarks). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Starts the process and waits until its /readyz answers 200. */
   async start(readyTimeoutMs = 60_000): Promise<void> {
     mkdirSync(this.opts.logDir, { recursive: true });

@@ -24,12 +24,15 @@ export const gatewayEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAM
   GATEWAY_MAX_SAMPLES_PER_REQUEST: positiveInt(50_000),
   // Samples accepted but not yet acknowledged by Kafka; above it requests get 429.
   GATEWAY_MAX_PENDING_SAMPLES: positiveInt(200_000),
+  // Producers with one produce request in flight each, over disjoint raw partitions.
+  PRODUCERS: positiveInt(2),
   // Bytes per partition in one produce request (one record batch, appended all or nothing):
   // under the raw topic's max.message.bytes (broker default 1 MiB).
   PRODUCE_MAX_BATCH_BYTES: positiveInt(768 * KIB),
-  // How long one produce may take, kafkajs' retries included, before the request gets 503;
-  // below Prometheus' remote_timeout (30 s) so the sender sees our answer, not its own timeout.
-  PRODUCE_TIMEOUT_MS: positiveInt(10_000),
+  // How long one produce attempt waits for Kafka's acknowledgement. kafkajs tries three
+  // times, so a request is answered (503 at worst) within about 3x this plus backoff:
+  // under Prometheus' remote_timeout (30 s), so the sender sees our answer, not its own timeout.
+  PRODUCE_TIMEOUT_MS: positiveInt(5_000),
   // Retry-After, in seconds, on 429 and 503.
   GATEWAY_RETRY_AFTER_S: positiveInt(2),
   // The same limits ingest applies (one validator, see services/ingest/README.md).
@@ -54,6 +57,7 @@ export interface GatewayConfig {
   readonly maxDecompressedBytes: number;
   readonly maxSamplesPerRequest: number;
   readonly maxPendingSamples: number;
+  readonly producers: number;
   readonly produceMaxBatchBytes: number;
   readonly produceTimeoutMs: number;
   readonly retryAfterS: number;
@@ -77,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     maxDecompressedBytes: e.GATEWAY_MAX_DECOMPRESSED_BYTES,
     maxSamplesPerRequest: e.GATEWAY_MAX_SAMPLES_PER_REQUEST,
     maxPendingSamples: e.GATEWAY_MAX_PENDING_SAMPLES,
+    producers: e.PRODUCERS,
     produceMaxBatchBytes: e.PRODUCE_MAX_BATCH_BYTES,
     produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
     retryAfterS: e.GATEWAY_RETRY_AFTER_S,

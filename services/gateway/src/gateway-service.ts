@@ -5,7 +5,7 @@ import type { GatewayConfig } from './config.ts';
 import { registerGatewayMetrics } from './gateway-metrics.ts';
 import { otlpRoute } from './otlp-route.ts';
 import { loadProtocolSchemas } from './protocol-schemas.ts';
-import { RawWriter } from './raw-writer.ts';
+import { RawWriterPool } from './raw-writer-pool.ts';
 import { remoteWriteRoute, type WriteRouteDeps } from './remote-write-route.ts';
 
 /** Paths of the write endpoints. */
@@ -40,11 +40,12 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   });
   const rawPartitions = await waitForTopic(kafka, topics.raw, log);
   const now = () => performance.now();
-  const writer = new RawWriter(
+  const writer = new RawWriterPool(
     kafka,
     topics,
     {
       rawPartitions,
+      producers: config.producers,
       dlqPartitions: config.dlqPartitions,
       maxBatchBytes: config.produceMaxBatchBytes,
       maxPendingSamples: config.maxPendingSamples,

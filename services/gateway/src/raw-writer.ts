@@ -2,7 +2,7 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import type { TopicNames } from '@ringtail/model';
 import type { Logger } from '@ringtail/runtime';
 import type { RawMessage } from './domain/request-samples.ts';
-import { KafkaUnavailableError, OverloadedError } from './errors.ts';
+import { KafkaUnavailableError } from './errors.ts';
 
 /** What one request hands the writer: its raw messages and its DLQ records. */
 export interface WriteJob {
@@ -12,12 +12,11 @@ export interface WriteJob {
 }
 
 export interface RawWriterOptions {
-  /** Partitions of the raw topic (from its metadata). */
-  readonly rawPartitions: number;
+  /** The raw-topic partitions this writer produces to (a subset when several writers share the topic). */
+  readonly partitions: readonly number[];
   readonly dlqPartitions: number;
   /** Bytes per partition in one produce request: one record batch, appended all or nothing. */
   readonly maxBatchBytes: number;
-  readonly maxPendingSamples: number;
   /** Broker-side acknowledgement timeout of one produce request. */
   readonly timeoutMs: number;
   readonly retryAfterS: number;
@@ -33,7 +32,7 @@ interface Queued {
 }
 
 /**
- * Produces requests' samples to the raw topic through one idempotent producer
+ * Produces requests' samples to its partitions of the raw topic through one idempotent producer
  * (acks=-1), one produce request at a time; each request takes every job
  * waiting at that moment, so many small HTTP requests cost few Kafka round
  * trips. A job's messages all go to one partition in one request, which Kafka
@@ -77,17 +76,11 @@ export class RawWriter {
 
   /**
    * Resolves once Kafka acknowledged every message of `job`.
-   * @throws OverloadedError at once when the job would take the pending samples over the limit
    * @throws KafkaUnavailableError when the send failed (nothing of the job may be assumed written)
    */
   write(job: WriteJob): Promise<void> {
     if (!this.available) {
       return Promise.reject(new KafkaUnavailableError('Kafka did not acknowledge the last write; retry later', this.opts.retryAfterS, { cause: this.lastFailure }));
-    }
-    if (this.pendingSamples > 0 && this.pendingSamples + job.samples > this.opts.maxPendingSamples) {
-      return Promise.reject(
-        new OverloadedError(`${this.pendingSamples} samples wait for Kafka, over GATEWAY_MAX_PENDING_SAMPLES=${this.opts.maxPendingSamples}`, this.opts.retryAfterS),
-      );
     }
     this.pendingSamples += job.samples;
     const bytes = job.messages.reduce((n, m) => n + m.bytes, 0);
@@ -117,7 +110,8 @@ export class RawWriter {
 
   /** The jobs of the next produce request, each placed on partitions; at least one job. */
   private take(): { queued: Queued[]; byPartition: Map<number, Message[]> } {
-    const { rawPartitions, maxBatchBytes } = this.opts;
+    const { partitions, maxBatchBytes } = this.opts;
+    const lanes = partitions.length;
     const fill = new Map<number, number>();
     const byPartition = new Map<number, Message[]>();
     const queued: Queued[] = [];
@@ -135,28 +129,28 @@ export class RawWriter {
         let bytes = 0;
         for (const m of next.job.messages) {
           if (bytes > 0 && bytes + m.bytes > maxBatchBytes) {
-            this.nextPartition = (this.nextPartition + 1) % rawPartitions;
+            this.nextPartition = (this.nextPartition + 1) % lanes;
             bytes = 0;
           }
           bytes += m.bytes;
-          place(this.nextPartition, m);
+          place(partitions[this.nextPartition]!, m);
         }
-        this.nextPartition = (this.nextPartition + 1) % rawPartitions;
+        this.nextPartition = (this.nextPartition + 1) % lanes;
         queued.push(this.queue.shift()!);
         break;
       }
-      let partition = -1;
-      for (let i = 0; i < rawPartitions; i++) {
-        const p = (this.nextPartition + i) % rawPartitions;
-        if ((fill.get(p) ?? 0) + next.bytes <= maxBatchBytes) {
-          partition = p;
+      let lane = -1;
+      for (let i = 0; i < lanes; i++) {
+        const l = (this.nextPartition + i) % lanes;
+        if ((fill.get(partitions[l]!) ?? 0) + next.bytes <= maxBatchBytes) {
+          lane = l;
           break;
         }
       }
-      if (partition < 0) break;
-      for (const m of next.job.messages) place(partition, m);
+      if (lane < 0) break;
+      for (const m of next.job.messages) place(partitions[lane]!, m);
       // Round robin over partitions so ingest instances share the load.
-      this.nextPartition = (partition + 1) % rawPartitions;
+      this.nextPartition = (lane + 1) % lanes;
       queued.push(this.queue.shift()!);
     }
     return { queued, byPartition };

@@ -4,7 +4,7 @@ import type { Conversion } from './domain/candidate.ts';
 import { judgeCandidates, packRawMessages, type RejectedSample } from './domain/request-samples.ts';
 import { RequestTooLargeError } from './errors.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
-import type { RawWriter } from './raw-writer.ts';
+import type { RawWriterPool } from './raw-writer-pool.ts';
 
 /** What became of one request's samples once Kafka acknowledged the accepted ones. */
 export interface IntakeResult {
@@ -17,7 +17,7 @@ export interface SampleIntakeDeps {
   readonly validator: SampleValidator;
   readonly limits: SampleLimits;
   readonly maxSamplesPerRequest: number;
-  readonly writer: RawWriter;
+  readonly writer: RawWriterPool;
   readonly metrics: GatewayMetrics;
   readonly now: () => number;
 }

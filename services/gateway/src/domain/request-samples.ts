@@ -53,6 +53,13 @@ export interface RawMessage {
  * returned as rejected (LIMIT_MESSAGE_BYTES) rather than split or truncated.
  */
 export function packRawMessages(samples: readonly Sample[], limits: Pick<SampleLimits, 'maxMessageBytes' | 'maxSamplesPerMessage'>): { messages: RawMessage[]; tooLarge: RejectedSample[] } {
+  if (samples.length === 0) return { messages: [], tooLarge: [] };
+  // The common case, a request that fits one message, costs one stringify of the whole array.
+  if (samples.length <= limits.maxSamplesPerMessage) {
+    const value = JSON.stringify(samples);
+    const bytes = Buffer.byteLength(value);
+    if (bytes <= limits.maxMessageBytes) return { messages: [{ value, bytes, samples: samples.length }], tooLarge: [] };
+  }
   const messages: RawMessage[] = [];
   const tooLarge: RejectedSample[] = [];
   let parts: string[] = [];
