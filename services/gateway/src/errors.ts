@@ -47,7 +47,7 @@ export class UnauthorizedError extends GatewayError {
   readonly retriable = false as const;
 }
 
-/** More samples in flight than GATEWAY_MAX_PENDING_SAMPLES (429): the sender should back off and retry. */
+/** More samples in flight than GATEWAY_MAX_PENDING_SAMPLES (429 for OTLP, 503 for remote write): the sender should back off and retry. */
 export class OverloadedError extends GatewayError {
   override readonly name = 'OverloadedError' as const;
   readonly code = 'GATEWAY_OVERLOADED' as const;
@@ -82,13 +82,17 @@ export class ShuttingDownError extends GatewayError {
   readonly retryAfterS = 1;
 }
 
-/** The HTTP status of an error: the one place that maps the catalogue onto HTTP. */
-export function httpStatusOf(err: unknown): number {
+/**
+ * The HTTP status of an error: the one place that maps the catalogue onto HTTP.
+ * Overload is 429 for OTLP but 503 for remote write: Prometheus 2.x drops a
+ * batch answered 429 unless `retry_on_http_429` is set, and retries every 5xx.
+ */
+export function httpStatusOf(err: unknown, protocol: 'remote-write' | 'otlp'): number {
   if (err instanceof MalformedBodyError) return 400;
   if (err instanceof UnauthorizedError) return 401;
   if (err instanceof RequestTooLargeError) return 413;
   if (err instanceof UnsupportedMediaTypeError) return 415;
-  if (err instanceof OverloadedError) return 429;
+  if (err instanceof OverloadedError) return protocol === 'otlp' ? 429 : 503;
   if (err instanceof KafkaUnavailableError || err instanceof ShuttingDownError) return 503;
   return 500;
 }

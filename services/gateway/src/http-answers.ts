@@ -7,8 +7,8 @@ export type ErrorBody = (status: number, message: string) => { readonly type: st
 export const plainErrorBody: ErrorBody = (_status, message) => ({ type: 'text/plain; charset=utf-8', body: `${message}\n` });
 
 /** Answers `err` with its status from the catalogue, `Retry-After` when retriable; returns the status. */
-export function answerError(res: ServerResponse, err: unknown, body: ErrorBody): number {
-  const status = httpStatusOf(err);
+export function answerError(res: ServerResponse, err: unknown, protocol: 'remote-write' | 'otlp', body: ErrorBody): number {
+  const status = httpStatusOf(err, protocol);
   const message = status === 500 ? 'internal error' : err instanceof Error ? err.message : String(err);
   const headers: Record<string, string> = {};
   const retryAfter = retryAfterOf(err);

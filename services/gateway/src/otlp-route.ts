@@ -93,7 +93,7 @@ export function otlpRoute(deps: WriteRouteDeps, answered: (status: number) => vo
       }
       answered(200);
     } catch (err) {
-      const status = answerError(res, err, errorBody);
+      const status = answerError(res, err, 'otlp', errorBody);
       // Refusals are the sender's to see; Kafka failures are logged once by the writer.
       if (status === 500) deps.log.error({ err, requestId }, 'OTLP request failed');
       answered(status);

@@ -74,7 +74,7 @@ export function remoteWriteRoute(deps: WriteRouteDeps, answered: (status: number
       res.end(`${result.rejected.length} samples rejected (${result.accepted} accepted), request ${requestId}:\n${summariseRejections(result.rejected)}\n`);
       answered(400);
     } catch (err) {
-      const status = answerError(res, err, plainErrorBody);
+      const status = answerError(res, err, 'remote-write', plainErrorBody);
       // Refusals are the sender's to see; Kafka failures are logged once by the writer.
       if (status === 500) deps.log.error({ err, requestId }, 'remote write request failed');
       answered(status);

@@ -40,7 +40,7 @@ describe('gateway: remote write refusals and partial acceptance', () => {
     const namespace = randomNamespace('gwbad');
     pipeline = new PipelineUnderTest(stackEndpoints(), { namespace, workers: ['w0'], ingestInstances: 1 });
     await pipeline.start();
-    gateway = gatewayProcess(`${namespace}gateway`, { ...pipeline.env, GATEWAY_BEARER_TOKENS: `other-token ${TOKEN}`, GATEWAY_MAX_SAMPLES_PER_REQUEST: String(MAX_SAMPLES) });
+    gateway = gatewayProcess(`${namespace}gateway`, { ...pipeline.env, GATEWAY_BEARER_TOKENS: `other-token ${TOKEN}`, GATEWAY_MAX_SAMPLES_PER_REQUEST: String(MAX_SAMPLES), GATEWAY_MAX_PENDING_SAMPLES: '500' });
     await gateway.start(60_000);
     url = `http://127.0.0.1:${gateway.port}/api/v1/write`;
   });
@@ -123,6 +123,24 @@ describe('gateway: remote write refusals and partial acceptance', () => {
     expect(badJson.status).toBe(400);
     expect(JSON.parse(badJson.text)).toMatchObject({ code: 3, message: expect.stringMatching(/not an OTLP ExportMetricsServiceRequest/) });
 
+    // A burst over GATEWAY_MAX_PENDING_SAMPLES: some requests are told to come back (503, as
+    // Prometheus retries it), and each sender's retry is then counted once.
+    const burst = Array.from({ length: 12 }, (_, b) => snappy(writeRequestBytes([good('gw_burst', { b: String(b) }, Array.from({ length: 300 }, (_, i) => i))])));
+    const overloaded: string[] = [];
+    await Promise.all(
+      burst.map(async (request) => {
+        for (;;) {
+          const a = await post(url, request, { ...REMOTE_WRITE_HEADERS, ...AUTH });
+          if (a.status === 204) return;
+          expect(a.status).toBe(503);
+          expect(a.retryAfter).not.toBeNull();
+          overloaded.push(a.text);
+        }
+      }),
+    );
+    expect(overloaded.length).toBeGreaterThan(0);
+    expect(overloaded[0]).toMatch(/samples wait for Kafka, over GATEWAY_MAX_PENDING_SAMPLES=500/);
+
     expect((await fetch(`http://127.0.0.1:${gateway.port}/healthz`)).status).toBe(200);
 
     const topics = topicNames(pipeline.opts.namespace);
@@ -143,6 +161,6 @@ describe('gateway: remote write refusals and partial acceptance', () => {
     expect(await gateway.metric('ringtail_gateway_samples_total')).toBeDefined();
     const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
     expect(metrics).toMatch(/ringtail_gateway_samples_total\{outcome="stale",protocol="remote-write"\} 2/);
-    expect(metrics).toMatch(/ringtail_gateway_samples_total\{outcome="accepted",protocol="remote-write"\} 8/);
+    expect(metrics).toMatch(/ringtail_gateway_samples_total\{outcome="accepted",protocol="remote-write"\} 3608/);
   });
 });
