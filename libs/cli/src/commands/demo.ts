@@ -10,6 +10,7 @@ import { createKafka, createLogger } from '@ringtail/runtime';
 import { loadStackSettings, ServiceProcess, stackUp } from '@ringtail/stack';
 import type { Command } from '../main.ts';
 import { parseDurationMs } from '../durations.ts';
+import { startDemoHostMetrics, type DemoHostMetrics } from './demo-host-metrics.ts';
 import { endpointEnv } from './stack.ts';
 
 const ROOT = new URL('../../../..', import.meta.url).pathname;
@@ -98,7 +99,9 @@ export const demoCommand: Command = {
     ];
     const services = [ingest, ...others];
 
+    let host: DemoHostMetrics | undefined;
     const stopAll = async () => {
+      await host?.stop();
       await Promise.all(services.map((s) => s.stop()));
       receiver.server.close();
     };
@@ -116,10 +119,13 @@ export const demoCommand: Command = {
       // Ingest first: it creates the raw, DLQ and shard topics.
       await ingest.start(120_000);
       await Promise.all(others.map((s) => s.start(120_000)));
+      host = await startDemoHostMetrics(env, logDir, BASE_HTTP_PORT + 30);
       for (const s of services) {
         const ring = s.name.startsWith('shard-') ? '  /ring' : '';
         process.stdout.write(`${s.name.padEnd(10)} http://127.0.0.1:${s.port}/metrics  /healthz  /readyz${ring}   log: ${s.logFile}\n`);
       }
+      process.stdout.write(`${host.lines.join('\n')}\n`);
+      void host.showQuery(endpoints, controller.signal);
       process.stdout.write(`alerter    http://127.0.0.1:${BASE_HTTP_PORT + 20}/api/v1/alerts  /api/v1/rules   rules: ${RULES_FILE}\n`);
       process.stdout.write(`webhooks   ${receiver.url} (signatures checked)\n`);
       process.stdout.write(
