@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RESOLUTIONS, decodeWindowHash, redisKeys, windowValues } from '@ringtail/model';
 import { HostMetricsAgents, loadStackSettings, type ServiceProcess } from '@ringtail/stack';
 import { correctlyRoundedSum } from '../support/correctly-rounded-sum.ts';
-import { eventually, randomNamespace, stackEndpoints } from '../support/fixtures.ts';
-import { gatewayProcess } from '../support/gateway.ts';
-import { PipelineUnderTest } from '../support/pipeline.ts';
+import { eventually } from '../support/fixtures.ts';
+import { startGatewayPipeline, type GatewayPipeline } from '../support/gateway.ts';
+import type { PipelineUnderTest } from '../support/pipeline.ts';
 
 const WINDOW = DEFAULT_RESOLUTIONS[0]!;
 const SCRAPE_INTERVAL_S = 5;
@@ -53,17 +53,16 @@ async function storedWindow(prometheusUrl: string, job: string, startMs: number)
 }
 
 describe('gateway: a real Prometheus scraping a real node_exporter', () => {
+  let bed: GatewayPipeline;
   let pipeline: PipelineUnderTest;
   let gateway: ServiceProcess;
   let agents: HostMetricsAgents;
   let startedMs = 0;
 
   beforeAll(async () => {
-    const namespace = randomNamespace('gwprom');
-    pipeline = new PipelineUnderTest(stackEndpoints(), { namespace, workers: ['w0'], ingestInstances: 1 });
-    await pipeline.start();
-    gateway = gatewayProcess(`${namespace}gateway`, { ...pipeline.env, GATEWAY_BEARER_TOKENS: 'prom-token' });
-    await gateway.start(60_000);
+    bed = await startGatewayPipeline('gwprom', { GATEWAY_BEARER_TOKENS: 'prom-token' });
+    ({ pipeline, gateway } = bed);
+    const namespace = pipeline.opts.namespace;
     const cacheDir = loadStackSettings(process.env).topology.cacheDir;
     agents = new HostMetricsAgents({
       dir: join(cacheDir, 'test-prometheus', namespace),
@@ -79,9 +78,7 @@ describe('gateway: a real Prometheus scraping a real node_exporter', () => {
   afterAll(async () => {
     await agents?.stop();
     if (agents) rmSync(agents.dir, { recursive: true, force: true });
-    await gateway?.stop();
-    await pipeline?.stop();
-    await pipeline?.purge();
+    await bed?.stop();
   });
 
   it('holds, for every node_* series, the same count, sum, min, max, first and last in a window as Prometheus stored', async () => {

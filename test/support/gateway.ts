@@ -2,7 +2,8 @@ import { compress } from 'snappyjs';
 import type { Kafka } from 'kafkajs';
 import { loadProtocolSchemas } from '@ringtail/gateway';
 import { ServiceProcess } from '@ringtail/stack';
-import { eventually } from './fixtures.ts';
+import { eventually, randomNamespace, stackEndpoints } from './fixtures.ts';
+import { PipelineUnderTest } from './pipeline.ts';
 
 const LOG_DIR = new URL('../../.cache/test-logs', import.meta.url).pathname;
 const schemas = loadProtocolSchemas();
@@ -10,6 +11,31 @@ const schemas = loadProtocolSchemas();
 /** The gateway as its own process, in the namespace of `env`. */
 export function gatewayProcess(name: string, env: Readonly<Record<string, string>>): ServiceProcess {
   return new ServiceProcess({ name, entry: 'services/gateway/src/main.ts', env, logDir: LOG_DIR });
+}
+
+/** Ingest, one shard worker and a gateway in a fresh namespace, all as processes. */
+export interface GatewayPipeline {
+  readonly pipeline: PipelineUnderTest;
+  readonly gateway: ServiceProcess;
+  /** Stops the processes and deletes the namespace's topics and keys. */
+  stop(): Promise<void>;
+}
+
+export async function startGatewayPipeline(label: string, gatewayEnv: Readonly<Record<string, string>> = {}): Promise<GatewayPipeline> {
+  const namespace = randomNamespace(label);
+  const pipeline = new PipelineUnderTest(stackEndpoints(), { namespace, workers: ['w0'], ingestInstances: 1 });
+  await pipeline.start();
+  const gateway = gatewayProcess(`${namespace}gateway`, { ...pipeline.env, ...gatewayEnv });
+  await gateway.start(60_000);
+  return {
+    pipeline,
+    gateway,
+    stop: async () => {
+      await gateway.stop();
+      await pipeline.stop();
+      await pipeline.purge();
+    },
+  };
 }
 
 export interface SeriesSamples {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RESOLUTIONS, DEFAULT_SHARD_SLOTS, MAX_SHARD_SLOTS, parseResolutions, type Resolution } from '@ringtail/model';
+import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, DEFAULT_SHARD_SLOTS, MAX_SHARD_SLOTS, parseResolutions, type Resolution, type SampleLimits } from '@ringtail/model';
 
 /** A configuration error naming the environment variable at fault. */
 export class ConfigError extends Error {
@@ -75,3 +75,31 @@ export const connectionEnv = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 export type ConnectionEnv = z.infer<typeof connectionEnv>;
+
+const limit = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * The sample limits (`LIMIT_ENV_KEYS`), for the schema of every process that
+ * validates samples: ingest and the gateway must judge alike.
+ */
+export const sampleLimitsEnv = {
+  MAX_LABELS_PER_SERIES: limit(DEFAULT_SAMPLE_LIMITS.maxLabelsPerSeries),
+  MAX_NAME_LENGTH: limit(DEFAULT_SAMPLE_LIMITS.maxNameLength),
+  MAX_LABEL_VALUE_LENGTH: limit(DEFAULT_SAMPLE_LIMITS.maxLabelValueBytes),
+  MAX_MESSAGE_BYTES: limit(DEFAULT_SAMPLE_LIMITS.maxMessageBytes),
+  MAX_SAMPLES_PER_MESSAGE: limit(DEFAULT_SAMPLE_LIMITS.maxSamplesPerMessage),
+  // Per ingest instance, not global (see SeriesCardinalityLimiter).
+  MAX_SERIES_PER_METRIC: limit(DEFAULT_SAMPLE_LIMITS.maxSeriesPerMetric),
+};
+
+/** The `SampleLimits` of env parsed with `sampleLimitsEnv`. */
+export function sampleLimitsFrom(e: { [K in keyof typeof sampleLimitsEnv]: number }): SampleLimits {
+  return {
+    maxLabelsPerSeries: e.MAX_LABELS_PER_SERIES,
+    maxNameLength: e.MAX_NAME_LENGTH,
+    maxLabelValueBytes: e.MAX_LABEL_VALUE_LENGTH,
+    maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    maxSamplesPerMessage: e.MAX_SAMPLES_PER_MESSAGE,
+    maxSeriesPerMetric: e.MAX_SERIES_PER_METRIC,
+  };
+}

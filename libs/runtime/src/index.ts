@@ -1,7 +1,7 @@
 export { createLogger, type Logger } from './logger.ts';
-export { ConfigError, connectionEnv, hostPortList, parseEnv, resolutionsSetting, type ConnectionEnv } from './env.ts';
+export { ConfigError, connectionEnv, hostPortList, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
 export { createSentinelClient, type SentinelTarget } from './redis-client.ts';
-export { createKafka, type KafkaTimeouts } from './kafka-client.ts';
+export { connectIdempotentProducer, createKafka, type KafkaTimeouts } from './kafka-client.ts';
 export { Counter, Gauge, Histogram, LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.ts';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Route } from './ops-server.ts';
 export { onShutdown } from './shutdown.ts';

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from './logger.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -31,4 +31,16 @@ export function createKafka(brokers: readonly string[], clientId: string, log: L
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
     ...timeouts,
   });
+}
+
+/**
+ * A connected idempotent producer with one request in flight (records keep
+ * their order per partition) that never creates topics. kafkajs marks its
+ * idempotent producer experimental: after a failed send, disconnect it and
+ * connect a new one rather than reuse it.
+ */
+export async function connectIdempotentProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_SAMPLE_LIMITS, type SampleLimits } from '@ringtail/model';
-import { connectionEnv, parseEnv } from '@ringtail/runtime';
+import type { SampleLimits } from '@ringtail/model';
+import { connectionEnv, parseEnv, sampleLimitsEnv, sampleLimitsFrom } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const MIB = 1024 * 1024;
@@ -36,11 +36,7 @@ export const gatewayEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAM
   // Retry-After, in seconds, on 429 and 503.
   GATEWAY_RETRY_AFTER_S: positiveInt(2),
   // The same limits ingest applies (one validator, see services/ingest/README.md).
-  MAX_LABELS_PER_SERIES: positiveInt(DEFAULT_SAMPLE_LIMITS.maxLabelsPerSeries),
-  MAX_NAME_LENGTH: positiveInt(DEFAULT_SAMPLE_LIMITS.maxNameLength),
-  MAX_LABEL_VALUE_LENGTH: positiveInt(DEFAULT_SAMPLE_LIMITS.maxLabelValueBytes),
-  MAX_MESSAGE_BYTES: positiveInt(DEFAULT_SAMPLE_LIMITS.maxMessageBytes),
-  MAX_SAMPLES_PER_MESSAGE: positiveInt(DEFAULT_SAMPLE_LIMITS.maxSamplesPerMessage),
+  ...sampleLimitsEnv,
   DLQ_PARTITIONS: positiveInt(1),
   SHUTDOWN_GRACE_MS: positiveInt(30_000),
 });
@@ -85,15 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     produceMaxBatchBytes: e.PRODUCE_MAX_BATCH_BYTES,
     produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
     retryAfterS: e.GATEWAY_RETRY_AFTER_S,
-    limits: {
-      maxLabelsPerSeries: e.MAX_LABELS_PER_SERIES,
-      maxNameLength: e.MAX_NAME_LENGTH,
-      maxLabelValueBytes: e.MAX_LABEL_VALUE_LENGTH,
-      maxMessageBytes: e.MAX_MESSAGE_BYTES,
-      maxSamplesPerMessage: e.MAX_SAMPLES_PER_MESSAGE,
-      // Cardinality is ingest's to count (per instance); the gateway does not track series.
-      maxSeriesPerMetric: DEFAULT_SAMPLE_LIMITS.maxSeriesPerMetric,
-    },
+    limits: sampleLimitsFrom(e),
     dlqPartitions: e.DLQ_PARTITIONS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };

@@ -40,6 +40,13 @@ export class RequestTooLargeError extends GatewayError {
   }
 }
 
+/** Write endpoints take POST only (405). */
+export class MethodNotAllowedError extends GatewayError {
+  override readonly name = 'MethodNotAllowedError' as const;
+  readonly code = 'GATEWAY_METHOD_NOT_ALLOWED' as const;
+  readonly retriable = false as const;
+}
+
 /** Bearer token missing or unknown while GATEWAY_BEARER_TOKENS is set (401). */
 export class UnauthorizedError extends GatewayError {
   override readonly name = 'UnauthorizedError' as const;
@@ -90,6 +97,7 @@ export class ShuttingDownError extends GatewayError {
 export function httpStatusOf(err: unknown, protocol: 'remote-write' | 'otlp'): number {
   if (err instanceof MalformedBodyError) return 400;
   if (err instanceof UnauthorizedError) return 401;
+  if (err instanceof MethodNotAllowedError) return 405;
   if (err instanceof RequestTooLargeError) return 413;
   if (err instanceof UnsupportedMediaTypeError) return 415;
   if (err instanceof OverloadedError) return protocol === 'otlp' ? 429 : 503;

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { httpStatusOf, retryAfterOf, RequestTooLargeError } from './errors.ts';
+import { httpStatusOf, MethodNotAllowedError, retryAfterOf, RequestTooLargeError } from './errors.ts';
 
 /** How a route writes one kind of error body (plain text for remote write, Status for OTLP). */
 export type ErrorBody = (status: number, message: string) => { readonly type: string; readonly body: string | Uint8Array };
@@ -15,6 +15,7 @@ export function answerError(res: ServerResponse, err: unknown, protocol: 'remote
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   // The rest of an oversized body is never read: close rather than drain it.
   if (err instanceof RequestTooLargeError) headers.connection = 'close';
+  if (err instanceof MethodNotAllowedError) headers.allow = 'POST';
   const { type, body: payload } = body(status, message);
   res.writeHead(status, { ...headers, 'content-type': type });
   res.end(payload);

@@ -4,10 +4,10 @@ import type { Route } from '@ringtail/runtime';
 import { ungzip } from './body-codecs.ts';
 import { convertExportRequest } from './domain/otlp-conversion.ts';
 import type { ExportMetricsRequestMessage } from './domain/otlp-message.ts';
-import { MalformedBodyError, ShuttingDownError, UnsupportedMediaTypeError } from './errors.ts';
+import { MalformedBodyError, UnsupportedMediaTypeError } from './errors.ts';
 import { answerError, type ErrorBody } from './http-answers.ts';
 import type { ProtocolSchemas } from './protocol-schemas.ts';
-import { checkBearer, mediaType, readBody } from './request-body.ts';
+import { admitWrite, mediaType, readBody } from './request-body.ts';
 import type { WriteRouteDeps } from './remote-write-route.ts';
 import { summariseRejections, takeSamples, type IntakeResult } from './sample-intake.ts';
 
@@ -15,7 +15,7 @@ const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 
 // google.rpc.Code of each status, for the Status body OTLP/HTTP errors carry.
-const GRPC_CODE: Readonly<Record<number, number>> = { 400: 3, 401: 16, 413: 8, 415: 3, 429: 8, 503: 14 };
+const GRPC_CODE: Readonly<Record<number, number>> = { 400: 3, 401: 16, 405: 12, 413: 8, 415: 3, 429: 8, 503: 14 };
 const GRPC_INTERNAL = 13;
 
 function statusBody(schemas: ProtocolSchemas, json: boolean): ErrorBody {
@@ -68,13 +68,7 @@ export function otlpRoute(deps: WriteRouteDeps, answered: (status: number) => vo
     const json = mediaType(req) === JSON_TYPE;
     const errorBody = statusBody(deps.schemas, json);
     try {
-      if (req.method !== 'POST') {
-        res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain; charset=utf-8' }).end('use POST\n');
-        answered(405);
-        return;
-      }
-      if (deps.isStopping()) throw new ShuttingDownError('the gateway is shutting down');
-      checkBearer(req, deps.bearerTokens);
+      admitWrite(req, deps);
       const type = mediaType(req);
       if (type !== PROTOBUF && type !== JSON_TYPE) {
         throw new UnsupportedMediaTypeError(`OTLP/HTTP needs Content-Type ${PROTOBUF} or ${JSON_TYPE}, got ${JSON.stringify(req.headers['content-type'] ?? '')}`);

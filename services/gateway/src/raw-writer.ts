@@ -1,6 +1,6 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { TopicNames } from '@ringtail/model';
-import type { Logger } from '@ringtail/runtime';
+import { connectIdempotentProducer, type Logger } from '@ringtail/runtime';
 import type { RawMessage } from './domain/request-samples.ts';
 import { KafkaUnavailableError } from './errors.ts';
 
@@ -183,9 +183,7 @@ export class RawWriter {
 
   private async current(): Promise<Producer> {
     if (this.producer !== undefined) return this.producer;
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await producer.connect();
-    this.producer = producer;
-    return producer;
+    this.producer = await connectIdempotentProducer(this.kafka);
+    return this.producer;
   }
 }

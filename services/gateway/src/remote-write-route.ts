@@ -3,10 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger, Route } from '@ringtail/runtime';
 import { unsnappy } from './body-codecs.ts';
 import { convertWriteRequest, type WriteRequestMessage } from './domain/remote-write-conversion.ts';
-import { MalformedBodyError, ShuttingDownError, UnsupportedMediaTypeError } from './errors.ts';
+import { MalformedBodyError, UnsupportedMediaTypeError } from './errors.ts';
 import { answerError, plainErrorBody } from './http-answers.ts';
 import type { ProtocolSchemas } from './protocol-schemas.ts';
-import { checkBearer, mediaType, readBody } from './request-body.ts';
+import { admitWrite, mediaType, readBody } from './request-body.ts';
 import { summariseRejections, takeSamples, type SampleIntakeDeps } from './sample-intake.ts';
 
 export interface WriteRouteDeps {
@@ -48,13 +48,7 @@ export function remoteWriteRoute(deps: WriteRouteDeps, answered: (status: number
   return async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
     try {
-      if (req.method !== 'POST') {
-        res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain; charset=utf-8' }).end('use POST\n');
-        answered(405);
-        return;
-      }
-      if (deps.isStopping()) throw new ShuttingDownError('the gateway is shutting down');
-      checkBearer(req, deps.bearerTokens);
+      admitWrite(req, deps);
       checkHeaders(req);
       const body = await readBody(req, deps.maxBodyBytes);
       const raw = unsnappy(body, deps.maxDecompressedBytes);

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { RequestTooLargeError, UnauthorizedError } from './errors.ts';
+import { MethodNotAllowedError, RequestTooLargeError, ShuttingDownError, UnauthorizedError } from './errors.ts';
 
 /**
  * Reads the body as sent, refusing it once it passes `maxBytes` (a declared
@@ -38,4 +38,15 @@ export function checkBearer(req: IncomingMessage, tokens: readonly Buffer[]): vo
 /** The media type of a Content-Type header, lower-cased, without parameters. */
 export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/**
+ * What every write endpoint refuses before reading the body: another method
+ * than POST, any request once shutdown began, a missing or unknown token.
+ * @throws MethodNotAllowedError, ShuttingDownError, UnauthorizedError
+ */
+export function admitWrite(req: IncomingMessage, deps: { readonly isStopping: () => boolean; readonly bearerTokens: readonly Buffer[] }): void {
+  if (req.method !== 'POST') throw new MethodNotAllowedError(`use POST, not ${req.method ?? '?'}`);
+  if (deps.isStopping()) throw new ShuttingDownError('the gateway is shutting down');
+  checkBearer(req, deps.bearerTokens);
 }

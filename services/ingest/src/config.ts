@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_RAW_PARTITIONS, DEFAULT_SAMPLE_LIMITS, type SampleLimits } from '@ringtail/model';
-import { connectionEnv, parseEnv } from '@ringtail/runtime';
+import { DEFAULT_RAW_PARTITIONS, type SampleLimits } from '@ringtail/model';
+import { connectionEnv, parseEnv, sampleLimitsEnv, sampleLimitsFrom } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const KIB = 1024;
@@ -13,13 +13,7 @@ export const ingestEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAME
   RAW_PARTITIONS: positiveInt(DEFAULT_RAW_PARTITIONS),
   DLQ_PARTITIONS: positiveInt(1),
   TOPIC_REPLICATION_FACTOR: positiveInt(1),
-  MAX_LABELS_PER_SERIES: positiveInt(DEFAULT_SAMPLE_LIMITS.maxLabelsPerSeries),
-  MAX_NAME_LENGTH: positiveInt(DEFAULT_SAMPLE_LIMITS.maxNameLength),
-  MAX_LABEL_VALUE_LENGTH: positiveInt(DEFAULT_SAMPLE_LIMITS.maxLabelValueBytes),
-  MAX_MESSAGE_BYTES: positiveInt(DEFAULT_SAMPLE_LIMITS.maxMessageBytes),
-  MAX_SAMPLES_PER_MESSAGE: positiveInt(DEFAULT_SAMPLE_LIMITS.maxSamplesPerMessage),
-  // Per ingest instance, not global (see SeriesCardinalityLimiter).
-  MAX_SERIES_PER_METRIC: positiveInt(DEFAULT_SAMPLE_LIMITS.maxSeriesPerMetric),
+  ...sampleLimitsEnv,
   // Bounds the cardinality limiter's memory: metric names remembered at once.
   CARDINALITY_TRACKED_METRICS: positiveInt(10_000),
   // Shard records stay far below Kafka's default 1 MiB message limit even when
@@ -73,14 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
     shardSlots: e.SHARD_SLOTS,
     dlqPartitions: e.DLQ_PARTITIONS,
     replicationFactor: e.TOPIC_REPLICATION_FACTOR,
-    limits: {
-      maxLabelsPerSeries: e.MAX_LABELS_PER_SERIES,
-      maxNameLength: e.MAX_NAME_LENGTH,
-      maxLabelValueBytes: e.MAX_LABEL_VALUE_LENGTH,
-      maxMessageBytes: e.MAX_MESSAGE_BYTES,
-      maxSamplesPerMessage: e.MAX_SAMPLES_PER_MESSAGE,
-      maxSeriesPerMetric: e.MAX_SERIES_PER_METRIC,
-    },
+    limits: sampleLimitsFrom(e),
     cardinalityTrackedMetrics: e.CARDINALITY_TRACKED_METRICS,
     shardRecordMaxBytes: e.SHARD_RECORD_MAX_BYTES,
     shardRecordMaxSamples: e.SHARD_RECORD_MAX_SAMPLES,

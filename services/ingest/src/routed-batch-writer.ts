@@ -1,6 +1,6 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { dlqHeaders, type TopicNames } from '@ringtail/model';
-import type { Logger } from '@ringtail/runtime';
+import { connectIdempotentProducer, type Logger } from '@ringtail/runtime';
 import { ShardWriteError } from './errors.ts';
 import { planProduceRequests, type PartitionMessages } from './produce-plan.ts';
 import { ShardRecordEncoder } from './shard-record-encoder.ts';
@@ -81,10 +81,8 @@ export class RoutedBatchWriter {
 
   private async current(): Promise<Producer> {
     if (this.producer !== undefined) return this.producer;
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await producer.connect();
-    this.producer = producer;
-    return producer;
+    this.producer = await connectIdempotentProducer(this.kafka);
+    return this.producer;
   }
 
   private async drop(): Promise<void> {

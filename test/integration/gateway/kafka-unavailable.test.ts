@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RawSample } from '@ringtail/loadgen';
 import { LocalStack, loadStackSettings, stackUp, type ServiceProcess } from '@ringtail/stack';
-import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
-import { REMOTE_WRITE_HEADERS, gatewayProcess, post, snappy, writeRequestBytes } from '../../support/gateway.ts';
-import { PipelineUnderTest } from '../../support/pipeline.ts';
+import { eventually } from '../../support/fixtures.ts';
+import { REMOTE_WRITE_HEADERS, post, snappy, writeRequestBytes, startGatewayPipeline, type GatewayPipeline } from '../../support/gateway.ts';
+import type { PipelineUnderTest } from '../../support/pipeline.ts';
 
 const SENDERS = 8;
 const SERIES_PER_REQUEST = 50;
@@ -28,23 +28,19 @@ async function sendUntilTaken(url: string, body: Buffer, attempts: Attempt[]): P
 }
 
 describe('gateway: Kafka unavailable', () => {
+  let bed: GatewayPipeline;
   let pipeline: PipelineUnderTest;
   let gateway: ServiceProcess;
 
   beforeAll(async () => {
-    const namespace = randomNamespace('gwkafka');
-    pipeline = new PipelineUnderTest(stackEndpoints(), { namespace, workers: ['w0'], ingestInstances: 1 });
-    await pipeline.start();
-    gateway = gatewayProcess(`${namespace}gateway`, { ...pipeline.env, GATEWAY_RETRY_AFTER_S: '1' });
-    await gateway.start(60_000);
+    bed = await startGatewayPipeline('gwkafka', { GATEWAY_RETRY_AFTER_S: '1' });
+    ({ pipeline, gateway } = bed);
   });
 
   afterAll(async () => {
     // Whatever happened, leave the broker running for the next test.
     await stackUp(loadStackSettings(process.env));
-    await gateway?.stop();
-    await pipeline?.stop();
-    await pipeline?.purge();
+    await bed?.stop();
   });
 
   // Stopping the broker needs the local stack; in docker/external mode there is no process to stop.

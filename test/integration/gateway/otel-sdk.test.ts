@@ -6,29 +6,25 @@ import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter }
 import { redisKeys } from '@ringtail/model';
 import { querySeries, type SeriesRow } from '@ringtail/query';
 import type { ServiceProcess } from '@ringtail/stack';
-import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
-import { gatewayProcess } from '../../support/gateway.ts';
-import { PipelineUnderTest } from '../../support/pipeline.ts';
+import { eventually } from '../../support/fixtures.ts';
+import { startGatewayPipeline, type GatewayPipeline } from '../../support/gateway.ts';
+import type { PipelineUnderTest } from '../../support/pipeline.ts';
 
 const SCOPE = { otel_scope_name: 'ringtail-otel-test', otel_scope_version: '1.2.3' };
 
 describe('gateway: OTLP from the OpenTelemetry JS SDK', () => {
+  let bed: GatewayPipeline;
   let pipeline: PipelineUnderTest;
   let gateway: ServiceProcess;
   const t0 = Date.now();
 
   beforeAll(async () => {
-    const namespace = randomNamespace('gwotel');
-    pipeline = new PipelineUnderTest(stackEndpoints(), { namespace, workers: ['w0'], ingestInstances: 1 });
-    await pipeline.start();
-    gateway = gatewayProcess(`${namespace}gateway`, pipeline.env);
-    await gateway.start(60_000);
+    bed = await startGatewayPipeline('gwotel');
+    ({ pipeline, gateway } = bed);
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await pipeline?.stop();
-    await pipeline?.purge();
+    await bed?.stop();
   });
 
   /** Records a counter, a gauge and a histogram through `exporter` and flushes them once. */

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DLQ_HEADERS, topicNames } from '@ringtail/model';
 import type { RawSample } from '@ringtail/loadgen';
 import type { ServiceProcess } from '@ringtail/stack';
-import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
-import { REMOTE_WRITE_HEADERS, gatewayProcess, post, readRecords, snappy, writeRequestBytes, type SeriesSamples } from '../../support/gateway.ts';
-import { PipelineUnderTest } from '../../support/pipeline.ts';
+import { eventually } from '../../support/fixtures.ts';
+import { REMOTE_WRITE_HEADERS, post, readRecords, snappy, writeRequestBytes, type SeriesSamples, startGatewayPipeline, type GatewayPipeline } from '../../support/gateway.ts';
+import type { PipelineUnderTest } from '../../support/pipeline.ts';
 
 const TOKEN = 'tok-remote-write-test';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -19,6 +19,7 @@ function staleMarker(): number {
 }
 
 describe('gateway: remote write refusals and partial acceptance', () => {
+  let bed: GatewayPipeline;
   let pipeline: PipelineUnderTest;
   let gateway: ServiceProcess;
   let url: string;
@@ -37,18 +38,13 @@ describe('gateway: remote write refusals and partial acceptance', () => {
   }
 
   beforeAll(async () => {
-    const namespace = randomNamespace('gwbad');
-    pipeline = new PipelineUnderTest(stackEndpoints(), { namespace, workers: ['w0'], ingestInstances: 1 });
-    await pipeline.start();
-    gateway = gatewayProcess(`${namespace}gateway`, { ...pipeline.env, GATEWAY_BEARER_TOKENS: `other-token ${TOKEN}`, GATEWAY_MAX_SAMPLES_PER_REQUEST: String(MAX_SAMPLES), GATEWAY_MAX_PENDING_SAMPLES: '500' });
-    await gateway.start(60_000);
+    bed = await startGatewayPipeline('gwbad', { GATEWAY_BEARER_TOKENS: `other-token ${TOKEN}`, GATEWAY_MAX_SAMPLES_PER_REQUEST: String(MAX_SAMPLES), GATEWAY_MAX_PENDING_SAMPLES: '500' });
+    ({ pipeline, gateway } = bed);
     url = `http://127.0.0.1:${gateway.port}/api/v1/write`;
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await pipeline?.stop();
-    await pipeline?.purge();
+    await bed?.stop();
   });
 
   it('answers each bad request with its status and reason, takes the valid samples of a mixed one exactly once', async () => {

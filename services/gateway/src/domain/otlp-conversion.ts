@@ -7,6 +7,7 @@ import {
   type AnyValueMessage,
   type ExportMetricsRequestMessage,
   type HistogramPointMessage,
+  type Int64Field,
   type KeyValueMessage,
   type MetricMessage,
   type NumberPointMessage,
@@ -150,31 +151,39 @@ function isStale(p: { flags?: number | null }): boolean {
   return ((p.flags ?? 0) & FLAG_NO_RECORDED_VALUE) !== 0;
 }
 
-function numberPoints(points: readonly NumberPointMessage[] | null | undefined, name: string, scope: Scope, out: Out, counter: { point: number }): void {
+interface PointCommon {
+  attributes?: KeyValueMessage[] | null;
+  timeUnixNano?: Int64Field;
+  flags?: number | null;
+}
+
+/** Numbers each point, counts the stale ones, and hands the others to `emit` with their labels and time. */
+function forEachLivePoint<P extends PointCommon>(
+  points: readonly P[] | null | undefined,
+  scope: Scope,
+  out: Out,
+  counter: { point: number },
+  emit: (p: P, labels: Record<string, string>, timestamp: number, point: number) => void,
+): void {
   for (const p of points ?? []) {
     const point = counter.point++;
-    if (isStale(p)) {
-      out.stale += 1;
-      continue;
-    }
-    const value = typeof p.asDouble === 'number' ? p.asDouble : int64Number(p.asInt);
-    out.candidates.push({ name, labels: pointLabels(p.attributes, scope), value, timestamp: nanosToMillis(p.timeUnixNano), point });
+    if (isStale(p)) out.stale += 1;
+    else emit(p, pointLabels(p.attributes, scope), nanosToMillis(p.timeUnixNano), point);
   }
 }
 
+function numberPoints(points: readonly NumberPointMessage[] | null | undefined, name: string, scope: Scope, out: Out, counter: { point: number }): void {
+  forEachLivePoint(points, scope, out, counter, (p, labels, timestamp, point) => {
+    const value = typeof p.asDouble === 'number' ? p.asDouble : int64Number(p.asInt);
+    out.candidates.push({ name, labels, value, timestamp, point });
+  });
+}
+
 function histogramPoints(points: readonly HistogramPointMessage[], name: string, scope: Scope, out: Out, counter: { point: number }): void {
-  for (const p of points) {
-    const point = counter.point++;
-    if (isStale(p)) {
-      out.stale += 1;
-      continue;
-    }
-    const labels = pointLabels(p.attributes, scope);
-    const timestamp = nanosToMillis(p.timeUnixNano);
-    const bounds = p.explicitBounds ?? [];
+  forEachLivePoint(points, scope, out, counter, (p, labels, timestamp, point) => {
     const counts = (p.bucketCounts ?? []).map(int64Number);
     let cumulative = 0;
-    bounds.forEach((bound, i) => {
+    (p.explicitBounds ?? []).forEach((bound, i) => {
       cumulative += counts[i] ?? 0;
       out.candidates.push({ name: `${name}_bucket`, labels: { ...labels, le: formatBound(bound) }, value: cumulative, timestamp, point });
     });
@@ -182,22 +191,15 @@ function histogramPoints(points: readonly HistogramPointMessage[], name: string,
     out.candidates.push({ name: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: count, timestamp, point });
     if (typeof p.sum === 'number') out.candidates.push({ name: `${name}_sum`, labels, value: p.sum, timestamp, point });
     out.candidates.push({ name: `${name}_count`, labels, value: count, timestamp, point });
-  }
+  });
 }
 
 function summaryPoints(points: readonly SummaryPointMessage[], name: string, scope: Scope, out: Out, counter: { point: number }): void {
-  for (const p of points) {
-    const point = counter.point++;
-    if (isStale(p)) {
-      out.stale += 1;
-      continue;
-    }
-    const labels = pointLabels(p.attributes, scope);
-    const timestamp = nanosToMillis(p.timeUnixNano);
+  forEachLivePoint(points, scope, out, counter, (p, labels, timestamp, point) => {
     for (const q of p.quantileValues ?? []) {
       out.candidates.push({ name, labels: { ...labels, quantile: formatBound(q.quantile ?? 0) }, value: q.value ?? 0, timestamp, point });
     }
     out.candidates.push({ name: `${name}_sum`, labels, value: p.sum ?? 0, timestamp, point });
     out.candidates.push({ name: `${name}_count`, labels, value: int64Number(p.count), timestamp, point });
-  }
+  });
 }
