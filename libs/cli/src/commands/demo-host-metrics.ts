@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatTable, querySeries } from '@ringtail/query';
@@ -34,8 +35,18 @@ export async function startDemoHostMetrics(env: Readonly<Record<string, string>>
   if (missing.length > 0) {
     lines.push(`host metrics off: ${missing.join('; ')}`);
   } else {
-    agents = new HostMetricsAgents({ dir: join(loadStackSettings(process.env).topology.cacheDir, 'demo-prometheus'), remoteWriteUrl: `${url}/api/v1/write`, job: 'node' });
-    await agents.start();
+    // A folder per run: a TSDB still locked by an earlier demo's orphaned Prometheus cannot get in the way.
+    const dir = join(loadStackSettings(process.env).topology.cacheDir, 'demo-prometheus', `run-${process.pid}`);
+    agents = new HostMetricsAgents({ dir, remoteWriteUrl: `${url}/api/v1/write`, job: 'node' });
+    try {
+      await agents.start();
+    } catch (err) {
+      await agents.stop();
+      agents = undefined;
+      lines.push(`host metrics off: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (agents !== undefined) {
     lines.push(`${'prometheus'.padEnd(10)} ${agents.prometheusUrl}  (scrapes node_exporter every 5 s, remote-writes to the gateway)   log: ${join(agents.dir, 'prometheus.log')}`);
     lines.push(`${'node_exp.'.padEnd(10)} ${agents.nodeExporterUrl}/metrics`);
   }
@@ -62,6 +73,7 @@ export async function startDemoHostMetrics(env: Readonly<Record<string, string>>
     },
     stop: async () => {
       await agents?.stop();
+      if (agents !== undefined) rmSync(agents.dir, { recursive: true, force: true });
       await gateway.stop();
     },
   };
