@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RESOLUTIONS, decodeWindowHash, redisKeys, windowValues } from '@ringtail/model';
+import { querySeries } from '@ringtail/query';
 import { HostMetricsAgents, loadStackSettings, type ServiceProcess } from '@ringtail/stack';
 import { correctlyRoundedSum } from '../support/correctly-rounded-sum.ts';
 import { eventually } from '../support/fixtures.ts';
@@ -82,8 +83,13 @@ describe('gateway: a real Prometheus scraping a real node_exporter', () => {
   });
 
   it('holds, for every node_* series, the same count, sum, min, max, first and last in a window as Prometheus stored', async () => {
-    // The first window that starts after Prometheus did and holds two scrapes; read once it ended.
-    const startMs = Math.ceil((startedMs + 1000) / WINDOW.stepMs) * WINDOW.stepMs;
+    // The first window that starts after Prometheus' first scrape reached Ringtail; read once it ended.
+    // (The first scrape's time within the interval is Prometheus' choice.)
+    const firstScrapeMs = await eventually('a first scrape in Redis', 30_000, async () => {
+      const rows = await querySeries(pipeline.redis, redisKeys(pipeline.opts.namespace), `up{job="${agents.job}"}`, { fromMs: startedMs - 60_000, toMs: Date.now() + 1000 });
+      return rows[0]?.points[0]?.firstTsMs;
+    });
+    const startMs = Math.ceil((firstScrapeMs + 1) / WINDOW.stepMs) * WINDOW.stepMs;
     const waitMs = startMs + WINDOW.stepMs + 2000 - Date.now();
     if (waitMs > 0) await sleep(waitMs);
     const stored = await storedWindow(agents.prometheusUrl, agents.job, startMs);
@@ -109,8 +115,10 @@ describe('gateway: a real Prometheus scraping a real node_exporter', () => {
     await eventually('Redis windows equal to Prometheus', 60_000, async () => ((await compare()).length === 0 ? true : undefined), 500).catch(() => undefined);
     const mismatches = await compare();
     expect(mismatches.slice(0, 10)).toEqual([]);
-    process.stdout.write(`[gateway-prometheus] ${stored.size} node_* series equal in window ${startMs}\n`);
+    // Two scrapes per window at 5 s, fewer only when a scrape was late on a loaded machine.
     const scrapes = Math.max(...[...stored.values()].map((s) => s.expected.count));
-    expect(scrapes).toBe(WINDOW.stepMs / 1000 / SCRAPE_INTERVAL_S);
+    expect(scrapes).toBeGreaterThanOrEqual(1);
+    expect(scrapes).toBeLessThanOrEqual(WINDOW.stepMs / 1000 / SCRAPE_INTERVAL_S);
+    process.stdout.write(`[gateway-prometheus] ${stored.size} node_* series equal in window ${startMs} (${scrapes} scrapes)\n`);
   });
 });
