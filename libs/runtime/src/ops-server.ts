@@ -12,6 +12,8 @@ export interface OpsServerOptions {
   readonly isReady: () => boolean;
   /** Extra routes by exact path (e.g. `/api/v1/alerts`). */
   readonly routes?: Readonly<Record<string, Route>>;
+  /** How long an idle keep-alive connection stays open; Node's default is 5 s. */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 export interface OpsServer {
@@ -39,6 +41,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
     }
     send(404, 'not found\n');
   });
+  if (opts.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = opts.keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());

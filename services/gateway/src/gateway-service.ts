@@ -13,6 +13,7 @@ export const REMOTE_WRITE_PATH = '/api/v1/write';
 export const OTLP_METRICS_PATH = '/v1/metrics';
 
 const TOPIC_POLL_MS = 1000;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface GatewayService {
   readonly port: number;
@@ -91,6 +92,9 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     metrics: registry,
     isReady,
     routes: { [REMOTE_WRITE_PATH]: remoteWrite, [OTLP_METRICS_PATH]: otlp },
+    // Senders post every few seconds (Prometheus: up to batch_send_deadline, 5 s); Node's 5 s
+    // default would close their connections between posts and race their next request.
+    keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
   });
   log.info({ host: config.httpHost, port: ops.port, raw: topics.raw, rawPartitions, auth: config.bearerTokens.length > 0 }, 'gateway started');
 
