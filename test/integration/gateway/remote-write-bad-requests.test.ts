@@ -1,3 +1,5 @@
+import { Agent, request as httpRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DLQ_HEADERS, topicNames } from '@ringtail/model';
 import type { RawSample } from '@ringtail/loadgen';
@@ -9,6 +11,18 @@ import type { PipelineUnderTest } from '../../support/pipeline.ts';
 const TOKEN = 'tok-remote-write-test';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 const MAX_SAMPLES = 1000;
+
+/** GETs `url` through `agent`; resolves with whether the request went over a reused connection. */
+function getReused(agent: Agent, url: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(req.reusedSocket));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** Prometheus' stale marker: the NaN with bits 0x7ff0000000000002. */
 function staleMarker(): number {
@@ -150,10 +164,21 @@ describe('gateway: remote write refusals and partial acceptance', () => {
     }
     expect(dlq.map((r) => (JSON.parse(r.value) as { value: unknown }).value).sort()).toEqual([5, 6, '+Inf', '-Inf', 'NaN'].sort());
 
+    // A sender's idle connection outlives Node's 5 s keep-alive default (Prometheus posts
+    // every few seconds); checked while the samples make their way to Redis.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const healthz = `http://127.0.0.1:${gateway.port}/healthz`;
+    const keptAlive = getReused(agent, healthz).then(async () => {
+      await sleep(6000);
+      return getReused(agent, healthz);
+    });
+
     // Every valid sample counted once, in every window; nothing else arrived.
     await eventually('valid samples in Redis', 60_000, async () => ((await pipeline.appliedCount(valid)) >= valid.length ? true : undefined));
     expect(await pipeline.mismatches(valid)).toEqual([]);
     expect(await pipeline.appliedCount(valid)).toBe(valid.length);
+    expect(await keptAlive).toBe(true);
+    agent.destroy();
     expect(await gateway.metric('ringtail_gateway_samples_total')).toBeDefined();
     const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
     expect(metrics).toMatch(/ringtail_gateway_samples_total\{outcome="stale",protocol="remote-write"\} 2/);
