@@ -4,6 +4,7 @@ export * from './limits.ts';
 export * from './rejection.ts';
 export * from './sample-schema.ts';
 export * from './sample-validator.ts';
+export * from './json-depth.ts';
 export * from './cardinality-limiter.ts';
 export * from './dlq-record.ts';
 export * from './exact-sum.ts';

@@ -16,6 +16,13 @@ export interface SampleLimits {
   readonly maxSamplesPerMessage: number;
   /** Distinct series per metric name seen by one ingest instance (see `SeriesCardinalityLimiter`). */
   readonly maxSeriesPerMetric: number;
+  /**
+   * Nesting of JSON arrays and objects in one message (a valid array message is
+   * 3 deep: array, sample, labels). Checked before parsing, so no later step that
+   * recurses over the parsed value (the schema, the DLQ's re-serialisation) can
+   * overflow the stack.
+   */
+  readonly maxJsonDepth: number;
 }
 
 /** The environment variable that sets each limit: named in every rejection reason. */
@@ -26,6 +33,7 @@ export const LIMIT_ENV_KEYS = {
   maxMessageBytes: 'MAX_MESSAGE_BYTES',
   maxSamplesPerMessage: 'MAX_SAMPLES_PER_MESSAGE',
   maxSeriesPerMetric: 'MAX_SERIES_PER_METRIC',
+  maxJsonDepth: 'MAX_JSON_DEPTH',
 } as const satisfies Record<keyof SampleLimits, string>;
 
 const MIB = 1024 * 1024;
@@ -37,6 +45,7 @@ export const DEFAULT_SAMPLE_LIMITS: SampleLimits = {
   maxMessageBytes: MIB,
   maxSamplesPerMessage: 10_000,
   maxSeriesPerMetric: 100_000,
+  maxJsonDepth: 32,
 };
 
 /** `KEY=value` as written in rejection reasons, e.g. `MAX_LABELS_PER_SERIES=32`. */

@@ -8,6 +8,9 @@ export const REJECTION_CODES = [
   'INVALID_JSON',
   'LIMIT_MESSAGE_BYTES',
   'LIMIT_SAMPLES_PER_MESSAGE',
+  'LIMIT_JSON_DEPTH',
+  // A message or one sample: ingest itself failed on it (a bug), so it is set aside instead of stopping the consumer.
+  'INTERNAL_ERROR',
   // One sample.
   'SCHEMA',
   'INVALID_NAME',

@@ -7,6 +7,7 @@ export const METRIC_NAME_PATTERN = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Prometheus label name rule; names starting with `__` are reserved on top of it. */
 export const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const RESERVED_LABEL_PREFIX = '__';
+const RESERVED_MESSAGE = `label names starting with "${RESERVED_LABEL_PREFIX}" are reserved`;
 // In `u` mode a surrogate pair is one code point, so this only matches a lone
 // surrogate: JSON can carry one (`"\ud800"`) but it has no UTF-8 form, and the
 // canonical series key is defined over UTF-8.
@@ -39,16 +40,22 @@ export function createSampleSchema(limits: SampleLimits) {
       const problem = checkMetricName(name, limits);
       if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { rejection: problem.code } });
     }),
+    // The names are judged on the input object, before zod copies it: a copy made by
+    // assignment silently loses an own `__proto__` key (which JSON.parse does create),
+    // and a label must be rejected or kept, never dropped.
     labels: z
-      .record(z.string(), z.string())
-      .optional()
+      .unknown()
       .superRefine((labels, ctx) => {
-        if (labels === undefined) return;
-        const problem = checkLabels(labels, limits);
+        if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return; // the record schema names it
+        // With a value of the wrong type the record schema names the type error, unless the key is
+        // reserved: z.record would turn `"__proto__": {...}` into the copy's prototype, not an error.
+        const problem = isStringRecord(labels) ? checkLabels(labels, limits) : reservedLabel(Object.keys(labels));
         if (problem) {
           ctx.addIssue({ code: 'custom', message: problem.message, path: problem.label === undefined ? [] : [problem.label], params: { rejection: problem.code } });
         }
       })
+      .pipe(z.record(z.string(), z.string()).optional())
+      .optional()
       .transform(withoutEmptyValues),
     value: z.number(),
     timestamp: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
@@ -78,6 +85,16 @@ export function parseValidSample(element: unknown, limits: SampleLimits): Sample
   if (labels === undefined) return { name, labels: {}, value, timestamp };
   if (!isPlainStringRecord(labels) || checkLabels(labels, limits) !== undefined) return undefined;
   return { name, labels: withoutEmptyValues(labels), value, timestamp };
+}
+
+// An object whose own enumerable string keys all hold strings (what the label checks can judge).
+function isStringRecord(labels: object): labels is Record<string, string> {
+  return Object.values(labels).every((v) => typeof v === 'string');
+}
+
+function reservedLabel(names: readonly string[]): Problem | undefined {
+  const label = names.find((n) => n.startsWith(RESERVED_LABEL_PREFIX));
+  return label === undefined ? undefined : { code: 'RESERVED_LABEL', label, message: RESERVED_MESSAGE };
 }
 
 // What z.record(z.string(), z.string()) copies unchanged: a plain object of string values, no symbol keys.
@@ -117,7 +134,7 @@ function checkLabels(labels: Record<string, string>, limits: SampleLimits): Prob
       return { code: 'INVALID_LABEL_NAME', label, message: `label name ${JSON.stringify(label)} does not match [a-zA-Z_][a-zA-Z0-9_]*` };
     }
     if (label.startsWith(RESERVED_LABEL_PREFIX)) {
-      return { code: 'RESERVED_LABEL', label, message: `label names starting with "${RESERVED_LABEL_PREFIX}" are reserved` };
+      return { code: 'RESERVED_LABEL', label, message: RESERVED_MESSAGE };
     }
     const value = labels[label] as string;
     // Worst case 3 UTF-8 bytes per UTF-16 unit: skip the exact count for the common short value.

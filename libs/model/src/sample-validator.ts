@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { exceedsJsonDepth } from './json-depth.ts';
 import { limitSetting, type SampleLimits } from './limits.ts';
 import type { Rejection, RejectionCode } from './rejection.ts';
 import { createSampleSchema, parseValidSample, type Sample, type SampleSchema } from './sample-schema.ts';
@@ -22,8 +23,9 @@ const NON_FINITE_SPELLING = /^\s*[+-]?(nan|inf|infinity)\s*$/i;
 /**
  * Validates raw messages: bytes → JSON → samples. Pure and synchronous.
  *
- * A message is rejected as a whole when it is too large, not UTF-8, not JSON,
- * or an array of more than `maxSamplesPerMessage` samples. Otherwise each sample
+ * A message is rejected as a whole when it is too large, not UTF-8, nested
+ * deeper than `maxJsonDepth`, not JSON, or an array of more than
+ * `maxSamplesPerMessage` samples. Otherwise each sample
  * is judged on its own: the invalid ones are rejected one by one and the valid
  * ones accepted, so one bad sample never costs its neighbours.
  */
@@ -46,6 +48,9 @@ export class SampleValidator {
       text = this.utf8.decode(bytes);
     } catch {
       return reject('INVALID_UTF8', '$: message bytes are not valid UTF-8');
+    }
+    if (exceedsJsonDepth(bytes, this.limits.maxJsonDepth)) {
+      return reject('LIMIT_JSON_DEPTH', `$: arrays and objects nested deeper than ${limitSetting(this.limits, 'maxJsonDepth')}`);
     }
     let parsed: unknown;
     try {

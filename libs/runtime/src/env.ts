@@ -90,6 +90,9 @@ export const sampleLimitsEnv = {
   MAX_SAMPLES_PER_MESSAGE: limit(DEFAULT_SAMPLE_LIMITS.maxSamplesPerMessage),
   // Per ingest instance, not global (see SeriesCardinalityLimiter).
   MAX_SERIES_PER_METRIC: limit(DEFAULT_SAMPLE_LIMITS.maxSeriesPerMetric),
+  // A valid message is 3 deep; the bound keeps hostile nesting (`[[[[...`) away from
+  // everything that recurses over a parsed message.
+  MAX_JSON_DEPTH: limit(DEFAULT_SAMPLE_LIMITS.maxJsonDepth),
 };
 
 /** The `SampleLimits` of env parsed with `sampleLimitsEnv`. */
@@ -101,5 +104,6 @@ export function sampleLimitsFrom(e: { [K in keyof typeof sampleLimitsEnv]: numbe
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     maxSamplesPerMessage: e.MAX_SAMPLES_PER_MESSAGE,
     maxSeriesPerMetric: e.MAX_SERIES_PER_METRIC,
+    maxJsonDepth: e.MAX_JSON_DEPTH,
   };
 }

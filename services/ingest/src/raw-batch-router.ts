@@ -56,11 +56,21 @@ export class RawBatchRouter {
     readonly rawPartition: number,
   ) {}
 
-  /** Routes the message at `rawOffset`; `value` null is a tombstone (rejected). */
+  /**
+   * Routes the message at `rawOffset`; `value` null is a tombstone (rejected).
+   * Never throws: input that makes validation or routing fail unexpectedly goes
+   * to the DLQ as INTERNAL_ERROR (the whole message, or just the failing sample),
+   * so no message can stop the consumer or be re-read forever.
+   */
   add(rawOffset: number, value: Uint8Array | null): void {
-    const { validator, cardinality, router } = this.deps;
     this.messages += 1;
-    const decoded = validator.decodeMessage(value);
+    let decoded;
+    try {
+      decoded = this.deps.validator.decodeMessage(value);
+    } catch (err) {
+      this.dlq.push({ rejection: { code: 'INTERNAL_ERROR', reason: `$: ${unexpected(err)}` }, rawOffset, value: value ?? EMPTY });
+      return;
+    }
     if (!decoded.ok) {
       this.dlq.push({ rejection: decoded.rejection, rawOffset, value: value ?? EMPTY });
       return;
@@ -69,21 +79,13 @@ export class RawBatchRouter {
     this.samples += elements.length;
     for (let i = 0; i < elements.length; i++) {
       const element = elements[i];
-      const result = validator.validate(element, i, array);
-      if (!result.ok) {
-        this.dlq.push({ rejection: result.rejection, rawOffset, value: encodeJson(element) });
-        continue;
+      let rejection: Rejection | undefined;
+      try {
+        rejection = this.route(element, i, array, rawOffset);
+      } catch (err) {
+        rejection = { code: 'INTERNAL_ERROR', reason: `${samplePath(i, array)}: ${unexpected(err)}`, sampleIndex: i };
       }
-      const sample = result.sample;
-      const key = canonicalSeriesKey(sample.name, sample.labels);
-      const route = router.route(key);
-      const overLimit = cardinality.admit(sample.name, route.seriesId);
-      if (overLimit !== undefined) {
-        const rejection = { code: overLimit.code, reason: `${samplePath(i, array)}.name: ${overLimit.reason}`, sampleIndex: i };
-        this.dlq.push({ rejection, rawOffset, value: encodeJson(element) });
-        continue;
-      }
-      this.builderFor(route.slot).add(key, route.seriesId, sample, rawOffset);
+      if (rejection !== undefined) this.dlq.push({ rejection, rawOffset, value: dlqValue(element, value) });
     }
   }
 
@@ -105,6 +107,19 @@ export class RawBatchRouter {
     };
   }
 
+  /** Adds one element to its shard record, or says why it is rejected. */
+  private route(element: unknown, index: number, array: boolean, rawOffset: number): Rejection | undefined {
+    const result = this.deps.validator.validate(element, index, array);
+    if (!result.ok) return result.rejection;
+    const sample = result.sample;
+    const key = canonicalSeriesKey(sample.name, sample.labels);
+    const route = this.deps.router.route(key);
+    const overLimit = this.deps.cardinality.admit(sample.name, route.seriesId);
+    if (overLimit !== undefined) return { code: overLimit.code, reason: `${samplePath(index, array)}.name: ${overLimit.reason}`, sampleIndex: index };
+    this.builderFor(route.slot).add(key, route.seriesId, sample, rawOffset);
+    return undefined;
+  }
+
   private builderFor(slot: number): ShardRecordBuilder {
     let builder = this.builders.get(slot);
     if (builder === undefined) {
@@ -115,7 +130,21 @@ export class RawBatchRouter {
   }
 }
 
-function encodeJson(element: unknown): Uint8Array {
-  // JSON.stringify gives undefined for a bare `undefined`, which JSON.parse never produces; keep the type honest.
-  return Buffer.from(JSON.stringify(element) ?? 'null');
+/**
+ * The DLQ value of one rejected sample: the sample as JSON. Cannot throw: when
+ * the element does not serialise (it can only come from a decoder bug, as
+ * JSON.parse output within MAX_JSON_DEPTH always does), the whole message's bytes stand in.
+ */
+function dlqValue(element: unknown, message: Uint8Array | null): Uint8Array {
+  try {
+    // JSON.stringify gives undefined for a bare `undefined`, which JSON.parse never produces; keep the type honest.
+    return Buffer.from(JSON.stringify(element) ?? 'null');
+  } catch {
+    return message ?? EMPTY;
+  }
+}
+
+function unexpected(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : 'non-error thrown';
+  return `unexpected error while routing (${text})`;
 }

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       maxMessageBytes: 1024 * 1024,
       maxSamplesPerMessage: 10_000,
       maxSeriesPerMetric: 100_000,
+      maxJsonDepth: 32,
     });
   });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SAMPLE_LIMITS, REJECTION_CODES, SampleValidator, type SampleLimits } from '@ringtail/model';
+import { DEFAULT_SAMPLE_LIMITS, REJECTION_CODES, SampleValidator, exceedsJsonDepth, type SampleLimits } from '@ringtail/model';
 import { propertySeed } from './fc-seed.ts';
 import { labelName, metricName, validSample } from './arbitraries.ts';
 
@@ -156,5 +156,48 @@ describe('SampleValidator', () => {
       }),
       { seed },
     );
+  });
+
+  it('rejects a message nested deeper than MAX_JSON_DEPTH before parsing, counting brackets inside strings as text', () => {
+    const limits = { ...DEFAULT_SAMPLE_LIMITS, maxJsonDepth: 3 };
+    const depthCode = (text: string) => {
+      const out = new SampleValidator(limits).validateMessage(Buffer.from(text));
+      return out.rejected[0]?.rejection.code ?? 'OK';
+    };
+    expect(depthCode(JSON.stringify([good]))).toBe('OK');
+    expect(depthCode(JSON.stringify([{ ...good, labels: { host: '[[[[{{{{\\"[[[' } }]))).toBe('OK');
+    expect(depthCode(JSON.stringify([[good]]))).toBe('LIMIT_JSON_DEPTH');
+    expect(depthCode('['.repeat(5000) + ']'.repeat(5000))).toBe('LIMIT_JSON_DEPTH');
+    expect(new SampleValidator(limits).validateMessage(Buffer.from('[[[[]]]]')).rejected[0]?.rejection.reason).toBe(
+      '$: arrays and objects nested deeper than MAX_JSON_DEPTH=3',
+    );
+  });
+
+  it('agrees with a recursive depth count on arbitrary JSON', () => {
+    const depthOf = (v: unknown): number =>
+      typeof v === 'object' && v !== null ? 1 + Math.max(0, ...Object.values(v as Record<string, unknown>).map(depthOf)) : 0;
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 1, max: 6 }), (value, maxDepth) => {
+        const bytes = Buffer.from(JSON.stringify(value));
+        expect(exceedsJsonDepth(bytes, maxDepth)).toBe(depthOf(value) > maxDepth);
+      }),
+      { seed },
+    );
+  });
+
+  it.each([
+    ['alone', '{"__proto__":"x"}'],
+    ['beside another label', '{"__proto__":"x","k":"v"}'],
+    ['holding an object', '{"__proto__":{"k":"v"},"k":"v"}'],
+  ])('rejects __proto__ as a reserved label name %s, whatever JSON.parse made of it', (_, labels) => {
+    const out = validator.validateMessage(Buffer.from(`{"name":"up","labels":${labels},"value":1,"timestamp":1}`));
+    expect(out.accepted).toEqual([]);
+    expect(out.rejected.map((r) => [r.rejection.code, r.rejection.reason])).toEqual([['RESERVED_LABEL', '$.labels.__proto__: label names starting with "__" are reserved']]);
+  });
+
+  it('keeps every label whose name is an Object.prototype member', () => {
+    const labels = { constructor: 'a', toString: 'b', hasOwnProperty: 'c', valueOf: 'd', isPrototypeOf: 'e' };
+    const out = validator.validateMessage(Buffer.from(JSON.stringify({ ...good, labels })));
+    expect(out.accepted.map((a) => Object.entries(a.sample.labels).sort())).toEqual([Object.entries(labels).sort()]);
   });
 });
