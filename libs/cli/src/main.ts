@@ -1,4 +1,5 @@
 import { StackError } from '@ringtail/stack';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.ts';
 import { stackCommand } from './commands/stack.ts';
 
 export interface Command {
@@ -38,6 +39,9 @@ function help(): string {
 
 /** Runs the CLI; returns the process exit code. Errors are printed once, here. */
 export async function main(argv: string[]): Promise<number> {
+  // Every command writes to stdout and stderr; a reader that stops early is not an error.
+  exitQuietlyOnBrokenPipe(process.stdout);
+  exitQuietlyOnBrokenPipe(process.stderr);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${help()}\n`);
