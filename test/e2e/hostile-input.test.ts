@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import type { RawSample } from '@ringtail/loadgen';
-import { DLQ_HEADERS, SERIES_FIELDS, redisKeys, topicNames } from '@ringtail/model';
+import { DLQ_HEADERS, SERIES_FIELDS, WINDOW_FIELDS, redisKeys, topicNames } from '@ringtail/model';
 import { eventually, randomNamespace, stackEndpoints } from '../support/fixtures.ts';
 import { PipelineUnderTest } from '../support/pipeline.ts';
 
@@ -60,5 +60,37 @@ describe('hostile input through the real broker', () => {
     // The consumer never stopped: ingest is still ready, and nothing was left behind.
     const ingest = pipeline.ingest[0]!;
     expect((await fetch(`http://127.0.0.1:${ingest.port}/readyz`)).status).toBe(200);
+  });
+
+  it('rejects samples past every retention or too far ahead of their record, and counts those a finer resolution no longer keeps', async () => {
+    const recordMs = Date.now();
+    const day = 24 * 3_600_000;
+    const at = (i: number, timestamp: number): RawSample => ({ name: 'age_probe', labels: { i: String(i) }, value: i, timestamp });
+    const tooOld = [at(1, 0), at(2, Date.UTC(2023, 5, 1))];
+    const tooNew = [at(3, recordMs + 3_600_000)];
+    const twoDaysOld = at(4, recordMs - 2 * day);
+    const onTime = at(5, recordMs);
+    const messages = [...tooOld, ...tooNew, twoDaysOld, onTime].map((s) => ({ partition: 0, value: JSON.stringify(s), timestamp: String(recordMs) }));
+    await producer.send({ topic: topics.raw, acks: -1, messages });
+
+    const codes: string[] = [];
+    const consumer = pipeline.kafka.consumer({ groupId: `${topics.dlq}-age-reader` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: topics.dlq, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void codes.push(String(message.headers?.[DLQ_HEADERS.code] ?? 'missing')) });
+    const ageCodes = () => codes.filter((c) => c.startsWith('TIMESTAMP_')).sort();
+    await eventually('age rejections in the DLQ', 90_000, async () => (ageCodes().length >= 3 ? true : undefined), 250);
+    await consumer.disconnect();
+    expect(ageCodes()).toEqual(['TIMESTAMP_TOO_NEW', 'TIMESTAMP_TOO_OLD', 'TIMESTAMP_TOO_OLD']);
+
+    await eventually('on-time sample applied', 90_000, async () => ((await pipeline.appliedCount([onTime])) === 1 ? true : undefined), 250);
+    const keys = redisKeys(namespace);
+    const countIn = async (resolution: string, stepMs: number) =>
+      pipeline.redis.hget(keys.window(pipeline.seriesId(twoDaysOld), resolution, Math.floor(twoDaysOld.timestamp / stepMs) * stepMs), WINDOW_FIELDS.count);
+    // Kept by the 1m (7 d) and 1h (90 d) resolutions, not written to the 10s one (6 h).
+    expect([await countIn('10s', 10_000), await countIn('1m', 60_000), await countIn('1h', 3_600_000)]).toEqual([null, '1', '1']);
+    const metrics = await (await fetch(`http://127.0.0.1:${pipeline.ingest[0]!.port}/metrics`)).text();
+    expect(metrics).toMatch(/^ringtail_ingest_samples_expired_total\{resolution="10s"\} 1$/m);
+    expect(metrics).toMatch(/^ringtail_ingest_dlq_records_total\{code="TIMESTAMP_TOO_OLD"\} 2$/m);
   });
 });

@@ -9,5 +9,6 @@ export * from './cardinality-limiter.ts';
 export * from './dlq-record.ts';
 export * from './exact-sum.ts';
 export * from './windows.ts';
+export * from './sample-age.ts';
 export * from './redis-keys.ts';
 export * from './slots.ts';

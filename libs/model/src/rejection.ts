@@ -25,6 +25,9 @@ export const REJECTION_CODES = [
   'LIMIT_CARDINALITY',
   // Gateway: a data type Ringtail does not store (native or exponential histograms, delta temporality).
   'UNSUPPORTED_TYPE',
+  // One sample, judged against its Kafka record's timestamp (see judgeSampleAge).
+  'TIMESTAMP_TOO_OLD',
+  'TIMESTAMP_TOO_NEW',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];

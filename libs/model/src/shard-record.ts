@@ -15,7 +15,7 @@ export interface ShardRecord {
   readonly rp: number;
   /** Series referenced by the samples: index in this array is the sample's first element. */
   readonly series: readonly ShardSeries[];
-  /** [series index, value, timestamp ms, raw offset], raw offsets non-decreasing. */
+  /** [series index, value, timestamp ms, raw offset, expired mask?], raw offsets non-decreasing. */
   readonly samples: readonly ShardSample[];
 }
 
@@ -26,7 +26,12 @@ export interface ShardSeries {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-export type ShardSample = readonly [seriesIndex: number, value: number, timestampMs: number, rawOffset: number];
+/**
+ * One sample. `expiredMask` (absent when 0, nearly always) has bit r set when
+ * resolution r no longer keeps the sample's window (see `judgeSampleAge`):
+ * the shard does not write the sample to that resolution.
+ */
+export type ShardSample = readonly [seriesIndex: number, value: number, timestampMs: number, rawOffset: number, expiredMask?: number];
 
 export const SHARD_RECORD_VERSION = 2;
 

@@ -9,7 +9,7 @@ import { topicNames } from '@ringtail/model';
 import { createKafka, createLogger } from '@ringtail/runtime';
 import { loadConfig } from '../src/config.ts';
 import { startIngest } from '../src/ingest-service.ts';
-import { benchMessages } from './bench-messages.ts';
+import { BENCH_TIME_MS, benchMessages } from './bench-messages.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 15_000);
 const SAMPLES_PER_MESSAGE = 100;
@@ -30,7 +30,7 @@ const messages = benchMessages(MESSAGES, SAMPLES_PER_MESSAGE);
 // Few messages per request: kafkajs makes one record batch per partition, capped by max.message.bytes.
 const PER_REQUEST = 4 * config.rawPartitions;
 for (let i = 0; i < messages.length; i += PER_REQUEST) {
-  await producer.send({ topic: topics.raw, acks: 1, messages: messages.slice(i, i + PER_REQUEST).map((value, j) => ({ partition: (i + j) % config.rawPartitions, value })) });
+  await producer.send({ topic: topics.raw, acks: 1, messages: messages.slice(i, i + PER_REQUEST).map((value, j) => ({ partition: (i + j) % config.rawPartitions, value, timestamp: String(BENCH_TIME_MS) })) });
 }
 await producer.disconnect();
 const ends = await admin.fetchTopicOffsets(topics.raw);

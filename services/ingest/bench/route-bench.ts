@@ -4,11 +4,11 @@
  * Run: npx tsx services/ingest/bench/route-bench.ts
  */
 import { createSeriesHasher } from '@ringtail/hashring';
-import { DEFAULT_SAMPLE_LIMITS, DEFAULT_SHARD_SLOTS, SampleValidator, SeriesCardinalityLimiter } from '@ringtail/model';
+import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, DEFAULT_SHARD_SLOTS, SampleValidator, SeriesCardinalityLimiter } from '@ringtail/model';
 import { RawBatchRouter } from '../src/raw-batch-router.ts';
 import { createSlotRouter } from '../src/series-router.ts';
 import { ShardRecordEncoder } from '../src/shard-record-encoder.ts';
-import { benchMessages } from './bench-messages.ts';
+import { BENCH_TIME_MS, benchMessages } from './bench-messages.ts';
 
 const SAMPLES_PER_MESSAGE = 100;
 const MESSAGES = 2_000;
@@ -20,7 +20,10 @@ const deps = {
   cardinality: new SeriesCardinalityLimiter(DEFAULT_SAMPLE_LIMITS, 10_000),
   router,
   recordLimits: { maxSamples: 5_000, maxBytes: 256 * 1024 },
+  agePolicy: { resolutions: DEFAULT_RESOLUTIONS, maxFutureMs: 10 * 60_000 },
 };
+// Every sample's age is judged against its record's timestamp, as in ingest.
+const recordTimestampMs = BENCH_TIME_MS;
 const encoder = new ShardRecordEncoder();
 const messages = benchMessages(MESSAGES, SAMPLES_PER_MESSAGE);
 const rates: number[] = [];
@@ -28,7 +31,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const started = performance.now();
   for (let start = 0; start < messages.length; start += 500) {
     const batch = new RawBatchRouter(deps, 0);
-    for (let i = start; i < Math.min(start + 500, messages.length); i++) batch.add(i, messages[i]!);
+    for (let i = start; i < Math.min(start + 500, messages.length); i++) batch.add(i, messages[i]!, recordTimestampMs);
     for (const { records } of batch.finish().shardRecords) for (const r of records) encoder.encode(r);
   }
   rates.push((MESSAGES * SAMPLES_PER_MESSAGE) / ((performance.now() - started) / 1000));

@@ -34,7 +34,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): (payload: EachBatchP
     const router = new RawBatchRouter(deps.routing, batch.partition);
     let sinceHeartbeat = 0;
     for (const message of batch.messages) {
-      router.add(Number(message.offset), message.value);
+      router.add(Number(message.offset), message.value, Number(message.timestamp));
       if (++sinceHeartbeat >= HEARTBEAT_EVERY_MESSAGES) {
         sinceHeartbeat = 0;
         await heartbeat();

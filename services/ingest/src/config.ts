@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_RAW_PARTITIONS, type SampleLimits } from '@ringtail/model';
-import { connectionEnv, parseEnv, sampleLimitsEnv, sampleLimitsFrom } from '@ringtail/runtime';
+import { DEFAULT_RAW_PARTITIONS, type SampleAgePolicy, type SampleLimits } from '@ringtail/model';
+import { connectionEnv, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const KIB = 1024;
@@ -14,6 +14,11 @@ export const ingestEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAME
   DLQ_PARTITIONS: positiveInt(1),
   TOPIC_REPLICATION_FACTOR: positiveInt(1),
   ...sampleLimitsEnv,
+  // The shard workers' windows (the same setting): a sample whose window is past a
+  // resolution's retention is not written to it, and one past every retention is rejected.
+  RESOLUTIONS: resolutionsSetting,
+  // Mimir's creation grace period: a sample this far ahead of its Kafka record is rejected.
+  MAX_SAMPLE_FUTURE_MS: z.coerce.number().int().min(0).default(10 * 60 * 1000),
   // Bounds the cardinality limiter's memory: metric names remembered at once.
   CARDINALITY_TRACKED_METRICS: positiveInt(10_000),
   // Shard records stay far below Kafka's default 1 MiB message limit even when
@@ -45,6 +50,7 @@ export interface IngestConfig {
   readonly dlqPartitions: number;
   readonly replicationFactor: number;
   readonly limits: SampleLimits;
+  readonly agePolicy: SampleAgePolicy;
   readonly cardinalityTrackedMetrics: number;
   readonly shardRecordMaxBytes: number;
   readonly shardRecordMaxSamples: number;
@@ -68,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
     dlqPartitions: e.DLQ_PARTITIONS,
     replicationFactor: e.TOPIC_REPLICATION_FACTOR,
     limits: sampleLimitsFrom(e),
+    agePolicy: { resolutions: e.RESOLUTIONS, maxFutureMs: e.MAX_SAMPLE_FUTURE_MS },
     cardinalityTrackedMetrics: e.CARDINALITY_TRACKED_METRICS,
     shardRecordMaxBytes: e.SHARD_RECORD_MAX_BYTES,
     shardRecordMaxSamples: e.SHARD_RECORD_MAX_SAMPLES,

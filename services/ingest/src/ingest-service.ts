@@ -74,6 +74,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
       validator: new SampleValidator(config.limits),
       cardinality: new SeriesCardinalityLimiter(config.limits, config.cardinalityTrackedMetrics),
       router,
+      agePolicy: config.agePolicy,
       recordLimits: { maxBytes: config.shardRecordMaxBytes, maxSamples: config.shardRecordMaxSamples },
     },
     pipeline,

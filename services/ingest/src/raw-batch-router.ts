@@ -1,5 +1,13 @@
 import { canonicalSeriesKey } from '@ringtail/hashring';
-import { samplePath, type Rejection, type SampleValidator, type SeriesCardinalityLimiter, type ShardRecord } from '@ringtail/model';
+import {
+  judgeSampleAge,
+  samplePath,
+  type Rejection,
+  type SampleAgePolicy,
+  type SampleValidator,
+  type SeriesCardinalityLimiter,
+  type ShardRecord,
+} from '@ringtail/model';
 import { ShardRecordBuilder, type ShardRecordLimits } from './shard-record-builder.ts';
 import type { SeriesRouter } from './series-router.ts';
 
@@ -27,6 +35,8 @@ export interface RoutedBatch {
   readonly samples: number;
   /** Valid samples written to the shard topic. */
   readonly routed: number;
+  /** Accepted samples not written to a resolution whose retention their window had already passed, by resolution name. */
+  readonly expiredByResolution: ReadonlyMap<string, number>;
 }
 
 export interface RawBatchRouterDeps {
@@ -34,6 +44,8 @@ export interface RawBatchRouterDeps {
   readonly cardinality: SeriesCardinalityLimiter;
   readonly router: SeriesRouter;
   readonly recordLimits: ShardRecordLimits;
+  /** Judges each sample's timestamp against its raw record's (too old, too new, expired in some resolutions). */
+  readonly agePolicy: SampleAgePolicy;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -50,19 +62,25 @@ export class RawBatchRouter {
   private readonly dlq: DlqEntry[] = [];
   private messages = 0;
   private samples = 0;
+  /** By resolution index. */
+  private readonly expired: number[];
 
   constructor(
     private readonly deps: RawBatchRouterDeps,
     readonly rawPartition: number,
-  ) {}
+  ) {
+    this.expired = deps.agePolicy.resolutions.map(() => 0);
+  }
 
   /**
-   * Routes the message at `rawOffset`; `value` null is a tombstone (rejected).
+   * Routes the message at `rawOffset`, whose Kafka record timestamp is
+   * `recordTimestampMs` (each sample's age is judged against it, so a replay
+   * judges alike); `value` null is a tombstone (rejected).
    * Never throws: input that makes validation or routing fail unexpectedly goes
    * to the DLQ as INTERNAL_ERROR (the whole message, or just the failing sample),
    * so no message can stop the consumer or be re-read forever.
    */
-  add(rawOffset: number, value: Uint8Array | null): void {
+  add(rawOffset: number, value: Uint8Array | null, recordTimestampMs: number): void {
     this.messages += 1;
     let decoded;
     try {
@@ -81,7 +99,7 @@ export class RawBatchRouter {
       const element = elements[i];
       let rejection: Rejection | undefined;
       try {
-        rejection = this.route(element, i, array, rawOffset);
+        rejection = this.route(element, i, array, rawOffset, recordTimestampMs);
       } catch (err) {
         rejection = { code: 'INTERNAL_ERROR', reason: `${samplePath(i, array)}: ${unexpected(err)}`, sampleIndex: i };
       }
@@ -104,19 +122,23 @@ export class RawBatchRouter {
       messages: this.messages,
       samples: this.samples,
       routed,
+      expiredByResolution: new Map(this.deps.agePolicy.resolutions.map((r, i) => [r.name, this.expired[i]!] as const).filter(([, n]) => n > 0)),
     };
   }
 
   /** Adds one element to its shard record, or says why it is rejected. */
-  private route(element: unknown, index: number, array: boolean, rawOffset: number): Rejection | undefined {
+  private route(element: unknown, index: number, array: boolean, rawOffset: number, recordTimestampMs: number): Rejection | undefined {
     const result = this.deps.validator.validate(element, index, array);
     if (!result.ok) return result.rejection;
     const sample = result.sample;
+    const age = judgeSampleAge(sample.timestamp, recordTimestampMs, this.deps.agePolicy);
+    if (!age.ok) return { code: age.code, reason: `${samplePath(index, array)}.timestamp: ${age.reason}`, sampleIndex: index };
     const key = canonicalSeriesKey(sample.name, sample.labels);
     const route = this.deps.router.route(key);
     const overLimit = this.deps.cardinality.admit(sample.name, route.seriesId);
     if (overLimit !== undefined) return { code: overLimit.code, reason: `${samplePath(index, array)}.name: ${overLimit.reason}`, sampleIndex: index };
-    this.builderFor(route.slot).add(key, route.seriesId, sample, rawOffset);
+    this.builderFor(route.slot).add(key, route.seriesId, sample, rawOffset, age.expiredMask);
+    for (let r = 0; age.expiredMask >>> r !== 0; r++) if ((age.expiredMask & (1 << r)) !== 0) this.expired[r]! += 1;
     return undefined;
   }
 

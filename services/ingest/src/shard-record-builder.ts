@@ -45,8 +45,8 @@ export class ShardRecordBuilder {
     return this.addedSamples;
   }
 
-  /** Adds one sample of series `seriesKey`/`seriesId` read at `rawOffset`. */
-  add(seriesKey: string, seriesId: string, sample: Sample, rawOffset: number): void {
+  /** Adds one sample of series `seriesKey`/`seriesId` read at `rawOffset`, not to be written to the resolutions in `expiredMask`. */
+  add(seriesKey: string, seriesId: string, sample: Sample, rawOffset: number, expiredMask = 0): void {
     let index = this.indexByKey.get(seriesKey);
     const newSeriesBytes = index === undefined ? seriesBytes(seriesKey) : 0;
     const full = this.samples.length >= this.limits.maxSamples || (this.samples.length > 0 && this.bytes + newSeriesBytes + SAMPLE_BYTES > this.limits.maxBytes);
@@ -61,7 +61,7 @@ export class ShardRecordBuilder {
       this.indexByKey.set(seriesKey, index);
       this.bytes += seriesBytes(seriesKey);
     }
-    this.samples.push([index, sample.value, sample.timestamp, rawOffset]);
+    this.samples.push(expiredMask === 0 ? [index, sample.value, sample.timestamp, rawOffset] : [index, sample.value, sample.timestamp, rawOffset, expiredMask]);
     this.bytes += SAMPLE_BYTES;
     this.addedSamples++;
   }

@@ -181,7 +181,7 @@ export class WindowAggregator {
     let skipped = 0;
     let invalid = 0;
     const targets: (SeriesWindows | undefined)[] = new Array(record.series.length);
-    for (const [index, value, timestampMs, rawOffset] of record.samples) {
+    for (const [index, value, timestampMs, rawOffset, expiredMask = 0] of record.samples) {
       if (rawOffset <= threshold) {
         skipped++;
         continue;
@@ -196,6 +196,8 @@ export class WindowAggregator {
         targets[index] = target;
       }
       for (let r = 0; r < this.resolutions.length; r++) {
+        // Ingest judged this resolution's window past retention (as of the raw record's time): writing it would only expire it at once.
+        if ((expiredMask & (1 << r)) !== 0) continue;
         const start = windowStartMs(timestampMs, this.resolutions[r]!.stepMs);
         const windows = target.byResolution[r]!;
         const w = windows.get(start);

@@ -10,6 +10,8 @@ const RAW_PARTITIONS = 4;
 // Different from RAW_PARTITIONS: a slot takes samples of every raw partition.
 const SLOTS = 3;
 const MESSAGES_PER_PARTITION = 60;
+// The samples' time, given to their Kafka records too: ingest judges a sample's age against its record's timestamp.
+const SAMPLE_TIME_MS = 1_732_540_000_000;
 
 interface ExpectedSample {
   readonly topic: string;
@@ -29,7 +31,7 @@ interface ExpectedRejection {
 
 /** Message i of partition p: mostly valid arrays and single samples, with every kind of malformed input mixed in. */
 function rawMessage(p: number, i: number): Buffer {
-  const sample = (j: number) => ({ name: 'http_requests_total', labels: { host: `h${(p * 7 + i + j) % 13}`, path: `/p${j}` }, value: p * 1000 + i + j / 10, timestamp: 1_732_540_000_000 + i });
+  const sample = (j: number) => ({ name: 'http_requests_total', labels: { host: `h${(p * 7 + i + j) % 13}`, path: `/p${j}` }, value: p * 1000 + i + j / 10, timestamp: SAMPLE_TIME_MS + i });
   switch (i % 10) {
     case 3:
       return Buffer.from([0x7b, 0xc3, 0x28, 0x7d]); // invalid UTF-8
@@ -88,7 +90,7 @@ describe('ingest against the running stack', () => {
     const produced: { rp: number; baseOffset: number; messages: Buffer[] }[] = [];
     for (let p = 0; p < RAW_PARTITIONS; p++) {
       const messages = Array.from({ length: MESSAGES_PER_PARTITION }, (_, i) => rawMessage(p, i));
-      const [meta] = await producer.send({ topic: topics.raw, acks: -1, messages: messages.map((value) => ({ partition: p, value })) });
+      const [meta] = await producer.send({ topic: topics.raw, acks: -1, messages: messages.map((value) => ({ partition: p, value, timestamp: String(SAMPLE_TIME_MS) })) });
       produced.push({ rp: p, baseOffset: Number(meta!.baseOffset), messages });
     }
     await producer.disconnect();

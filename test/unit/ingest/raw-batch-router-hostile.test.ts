@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter, type Sample } from '@ringtail/model';
+import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter, type Sample } from '@ringtail/model';
 import { RawBatchRouter, type RawBatchRouterDeps, type RoutedBatch, type SeriesRouter } from '@ringtail/ingest';
+
+// These tests are not about sample age: a record without a timestamp keeps every sample in every resolution.
+const NO_RECORD_TIME = -1;
 
 const fakeRouter: SeriesRouter = {
   epoch: 1,
@@ -14,19 +17,20 @@ function deps(over: Partial<RawBatchRouterDeps> = {}): RawBatchRouterDeps {
     router: fakeRouter,
     shardTopicPartitions: 4,
     recordLimits: { maxSamples: 1000, maxBytes: 1 << 20 },
+    agePolicy: { resolutions: DEFAULT_RESOLUTIONS, maxFutureMs: 10 * 60_000 },
     ...over,
   };
 }
 
-const good = (value: number) => ({ name: 'up', labels: { host: 'a' }, value, timestamp: 1000 });
+const good = (value: number) => ({ name: 'up', labels: { host: 'a' }, value, timestamp: 1_764_000_000_000 });
 const bytes = (s: string) => Buffer.from(s);
 const routedValues = (out: RoutedBatch) => out.shardRecords.flatMap((x) => x.records.flatMap((r) => r.samples.map((s) => s[1])));
 
 describe('RawBatchRouter with hostile input', () => {
   it('rejects a message nested 5000 deep (the poison pill) with MAX_JSON_DEPTH named, and routes the next message', () => {
     const router = new RawBatchRouter(deps(), 0);
-    router.add(1, bytes('['.repeat(5000) + ']'.repeat(5000)));
-    router.add(2, bytes(JSON.stringify(good(7))));
+    router.add(1, bytes('['.repeat(5000) + ']'.repeat(5000)), NO_RECORD_TIME);
+    router.add(2, bytes(JSON.stringify(good(7))), NO_RECORD_TIME);
     const out = router.finish();
     expect(out.dlq.map((e) => [e.rawOffset, e.rejection.code])).toEqual([[1, 'LIMIT_JSON_DEPTH']]);
     expect(out.dlq[0]?.rejection.reason).toMatch(/MAX_JSON_DEPTH=\d+/);
@@ -39,8 +43,8 @@ describe('RawBatchRouter with hostile input', () => {
     ['inside an array message', `[${JSON.stringify(good(1))},${'['.repeat(5000)}${']'.repeat(5000)}]`],
   ])('rejects deep nesting %s as a whole message and keeps going', (_, message) => {
     const router = new RawBatchRouter(deps(), 0);
-    router.add(1, bytes(message));
-    router.add(2, bytes(JSON.stringify(good(9))));
+    router.add(1, bytes(message), NO_RECORD_TIME);
+    router.add(2, bytes(JSON.stringify(good(9))), NO_RECORD_TIME);
     const out = router.finish();
     expect(out.dlq.map((e) => e.rejection.code)).toEqual(['LIMIT_JSON_DEPTH']);
     expect(routedValues(out)).toEqual([9]);
@@ -56,8 +60,8 @@ describe('RawBatchRouter with hostile input', () => {
       },
     });
     const router = new RawBatchRouter(deps({ validator: throwing }), 0);
-    router.add(1, bytes(JSON.stringify([good(1), good(13), good(2)])));
-    router.add(2, bytes(JSON.stringify(good(3))));
+    router.add(1, bytes(JSON.stringify([good(1), good(13), good(2)])), NO_RECORD_TIME);
+    router.add(2, bytes(JSON.stringify(good(3))), NO_RECORD_TIME);
     const out = router.finish();
     expect(out.dlq.map((e) => [e.rawOffset, e.rejection.code, e.rejection.sampleIndex])).toEqual([[1, 'INTERNAL_ERROR', 1]]);
     expect(out.dlq[0]?.rejection.reason).toMatch(/^\$\[1\]: .*Maximum call stack size exceeded/);
@@ -74,7 +78,7 @@ describe('RawBatchRouter with hostile input', () => {
     });
     const router = new RawBatchRouter(deps({ validator: decoding }), 0);
     const raw = bytes('[{"name":"up"}]');
-    router.add(1, raw);
+    router.add(1, raw, NO_RECORD_TIME);
     const out = router.finish();
     expect(out.dlq.map((e) => e.rejection.code)).toEqual(['SCHEMA', 'SCHEMA']);
     for (const entry of out.dlq) expect(Buffer.from(entry.value).equals(raw)).toBe(true);
@@ -82,9 +86,9 @@ describe('RawBatchRouter with hostile input', () => {
 
   it('keeps labels named like Object.prototype members and rejects __proto__ as reserved', () => {
     const router = new RawBatchRouter(deps(), 0);
-    router.add(1, bytes('{"name":"up","labels":{"__proto__":"x"},"value":1,"timestamp":1}'));
-    router.add(2, bytes('{"name":"up","labels":{"__proto__":"x","k":"v"},"value":2,"timestamp":1}'));
-    router.add(3, bytes('{"name":"up","labels":{"constructor":"c","toString":"t","hasOwnProperty":"h","valueOf":"v"},"value":3,"timestamp":1}'));
+    router.add(1, bytes('{"name":"up","labels":{"__proto__":"x"},"value":1,"timestamp":1}'), NO_RECORD_TIME);
+    router.add(2, bytes('{"name":"up","labels":{"__proto__":"x","k":"v"},"value":2,"timestamp":1}'), NO_RECORD_TIME);
+    router.add(3, bytes('{"name":"up","labels":{"constructor":"c","toString":"t","hasOwnProperty":"h","valueOf":"v"},"value":3,"timestamp":1}'), NO_RECORD_TIME);
     const out = router.finish();
     expect(out.dlq.map((e) => [e.rawOffset, e.rejection.code, e.rejection.reason])).toEqual([
       [1, 'RESERVED_LABEL', '$.labels.__proto__: label names starting with "__" are reserved'],
@@ -99,5 +103,27 @@ describe('RawBatchRouter with hostile input', () => {
         ['valueOf', 'v'],
       ],
     ]);
+  });
+
+  it('judges each sample against its record timestamp: too old or too new to the DLQ, expired resolutions left out and counted', () => {
+    const record = 1_764_000_000_000;
+    const day = 24 * 3_600_000;
+    const router = new RawBatchRouter(deps(), 0);
+    router.add(1, bytes(JSON.stringify([good(1), { ...good(2), timestamp: 0 }, { ...good(3), timestamp: record - 2 * day }])), record);
+    router.add(2, bytes(JSON.stringify({ ...good(4), timestamp: record + 3_600_000 })), record);
+    router.add(3, bytes(JSON.stringify({ ...good(5), timestamp: record - 30 * day })), record);
+    const out = router.finish();
+    expect(out.dlq.map((e) => [e.rawOffset, e.rejection.code, e.rejection.sampleIndex])).toEqual([
+      [1, 'TIMESTAMP_TOO_OLD', 1],
+      [2, 'TIMESTAMP_TOO_NEW', 0],
+    ]);
+    expect(out.dlq[1]?.rejection.reason).toMatch(/^\$\.timestamp: .*MAX_SAMPLE_FUTURE_MS=600000/);
+    const masks = out.shardRecords.flatMap((x) => x.records.flatMap((r) => r.samples.map((s) => [s[1], s[4] ?? 0])));
+    expect(masks.sort()).toEqual([
+      [1, 0],
+      [3, 0b001],
+      [5, 0b011],
+    ]);
+    expect(Object.fromEntries(out.expiredByResolution)).toEqual({ '10s': 2, '1m': 1 });
   });
 });

@@ -1,10 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalSeriesKey } from '@ringtail/hashring';
-import { DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter, type SampleLimits } from '@ringtail/model';
+import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter, type SampleLimits } from '@ringtail/model';
 import { RawBatchRouter, type RawBatchRouterDeps, type SeriesRouter } from '@ringtail/ingest';
 import { propertySeed } from '../model/fc-seed.ts';
 import { validSample } from '../model/arbitraries.ts';
+
+// These tests are not about sample age: a record without a timestamp keeps every sample in every resolution.
+const NO_RECORD_TIME = -1;
 
 const seed = propertySeed('raw-batch-router');
 const SLOTS = 4;
@@ -25,6 +28,7 @@ function deps(over: Partial<RawBatchRouterDeps> & { limits?: SampleLimits } = {}
     cardinality: new SeriesCardinalityLimiter(limits, 1000),
     router: fakeRouter,
     recordLimits: { maxSamples: 1000, maxBytes: 1 << 20 },
+    agePolicy: { resolutions: DEFAULT_RESOLUTIONS, maxFutureMs: 10 * 60_000 },
     ...over,
   };
 }
@@ -35,8 +39,8 @@ const sample = (host: string, value: number) => ({ name: 'up', labels: { host },
 describe('RawBatchRouter', () => {
   it('writes each series to the partition of its slot, with the raw partition and raw offsets', () => {
     const router = new RawBatchRouter(deps(), 6);
-    router.add(100, json(sample('a', 1)));
-    router.add(101, json([sample('a', 2), sample('b', 3)]));
+    router.add(100, json(sample('a', 1)), NO_RECORD_TIME);
+    router.add(101, json([sample('a', 2), sample('b', 3)]), NO_RECORD_TIME);
     const out = router.finish();
     for (const { slot, records } of out.shardRecords) {
       for (const r of records) {
@@ -57,7 +61,7 @@ describe('RawBatchRouter', () => {
 
   it('lists a series once per record however many of its samples it holds', () => {
     const router = new RawBatchRouter(deps(), 0);
-    for (let o = 0; o < 10; o++) router.add(o, json(sample('a', o)));
+    for (let o = 0; o < 10; o++) router.add(o, json(sample('a', o)), NO_RECORD_TIME);
     const records = router.finish().shardRecords.flatMap((x) => x.records);
     expect(records).toHaveLength(1);
     expect(records[0]?.series).toHaveLength(1);
@@ -67,9 +71,9 @@ describe('RawBatchRouter', () => {
   it('sends whole-message rejections with the original bytes and sample rejections with the sample JSON', () => {
     const router = new RawBatchRouter(deps(), 1);
     const garbage = Buffer.from([0xc3, 0x28]);
-    router.add(5, garbage);
-    router.add(6, json([sample('a', 1), { name: 'up', value: 'NaN', timestamp: 1 }]));
-    router.add(7, null);
+    router.add(5, garbage, NO_RECORD_TIME);
+    router.add(6, json([sample('a', 1), { name: 'up', value: 'NaN', timestamp: 1 }]), NO_RECORD_TIME);
+    router.add(7, null, NO_RECORD_TIME);
     const out = router.finish();
     expect(out.dlq.map((e) => [e.rawOffset, e.rejection.code, e.rejection.sampleIndex])).toEqual([
       [5, 'INVALID_UTF8', undefined],
@@ -83,7 +87,7 @@ describe('RawBatchRouter', () => {
 
   it('rejects new series of a metric over MAX_SERIES_PER_METRIC to the DLQ and keeps known ones flowing', () => {
     const router = new RawBatchRouter(deps({ limits: { ...DEFAULT_SAMPLE_LIMITS, maxSeriesPerMetric: 2 } }), 0);
-    router.add(0, json([sample('a', 1), sample('b', 2), sample('c', 3), sample('a', 4)]));
+    router.add(0, json([sample('a', 1), sample('b', 2), sample('c', 3), sample('a', 4)]), NO_RECORD_TIME);
     const out = router.finish();
     expect(out.dlq.map((e) => [e.rejection.code, e.rejection.sampleIndex])).toEqual([['LIMIT_CARDINALITY', 2]]);
     expect(out.dlq[0]?.rejection.reason).toMatch(/^\$\[2\]\.name: .*MAX_SERIES_PER_METRIC=2/);
@@ -92,7 +96,7 @@ describe('RawBatchRouter', () => {
 
   it('splits a slot\'s samples into records of at most maxSamples, in offset order', () => {
     const router = new RawBatchRouter(deps({ recordLimits: { maxSamples: 3, maxBytes: 1 << 20 } }), 0);
-    for (let o = 0; o < 10; o++) router.add(o, json(sample('a', o)));
+    for (let o = 0; o < 10; o++) router.add(o, json(sample('a', o)), NO_RECORD_TIME);
     const records = router.finish().shardRecords.flatMap((x) => x.records);
     expect(records.map((r) => r.samples.length)).toEqual([3, 3, 3, 1]);
     expect(records.flatMap((r) => r.samples.map((s) => s[3]))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -114,7 +118,7 @@ describe('RawBatchRouter', () => {
         const d = deps({ recordLimits: { maxSamples, maxBytes: 2000 } });
         const router = new RawBatchRouter(d, rp);
         const firstOffset = 1000;
-        messages.forEach((m, i) => router.add(firstOffset + i, m));
+        messages.forEach((m, i) => router.add(firstOffset + i, m, NO_RECORD_TIME));
         const out = router.finish();
 
         // What an independent validation says should happen.

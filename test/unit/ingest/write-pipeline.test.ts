@@ -11,7 +11,7 @@ const TOPIC = 'raw';
 
 /** A batch of `samples` samples of raw partition `rp` ending at `lastOffset` (compare batches by identity). */
 function batch(rp: number, lastOffset: number, samples = 10): PendingBatch {
-  const routed: RoutedBatch = { rawPartition: rp, shardRecords: [], dlq: [], messages: 1, samples, routed: 0 };
+  const routed: RoutedBatch = { rawPartition: rp, shardRecords: [], dlq: [], messages: 1, samples, routed: 0, expiredByResolution: new Map() };
   return { routed, rawTopic: TOPIC, commitOffset: BigInt(lastOffset) + 1n, receivedMs: 0 };
 }
 
