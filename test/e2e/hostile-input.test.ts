@@ -60,6 +60,9 @@ describe('hostile input through the real broker', () => {
     // The consumer never stopped: ingest is still ready, and nothing was left behind.
     const ingest = pipeline.ingest[0]!;
     expect((await fetch(`http://127.0.0.1:${ingest.port}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${ingest.port}/metrics`)).text();
+    expect(metrics).toMatch(/^ringtail_ingest_consumer_state\{state="running"\} 1$/m);
+    expect(metrics).toMatch(/^ringtail_ingest_consumer_restarts_total 0$/m);
   });
 
   it('rejects samples past every retention or too far ahead of their record, and counts those a finer resolution no longer keeps', async () => {

@@ -12,3 +12,4 @@ export * from './windows.ts';
 export * from './sample-age.ts';
 export * from './redis-keys.ts';
 export * from './slots.ts';
+export * from './backoff.ts';

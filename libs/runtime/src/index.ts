@@ -5,3 +5,4 @@ export { connectIdempotentProducer, createKafka, type KafkaTimeouts } from './ka
 export { Counter, Gauge, Histogram, LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.ts';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Route } from './ops-server.ts';
 export { onShutdown } from './shutdown.ts';
+export { CrashSupervisor, SUPERVISED_STATES, type CrashPolicy, type CrashSupervisorOptions, type SupervisedState } from './crash-supervisor.ts';

@@ -10,6 +10,8 @@ export interface OpsServerOptions {
   readonly metrics: MetricsRegistry;
   /** Ready means: connected and consuming. Liveness only means the event loop answers. */
   readonly isReady: () => boolean;
+  /** Why the service is not ready, for the /readyz body (e.g. `raw consumer restarting (attempt 2) after: …`). */
+  readonly notReadyReason?: () => string;
   /** Extra routes by exact path (e.g. `/api/v1/alerts`). */
   readonly routes?: Readonly<Record<string, Route>>;
   /** How long an idle keep-alive connection stays open; Node's default is 5 s. */
@@ -31,7 +33,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
     };
     if (path === '/metrics') return send(200, opts.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
     if (path === '/healthz') return send(200, 'ok\n');
-    if (path === '/readyz') return opts.isReady() ? send(200, 'ready\n') : send(503, 'not ready\n');
+    if (path === '/readyz') return opts.isReady() ? send(200, 'ready\n') : send(503, `not ready${opts.notReadyReason ? `: ${opts.notReadyReason()}` : ''}\n`);
     const route = opts.routes?.[path];
     if (route) {
       Promise.resolve(route(req, res)).catch((err: unknown) => {

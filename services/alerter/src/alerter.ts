@@ -1,4 +1,4 @@
-import { MetricsRegistry, createSentinelClient, startOpsServer, type Logger } from '@ringtail/runtime';
+import { CrashSupervisor, MetricsRegistry, createSentinelClient, startOpsServer, type Logger } from '@ringtail/runtime';
 import { redisKeys } from '@ringtail/model';
 import { AlertEvaluator } from './alert-evaluator.ts';
 import { AlertStore } from './alert-store.ts';
@@ -120,15 +120,22 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
     }
   };
 
+  // See where the loops start: an escaped loop error exits the process.
+  const loopSupervisor = new CrashSupervisor({ name: 'alerter loops', policy: 'exit', metrics: registry, metricPrefix: 'ringtail_alerter_loops', log });
   const server = await startOpsServer({
     port: config.httpPort,
     metrics: registry,
-    isReady: () => ready,
+    isReady: () => ready && loopSupervisor.isRunning(),
+    notReadyReason: () => (loopSupervisor.isRunning() ? 'no lease refresh has reached Redis yet' : loopSupervisor.describe()),
     routes: apiRoutes({ redis, namespace: config.namespace, rules: () => loader.current(), evaluator, outbox, evalIntervalMs: config.evalIntervalMs, clock }),
   });
   log.info({ port: server.port, instanceId: config.instanceId, rules: loader.current().rules.length }, 'alerter listening');
   loader.watch(config.rulesPollMs);
-  const loops = [leaseLoop(), evalLoop()];
+  // Each loop catches and retries its own failures (Redis down, lease lost); one that still escapes
+  // is a bug an in-process restart would repeat, so the process exits non-zero for its supervisor to
+  // start afresh: alert state and the outbox live in Redis, so it neither re-fires nor forgets.
+  const loops = [leaseLoop(), evalLoop()].map((loop) => loop.catch((err: unknown) => loopSupervisor.crashed(err)));
+  loopSupervisor.running();
   dispatcher.start();
 
   return {
@@ -139,6 +146,7 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
     reload: () => loader.reload(),
     stop: async () => {
       running = false;
+      loopSupervisor.stop();
       loader.stop();
       evalTicker.wake();
       leaseTicker.wake();

@@ -1,6 +1,6 @@
 import { SeriesCardinalityLimiter, SampleValidator, topicNames } from '@ringtail/model';
 import { createSeriesHasher } from '@ringtail/hashring';
-import { MetricsRegistry, createKafka, startOpsServer, type Logger } from '@ringtail/runtime';
+import { CrashSupervisor, MetricsRegistry, createKafka, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { IngestConfig } from './config.ts';
 import { createBatchHandler } from './batch-handler.ts';
 import { recordCommittedBatch, registerIngestMetrics } from './ingest-metrics.ts';
@@ -44,14 +44,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
   await writer.connect();
 
   const consumer = kafka.consumer({ groupId: topics.ingestGroup, sessionTimeout: config.sessionTimeoutMs, allowAutoTopicCreation: false });
-  let ready = false;
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    ready = true;
-    log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined ingest group');
-  });
-  consumer.on(consumer.events.CRASH, () => {
-    ready = false;
-  });
+  consumer.on(consumer.events.GROUP_JOIN, (e) => log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined ingest group'));
   await consumer.connect();
   // A new group starts at the earliest offset: samples produced before the first ingest ran still count.
   await consumer.subscribe({ topic: topics.raw, fromBeginning: true });
@@ -81,26 +74,42 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
     metrics,
     now,
   });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    // One raw partition at a time: the write pipeline already overlaps routing with
-    // writing, and one producer must see each raw partition's batches in order.
-    partitionsConsumedConcurrently: 1,
-    eachBatch: handler,
+  const runConsumer = () =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      // One raw partition at a time: the write pipeline already overlaps routing with
+      // writing, and one producer must see each raw partition's batches in order.
+      partitionsConsumedConcurrently: 1,
+      eachBatch: handler,
+    });
+  // Restarted in-process: the producer and write pipeline are unharmed and keep writing what
+  // was routed, and the consumer reads again from the committed offset (duplicates only).
+  const supervisor = new CrashSupervisor({
+    name: 'raw consumer',
+    policy: 'restart',
+    restart: async () => {
+      await consumer.connect();
+      await runConsumer();
+    },
+    metrics: registry,
+    metricPrefix: 'ringtail_ingest_consumer',
+    log,
   });
+  supervisor.watchConsumer(consumer);
+  await runConsumer();
 
-  const ops = await startOpsServer({ port: config.httpPort, metrics: registry, isReady: () => ready });
+  const ops = await startOpsServer({ port: config.httpPort, metrics: registry, isReady: () => supervisor.isRunning(), notReadyReason: () => supervisor.describe() });
   log.info({ port: ops.port, raw: topics.raw, shard: topics.shard, slots: config.shardSlots }, 'ingest started');
 
   let stopping: Promise<void> | undefined;
   return {
     port: ops.port,
     metrics: registry,
-    isReady: () => ready,
+    isReady: () => supervisor.isRunning(),
     stop: () => {
       stopping ??= (async () => {
-        ready = false;
+        supervisor.stop();
         // Routed batches are written and committed before the group is left; fetched
         // batches not yet routed stay unresolved and are read again by the next owner.
         pipeline.close();

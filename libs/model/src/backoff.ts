@@ -1,4 +1,4 @@
-/** Retry delays for a failing flush: exponential with full jitter, capped. */
+/** Retry delays (shard flushes, consumer restarts): exponential with full jitter, capped. */
 export interface BackoffPolicy {
   readonly initialMs: number;
   readonly maxMs: number;
