@@ -14,6 +14,18 @@ const KNOWN_NOTICES = [/switched default partitioner/, /Limiting retries for the
 /** Settings a caller may tighten, e.g. to bound how long a produce can take. */
 export type KafkaTimeouts = Pick<KafkaConfig, 'retry' | 'requestTimeout' | 'connectionTimeout'>;
 
+/**
+ * Retries of every request (and of reconnecting), tuned for a broker restart:
+ * steps capped at 1 s, so a client notices within about a second that the broker
+ * answers again (5 s steps could sleep through it); and about a minute of them
+ * before a request fails. A consumer whose retries run out crashes, and kafkajs
+ * restarts it as a *new* group member: the coordinator then holds the rebalance
+ * until the old member's session times out (ingest's 30 s), which was most of the 19-23 s
+ * pause after a broker restart. Keeping the member through an outage of the
+ * length of a broker restart avoids that.
+ */
+const KAFKA_RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 60 };
+
 /** A kafkajs client whose own logs go to the process's pino logger. */
 export function createKafka(brokers: readonly string[], clientId: string, log: Logger, timeouts: KafkaTimeouts = {}): Kafka {
   const kafkaLog = log.child({ component: 'kafkajs' });
@@ -28,7 +40,7 @@ export function createKafka(brokers: readonly string[], clientId: string, log: L
         const notice = KNOWN_NOTICES.some((re) => re.test(String(message)));
         kafkaLog[notice ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);
       },
-    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+    retry: KAFKA_RETRY,
     ...timeouts,
   });
 }
