@@ -112,6 +112,28 @@ export class CrashSupervisor {
     this.timer = setTimeout(() => void this.restartNow(), delayMs);
   }
 
+  /**
+   * A supervisor that restarts `consumer` in-process after a crash kafkajs does
+   * not recover from, by connecting it and calling `run` (consumer.run with the
+   * options start-up used; subscriptions survive a crash) again.
+   */
+  static restartingConsumer(
+    consumer: Consumer,
+    run: () => Promise<void>,
+    o: Omit<CrashSupervisorOptions, 'policy' | 'restart'>,
+  ): CrashSupervisor {
+    const supervisor = new CrashSupervisor({
+      ...o,
+      policy: 'restart',
+      restart: async () => {
+        await consumer.connect();
+        await run();
+      },
+    });
+    supervisor.watchConsumer(consumer);
+    return supervisor;
+  }
+
   /** kafkajs reports: GROUP_JOIN is running, REBALANCING is rebalancing, CRASH is a crash (recovering when kafkajs restarts itself). */
   watchConsumer(consumer: Consumer): void {
     consumer.on(consumer.events.GROUP_JOIN, () => this.running());

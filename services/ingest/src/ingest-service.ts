@@ -85,18 +85,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
     });
   // Restarted in-process: the producer and write pipeline are unharmed and keep writing what
   // was routed, and the consumer reads again from the committed offset (duplicates only).
-  const supervisor = new CrashSupervisor({
-    name: 'raw consumer',
-    policy: 'restart',
-    restart: async () => {
-      await consumer.connect();
-      await runConsumer();
-    },
-    metrics: registry,
-    metricPrefix: 'ringtail_ingest_consumer',
-    log,
-  });
-  supervisor.watchConsumer(consumer);
+  const supervisor = CrashSupervisor.restartingConsumer(consumer, runConsumer, { name: 'raw consumer', metrics: registry, metricPrefix: 'ringtail_ingest_consumer', log });
   await runConsumer();
 
   const ops = await startOpsServer({ port: config.httpPort, metrics: registry, isReady: () => supervisor.isRunning(), notReadyReason: () => supervisor.describe() });

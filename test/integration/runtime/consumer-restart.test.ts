@@ -32,19 +32,13 @@ describe('a kafkajs consumer under the crash supervisor', () => {
         },
       });
     const metrics = new MetricsRegistry();
-    const supervisor = new CrashSupervisor({
+    const supervisor = CrashSupervisor.restartingConsumer(consumer, run, {
       name: 'test consumer',
-      policy: 'restart',
-      restart: async () => {
-        await consumer.connect();
-        await run();
-      },
       backoff: { initialMs: 100, maxMs: 1_000 },
       metrics,
       metricPrefix: 'ringtail_test_consumer',
       log: createLogger('consumer-restart-test', 'silent'),
     });
-    supervisor.watchConsumer(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await run();

@@ -2,10 +2,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, REJECTION_CODES, SampleValidator, SeriesCardinalityLimiter, type RejectionCode } from '@ringtail/model';
-import { RawBatchRouter, type RawBatchRouterDeps, type SeriesRouter } from '@ringtail/ingest';
+import { DEFAULT_SAMPLE_LIMITS, REJECTION_CODES, SampleValidator, type RejectionCode } from '@ringtail/model';
+import { RawBatchRouter } from '@ringtail/ingest';
 import { propertySeed } from '../model/fc-seed.ts';
 import { labelName, metricName } from '../model/arbitraries.ts';
+import { routerDeps } from './router-fixtures.ts';
 
 const seed = propertySeed('hostile-fuzz');
 const RUNS = 10_000;
@@ -14,15 +15,6 @@ const RECORD_MS = 1_764_000_000_000;
 // Loose on purpose: catches state that grows with every message (a leak), not allocation noise.
 const MAX_HEAP_GROWTH_BYTES = 64 * 1024 * 1024;
 const KNOWN_CODES: ReadonlySet<string> = new Set(REJECTION_CODES);
-
-const fakeRouter: SeriesRouter = {
-  epoch: 1,
-  route(key) {
-    let h = 0;
-    for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) >>> 0;
-    return { seriesId: h.toString(16).padStart(16, '0'), owner: `w${h % 3}`, partitionKey: h };
-  },
-};
 
 // JSON text pieces a well-behaved encoder never writes: numbers out of double range, -0, numbers as strings, wrong types.
 const hostileNumber = fc.constantFrom('1e400', '-1e400', '-0', '0', '"1"', '1e-400', '"NaN"', '"+Inf"', '"-Infinity"', '9007199254740993', '-1', '1.5', 'true', 'null', '[]', '{}', '""');
@@ -91,15 +83,8 @@ function collectGarbage(): void {
 describe('ingest under hostile input (fuzz)', () => {
   // Generous: the run takes 10-20 s on a loaded 2-core machine; this bounds a hang, it times nothing.
   it(`judges ${RUNS * MESSAGES_PER_RUN} hostile messages without an escaped exception, each with a known code or accepted, in bounded memory`, { timeout: 120_000 }, () => {
+    const deps = routerDeps({ shardTopicPartitions: 8, recordLimits: { maxSamples: 5_000, maxBytes: 256 * 1024 } });
     const validator = new SampleValidator(DEFAULT_SAMPLE_LIMITS);
-    const deps: RawBatchRouterDeps = {
-      validator,
-      cardinality: new SeriesCardinalityLimiter(DEFAULT_SAMPLE_LIMITS, 1_000),
-      router: fakeRouter,
-      shardTopicPartitions: 8,
-      recordLimits: { maxSamples: 5_000, maxBytes: 256 * 1024 },
-      agePolicy: { resolutions: DEFAULT_RESOLUTIONS, maxFutureMs: 10 * 60_000 },
-    };
     const seen = new Map<RejectionCode | 'ACCEPTED', number>();
     const count = (key: RejectionCode | 'ACCEPTED', n = 1) => seen.set(key, (seen.get(key) ?? 0) + n);
     let messages = 0;

@@ -1,30 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter, type Sample } from '@ringtail/model';
-import { RawBatchRouter, type RawBatchRouterDeps, type RoutedBatch, type SeriesRouter } from '@ringtail/ingest';
+import { DEFAULT_SAMPLE_LIMITS, SampleValidator, type Sample } from '@ringtail/model';
+import { RawBatchRouter, type RoutedBatch } from '@ringtail/ingest';
+import { NO_RECORD_TIME, routerDeps } from './router-fixtures.ts';
 
-// These tests are not about sample age: a record without a timestamp keeps every sample in every resolution.
-const NO_RECORD_TIME = -1;
-
-const fakeRouter: SeriesRouter = {
-  epoch: 1,
-  route: (key) => ({ seriesId: key.length.toString(16).padStart(16, '0'), owner: 'w0', partitionKey: key.length }),
-};
-
-function deps(over: Partial<RawBatchRouterDeps> = {}): RawBatchRouterDeps {
-  return {
-    validator: new SampleValidator(DEFAULT_SAMPLE_LIMITS),
-    cardinality: new SeriesCardinalityLimiter(DEFAULT_SAMPLE_LIMITS, 1000),
-    router: fakeRouter,
-    shardTopicPartitions: 4,
-    recordLimits: { maxSamples: 1000, maxBytes: 1 << 20 },
-    agePolicy: { resolutions: DEFAULT_RESOLUTIONS, maxFutureMs: 10 * 60_000 },
-    ...over,
-  };
-}
+const deps = routerDeps;
 
 const good = (value: number) => ({ name: 'up', labels: { host: 'a' }, value, timestamp: 1_764_000_000_000 });
 const bytes = (s: string) => Buffer.from(s);
-const routedValues = (out: RoutedBatch) => out.shardRecords.flatMap((x) => x.records.flatMap((r) => r.samples.map((s) => s[1])));
+const routedValues = (out: RoutedBatch) => out.shardRecords.flatMap((x) => x.records.flatMap((r) => r.samples.map((s) => s[1]))).sort((a, b) => a - b);
 
 describe('RawBatchRouter with hostile input', () => {
   it('rejects a message nested 5000 deep (the poison pill) with MAX_JSON_DEPTH named, and routes the next message', () => {

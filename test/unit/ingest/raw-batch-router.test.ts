@@ -1,37 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalSeriesKey } from '@ringtail/hashring';
-import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter, type SampleLimits } from '@ringtail/model';
-import { RawBatchRouter, type RawBatchRouterDeps, type SeriesRouter } from '@ringtail/ingest';
+import { DEFAULT_SAMPLE_LIMITS, SampleValidator } from '@ringtail/model';
+import { RawBatchRouter } from '@ringtail/ingest';
 import { propertySeed } from '../model/fc-seed.ts';
 import { validSample } from '../model/arbitraries.ts';
-
-// These tests are not about sample age: a record without a timestamp keeps every sample in every resolution.
-const NO_RECORD_TIME = -1;
+import { NO_RECORD_TIME, fakeRouter, routerDeps } from './router-fixtures.ts';
 
 const seed = propertySeed('raw-batch-router');
-const SLOTS = 4;
-
-/** An in-memory router: slot and id from a simple string hash. */
-const fakeRouter: SeriesRouter = {
-  route(key) {
-    let h = 0;
-    for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) >>> 0;
-    return { seriesId: h.toString(16).padStart(16, '0'), slot: (h >>> 3) % SLOTS };
-  },
-};
-
-function deps(over: Partial<RawBatchRouterDeps> & { limits?: SampleLimits } = {}): RawBatchRouterDeps {
-  const limits = over.limits ?? DEFAULT_SAMPLE_LIMITS;
-  return {
-    validator: new SampleValidator(limits),
-    cardinality: new SeriesCardinalityLimiter(limits, 1000),
-    router: fakeRouter,
-    recordLimits: { maxSamples: 1000, maxBytes: 1 << 20 },
-    agePolicy: { resolutions: DEFAULT_RESOLUTIONS, maxFutureMs: 10 * 60_000 },
-    ...over,
-  };
-}
+const deps = routerDeps;
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const sample = (host: string, value: number) => ({ name: 'up', labels: { host }, value, timestamp: 1000 + value });
