@@ -1,6 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { RingStatusStore } from '@ringtail/ring-status';
-import type { Logger } from '@ringtail/runtime';
+import { CrashSupervisor, type Logger, type MetricsRegistry } from '@ringtail/runtime';
 import { kafkaShardConsumer } from './kafka-shard-consumer.ts';
 import { ringAssigner, type GroupPlacement } from './ring-assigner.ts';
 import type { ShardMetrics } from './shard-metrics.ts';
@@ -19,6 +19,8 @@ export interface ShardGroupOptions {
   /** How often this member publishes its status (flush time, generation) for `ringtail ring status`. */
   readonly statusIntervalMs: number;
   readonly metrics: ShardMetrics;
+  /** Where the consumer's crash supervisor registers its metrics. */
+  readonly registry: MetricsRegistry;
   readonly status: RingStatusStore;
   readonly log: Logger;
   readonly pid: number;
@@ -36,6 +38,8 @@ export interface ShardGroup {
   start(worker: ShardWorker): Promise<void>;
   /** True between an assignment and the next rebalance or crash. */
   isJoined(): boolean;
+  /** Where the consumer stands, for /readyz: running, rebalancing, restarting after a crash (attempt, error)… */
+  describe(): string;
   /** Stops consuming, flushes, WAITs and commits every owned slot, then leaves the group. */
   stop(): Promise<void>;
 }
@@ -125,26 +129,34 @@ export function shardGroup(o: ShardGroupOptions): ShardGroup {
     o.status.publish(report).catch((err: unknown) => o.log.debug({ err }, 'status not published'));
   };
   let statusTimer: NodeJS.Timeout | undefined;
+  let supervisor: CrashSupervisor | undefined;
 
   return {
     consumer: kafkaShardConsumer(consumer),
     async start(w) {
       worker = w;
+      const run = () =>
+        consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: true,
+          eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+            await w.handleBatch(batch.partition, batch.messages, { heartbeat, isActive: () => isRunning() && !isStale() });
+            o.metrics.consumerLag.set(Number(batch.offsetLag()), { partition: String(batch.partition) });
+          },
+        });
+      // Restarted in-process after a crash kafkajs does not recover from: the CRASH handler
+      // above already dropped every slot, so the rejoined member starts them afresh.
+      supervisor = CrashSupervisor.restartingConsumer(consumer, run, { name: 'shard consumer', metrics: o.registry, metricPrefix: 'ringtail_shard_consumer', log: o.log });
       await consumer.connect();
       await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: true,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-          await w.handleBatch(batch.partition, batch.messages, { heartbeat, isActive: () => isRunning() && !isStale() });
-          o.metrics.consumerLag.set(Number(batch.offsetLag()), { partition: String(batch.partition) });
-        },
-      });
+      await run();
       statusTimer = setInterval(publishStatus, o.statusIntervalMs);
       statusTimer.unref();
     },
     isJoined: () => joined,
+    describe: () => supervisor?.describe() ?? 'shard consumer not started',
     async stop() {
+      supervisor?.stop();
       clearInterval(statusTimer);
       worker?.beginStop();
       // Flush and commit while still a member: commits after leaving the group are rejected,

@@ -46,6 +46,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
     statusIntervalMs: config.RING_STATUS_INTERVAL_MS,
     metrics,
+    registry,
     status,
     log: log.child({ component: 'shard-group' }),
     lastFlushAtMs: () => lastFlushAtMs,
@@ -73,6 +74,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     port: config.HTTP_PORT,
     metrics: registry,
     isReady: () => group.isJoined() && redis.status === 'ready',
+    notReadyReason: () => (group.isJoined() ? `redis ${redis.status}` : group.describe()),
     routes: ringRoutes({ admin, status, topic: names.shard, groupId: names.shardGroup }),
   });
   log.info({ shardTopic: names.shard, slots: config.SHARD_SLOTS, httpPort: ops.port }, 'shard worker started');

@@ -83,7 +83,7 @@ function collectGarbage(): void {
 describe('ingest under hostile input (fuzz)', () => {
   // Generous: the run takes 10-20 s on a loaded 2-core machine; this bounds a hang, it times nothing.
   it(`judges ${RUNS * MESSAGES_PER_RUN} hostile messages without an escaped exception, each with a known code or accepted, in bounded memory`, { timeout: 120_000 }, () => {
-    const deps = routerDeps({ shardTopicPartitions: 8, recordLimits: { maxSamples: 5_000, maxBytes: 256 * 1024 } });
+    const deps = routerDeps({ recordLimits: { maxSamples: 5_000, maxBytes: 256 * 1024 } });
     const validator = new SampleValidator(DEFAULT_SAMPLE_LIMITS);
     const seen = new Map<RejectionCode | 'ACCEPTED', number>();
     const count = (key: RejectionCode | 'ACCEPTED', n = 1) => seen.set(key, (seen.get(key) ?? 0) + n);

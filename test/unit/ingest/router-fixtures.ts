@@ -4,15 +4,14 @@ import type { RawBatchRouterDeps, SeriesRouter } from '@ringtail/ingest';
 /** For tests not about sample age: a record without a timestamp keeps every sample in every resolution. */
 export const NO_RECORD_TIME = -1;
 
-export const WORKERS = ['w0', 'w1', 'w2'];
+export const SLOTS = 4;
 
-/** An in-memory router: owner by a simple string hash, id = the key's length-prefixed hash. */
+/** An in-memory router: slot and id from a simple string hash. */
 export const fakeRouter: SeriesRouter = {
-  epoch: 7,
   route(key) {
     let h = 0;
     for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) >>> 0;
-    return { seriesId: h.toString(16).padStart(16, '0'), owner: WORKERS[h % WORKERS.length] as string, partitionKey: h >>> 3 };
+    return { seriesId: h.toString(16).padStart(16, '0'), slot: (h >>> 3) % SLOTS };
   },
 };
 
@@ -23,7 +22,6 @@ export function routerDeps(over: Partial<RawBatchRouterDeps> & { limits?: Sample
     validator: new SampleValidator(limits),
     cardinality: new SeriesCardinalityLimiter(limits, 1000),
     router: fakeRouter,
-    shardTopicPartitions: 4,
     recordLimits: { maxSamples: 1000, maxBytes: 1 << 20 },
     agePolicy: { resolutions: DEFAULT_RESOLUTIONS, maxFutureMs: 10 * 60_000 },
     ...rest,

@@ -212,7 +212,7 @@ describe('WindowAggregator', () => {
     const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
     agg.loadPartition(0, new Map());
     // Bit 0: the 10s window is past retention; bits 0 and 1: the 10s and 1m windows.
-    const r = agg.add(0, '0', { v: 1, epoch: 1, rp: 0, series: SERIES, samples: [[0, 1, T0, 1, 1], [1, 2, T0, 2, 3], [2, 3, T0, 3]] });
+    const r = agg.add(0, '0', { v: 2, rp: 0, series: SERIES, samples: [[0, 1, T0, 1, 1], [1, 2, T0, 2, 3], [2, 3, T0, 3]] });
     expect(r).toEqual({ applied: 3, skipped: 0, invalid: 0 });
     const windows = agg.takeBatch()!.partitions[0]!.windows.map((w) => `${w.seriesId}/${w.resolution.name}`).sort();
     expect(windows).toEqual([`${SERIES[0]!.id}/1h`, `${SERIES[0]!.id}/1m`, `${SERIES[1]!.id}/1h`, `${SERIES[2]!.id}/10s`, `${SERIES[2]!.id}/1h`, `${SERIES[2]!.id}/1m`].sort());
