@@ -8,10 +8,12 @@ import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../sup
 const RAW_PARTITIONS = 3;
 const SLOTS = 8;
 const MESSAGES_PER_PARTITION = 40;
+// The samples' time, given to their Kafka records too: ingest judges a sample's age against its record's timestamp.
+const SAMPLE_TIME_MS = 1_732_540_000_000;
 
 /** A fixed sample set: arrays and single samples over a few dozen series, with some invalid input. */
 function rawMessage(p: number, i: number): Buffer {
-  const sample = (j: number) => ({ name: 'disk_bytes', labels: { host: `h${(i * 3 + j) % 17}`, dev: `sd${p}` }, value: i * 10 + j, timestamp: 1_732_540_000_000 + i * 1000 });
+  const sample = (j: number) => ({ name: 'disk_bytes', labels: { host: `h${(i * 3 + j) % 17}`, dev: `sd${p}` }, value: i * 10 + j, timestamp: SAMPLE_TIME_MS + i * 1000 });
   if (i % 9 === 4) return Buffer.from(JSON.stringify([sample(0), { ...sample(1), value: 'NaN' }]));
   return Buffer.from(JSON.stringify(i % 2 === 0 ? [sample(0), sample(1), sample(2)] : sample(0)));
 }
@@ -89,7 +91,7 @@ describe('ingest routing across a restart', () => {
     const producer = kafka.producer();
     await producer.connect();
     for (let p = 0; p < RAW_PARTITIONS; p++) {
-      await producer.send({ topic: topics.raw, acks: -1, messages: Array.from({ length: MESSAGES_PER_PARTITION }, (_, i) => ({ partition: p, value: rawMessage(p, i) })) });
+      await producer.send({ topic: topics.raw, acks: -1, messages: Array.from({ length: MESSAGES_PER_PARTITION }, (_, i) => ({ partition: p, value: rawMessage(p, i), timestamp: String(SAMPLE_TIME_MS) })) });
     }
     await producer.disconnect();
 
