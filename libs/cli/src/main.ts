@@ -1,11 +1,6 @@
 import { StackError } from '@ringtail/stack';
+import type { Command } from './command.ts';
 import { stackCommand } from './commands/stack.ts';
-
-export interface Command {
-  readonly summary: string;
-  readonly usage: string;
-  run(args: string[]): Promise<number>;
-}
 
 const commands: Record<string, () => Promise<Command>> = {
   stack: async () => stackCommand,

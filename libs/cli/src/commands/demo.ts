@@ -8,7 +8,7 @@ import { SampleGenerator, produceLoad, type RawSample } from '@ringtail/loadgen'
 import { topicNames } from '@ringtail/model';
 import { createKafka, createLogger } from '@ringtail/runtime';
 import { loadStackSettings, ServiceProcess, stackUp } from '@ringtail/stack';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { parseDurationMs } from '../durations.ts';
 import { startDemoHostMetrics, type DemoHostMetrics } from './demo-host-metrics.ts';
 import { endpointEnv } from './stack.ts';

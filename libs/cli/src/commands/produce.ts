@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { SampleGenerator, produceLoad } from '@ringtail/loadgen';
 import { DEFAULT_RAW_PARTITIONS, topicNames } from '@ringtail/model';
 import { connectionEnv, createKafka, createLogger, parseEnv } from '@ringtail/runtime';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { parseDurationMs } from '../durations.ts';
 
 export const produceCommand: Command = {

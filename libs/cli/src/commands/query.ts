@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { formatTable, querySeries } from '@ringtail/query';
 import { redisKeys } from '@ringtail/model';
 import { connectionEnv, createSentinelClient, parseEnv } from '@ringtail/runtime';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 import { parseDurationMs, parseTimeMs } from '../durations.ts';
 
 export const queryCommand: Command = {

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { LocalStack, loadStackSettings, resolveMode, stackDown, stackUp, type StackEndpoints } from '@ringtail/stack';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 
 /** Environment lines a service or client needs to reach the stack. */
 export function endpointEnv(e: StackEndpoints): string {
