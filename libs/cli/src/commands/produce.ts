@@ -4,7 +4,7 @@ import { SampleGenerator, produceLoad } from '@ringtail/loadgen';
 import { DEFAULT_RAW_PARTITIONS, topicNames } from '@ringtail/model';
 import { connectionEnv, createKafka, createLogger, parseEnv } from '@ringtail/runtime';
 import type { Command } from '../command.ts';
-import { parseDurationMs } from '../durations.ts';
+import { durationOption } from '../durations.ts';
 
 export const produceCommand: Command = {
   summary:
@@ -38,13 +38,13 @@ export const produceCommand: Command = {
       if (!Number.isInteger(n) || n < 0) throw Object.assign(new Error(`--${name} must be a non-negative integer, got '${v}'`), { code: 'USAGE' });
       return n;
     };
-    const durationMs = values.duration ? parseDurationMs(values.duration, '--duration') : undefined;
+    const durationMs = values.duration ? durationOption(values.duration, '--duration') : undefined;
     const totalSamples = values.samples ? count('samples', values.samples) : undefined;
     const generator = new SampleGenerator({
       seriesCount: Math.max(1, count('series', values.series)),
       labelsPerSeries: count('labels', values.labels),
       metricNames: Math.max(1, count('metrics', values.metrics)),
-      jitterMs: parseDurationMs(values.jitter!, '--jitter'),
+      jitterMs: durationOption(values.jitter!, '--jitter'),
       seed: count('seed', values.seed),
     });
 

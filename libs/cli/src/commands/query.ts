@@ -3,7 +3,7 @@ import { formatTable, querySeries } from '@ringtail/query';
 import { redisKeys } from '@ringtail/model';
 import { connectionEnv, createSentinelClient, parseEnv } from '@ringtail/runtime';
 import type { Command } from '../command.ts';
-import { parseDurationMs, parseTimeMs } from '../durations.ts';
+import { durationOption, parseTimeMs } from '../durations.ts';
 
 export const queryCommand: Command = {
   summary:
@@ -30,7 +30,7 @@ export const queryCommand: Command = {
     const now = Date.now();
     const fromMs = parseTimeMs(values.from!, '--from', now);
     const toMs = parseTimeMs(values.to!, '--to', now);
-    const stepMs = values.step ? parseDurationMs(values.step, '--step') : undefined;
+    const stepMs = values.step ? durationOption(values.step, '--step') : undefined;
     const redis = createSentinelClient({ sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER }, 'ringtail-query');
     try {
       const rows = await querySeries(redis, redisKeys(env.RINGTAIL_NAMESPACE, env.SHARD_SLOTS), selector, { fromMs, toMs, stepMs });
