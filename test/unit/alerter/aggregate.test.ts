@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregateSeries, counterIncrease } from '../../../services/alerter/src/domain/aggregate.ts';
-import { propertySeed } from '../hashring/fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 import { windowOf } from './helpers.ts';
 
 const seed = propertySeed('alerter/aggregate');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_RETRY_AFTER_MS, parseRetryAfterMs, retryDelayMs, verdictOf } from '../../../services/alerter/src/domain/backoff.ts';
-import { propertySeed } from '../hashring/fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 
 const seed = propertySeed('alerter/backoff');
 const policy = { retryInitialMs: 500, retryMaxMs: 60_000 };

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import xxhash from 'xxhash-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalSeriesKey, createSeriesHasher, seriesIdHex, SlotRing, type SeriesHasher } from '@ringtail/hashring';
-import { propertySeed } from './fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 
 const seed = propertySeed('series-hasher');
 let api: Awaited<ReturnType<typeof xxhash>>;

@@ -10,7 +10,7 @@ import {
   UnknownWorkerError,
   type RingChange,
 } from '@ringtail/hashring';
-import { propertySeed } from './fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 
 const seed = propertySeed('slot-ring');
 const NUM_RUNS = 40;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalSeriesKey } from '@ringtail/hashring';
 import { DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter, type SampleLimits } from '@ringtail/model';
 import { RawBatchRouter, type RawBatchRouterDeps, type SeriesRouter } from '@ringtail/ingest';
-import { propertySeed } from '../model/fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 import { validSample } from '../model/arbitraries.ts';
 
 const seed = propertySeed('raw-batch-router');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLE_LIMITS, SampleValidator, createSampleSchema, parseValidSample, type SampleLimits } from '@ringtail/model';
-import { propertySeed } from '../model/fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 import { labelName, labelValue, metricName, validSample } from '../model/arbitraries.ts';
 
 const seed = propertySeed('sample-fast-path');

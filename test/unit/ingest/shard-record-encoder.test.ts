@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SHARD_RECORD_VERSION, decodeShardRecord, encodeShardRecord, type ShardRecord, type ShardSeries } from '@ringtail/model';
 import { ShardRecordEncoder } from '../../../services/ingest/src/shard-record-encoder.ts';
-import { propertySeed } from '../model/fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 import { labels, metricName } from '../model/arbitraries.ts';
 
 const seed = propertySeed('shard-record-encoder');

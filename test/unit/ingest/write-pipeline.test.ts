@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '@ringtail/runtime';
 import type { RoutedBatch } from '@ringtail/ingest';
 import { WritePipeline, type PendingBatch, type RawOffset, type WritePipelineDeps } from '../../../services/ingest/src/write-pipeline.ts';
-import { propertySeed } from '../model/fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 
 const seed = propertySeed('write-pipeline');
 const log = createLogger('write-pipeline-test', 'silent');

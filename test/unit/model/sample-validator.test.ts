@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLE_LIMITS, REJECTION_CODES, SampleValidator, type SampleLimits } from '@ringtail/model';
-import { propertySeed } from './fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 import { labelName, metricName, validSample } from './arbitraries.ts';
 
 const seed = propertySeed('sample-validator');
