@@ -5,3 +5,4 @@ export { readWindow, readWindows, windowStarts, MAX_WINDOWS_PER_QUERY, type Stor
 export { aggregateSteps, resolutionForStep } from './step-aggregation.ts';
 export { querySeries, type QueryOptions, type SeriesRow } from './query-series.ts';
 export { formatTable, seriesLabel } from './format-table.ts';
+export { alertRow, formatAlertsTable, listAlerts, type AlertRow } from './alerts-table.ts';

@@ -1,7 +1,8 @@
 import type { Logger } from '@ringtail/runtime';
 import type { AlertStore } from './alert-store.ts';
 import type { AlerterMetrics } from './alerter-metrics.ts';
-import { idOf, type AlertRecord } from './domain/alert.ts';
+import type { AlertRecord } from '@ringtail/model';
+import { idOf } from './domain/alert.ts';
 import { planNotifications, type GroupState, type Routing } from './domain/notification-plan.ts';
 import type { RuleSet } from './domain/rule.ts';
 import { evaluateRule } from './domain/rule-evaluation.ts';

@@ -1,8 +1,7 @@
 import { MetricsRegistry, createSentinelClient, startOpsServer, type Logger } from '@ringtail/runtime';
-import { redisKeys } from '@ringtail/model';
+import { alerterKeys, redisKeys } from '@ringtail/model';
 import { AlertEvaluator } from './alert-evaluator.ts';
 import { AlertStore } from './alert-store.ts';
-import { alerterKeys } from './alerter-keys.ts';
 import { alerterMetrics } from './alerter-metrics.ts';
 import { apiRoutes } from './api-routes.ts';
 import type { AlerterConfig } from './config.ts';

@@ -2,9 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '@ringtail/model';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
-import { listAlerts, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { listAlerts } from '@ringtail/query';
+import type { RunningAlerter } from '../../../services/alerter/src/index.ts';
 import { eventually } from '../../support/fixtures.ts';
-import { AlerterTestBed, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
+import { WebhookReceiver } from '@ringtail/webhooks';
+import { AlerterTestBed, thresholdRules, writeRuleFile } from './support.ts';
 
 interface RulesBody {
   data: { groups: { rules: { name: string; health: string; lastError: string; state: string }[] }[] };
@@ -49,6 +51,6 @@ describe('evaluation errors', () => {
     await redis.multi().del(index).sadd(index, ...members).exec();
     await eventually('rule healthy again', 10_000, async () => ((await rules()).health === 'ok' ? true : undefined));
     expect((await listAlerts(redis, namespace)).map((a) => [a.state, a.firedAtMs])).toEqual([['firing', firedAtMs]]);
-    expect(receiver.received.map((w) => w.json.status)).toEqual(['firing']);
+    expect(receiver.received.map((w) => w.json?.status)).toEqual(['firing']);
   });
 });

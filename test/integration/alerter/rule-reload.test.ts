@@ -2,9 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
-import { listAlerts, RuleFileError, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { listAlerts } from '@ringtail/query';
+import { RuleFileError, type RunningAlerter } from '../../../services/alerter/src/index.ts';
 import { eventually } from '../../support/fixtures.ts';
-import { AlerterTestBed, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
+import { WebhookReceiver } from '@ringtail/webhooks';
+import { AlerterTestBed, thresholdRules, writeRuleFile } from './support.ts';
 
 const SECOND_RULE = `
   - alert: ColdTemp

@@ -1,10 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
-import { Outbox, alerterKeys, listAlerts, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { alerterKeys } from '@ringtail/model';
+import { listAlerts } from '@ringtail/query';
+import { Outbox, type RunningAlerter } from '../../../services/alerter/src/index.ts';
 import { withScripts } from '../../../services/alerter/src/scripts.ts';
 import { eventually } from '../../support/fixtures.ts';
-import { AlerterTestBed, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
+import { WebhookReceiver } from '@ringtail/webhooks';
+import { SECRET, AlerterTestBed, thresholdRules, writeRuleFile } from './support.ts';
 
 describe('alert webhooks against a real receiver and Redis', () => {
   let bed: AlerterTestBed;
@@ -35,7 +38,7 @@ describe('alert webhooks against a real receiver and Redis', () => {
     await start();
     await temp(70);
     const [firing] = await eventually('firing webhook', 10_000, async () => (receiver.delivered('firing').length > 0 ? receiver.delivered('firing') : undefined));
-    expect(firing!.json.alerts[0]).toMatchObject({ status: 'firing', labels: { alertname: 'HighTemp', room: 'a', severity: 'page' }, value: 70 });
+    expect(firing!.json!.alerts[0]).toMatchObject({ status: 'firing', labels: { alertname: 'HighTemp', room: 'a', severity: 'page' }, value: 70 });
     expect(firing!.json).toMatchObject({ receiver: 'ops', groupLabels: { alertname: 'HighTemp' }, commonAnnotations: { summary: 'room a at 70' } });
     await temp(30);
     await eventually('resolved webhook', 10_000, async () => (receiver.delivered('resolved').length > 0 ? true : undefined));
@@ -43,9 +46,9 @@ describe('alert webhooks against a real receiver and Redis', () => {
     const evaluated = await alerterMetric(alerter!, 'ringtail_alerter_evaluations_total');
     await eventually('more evaluations', 15_000, async () => ((await alerterMetric(alerter!, 'ringtail_alerter_evaluations_total')) > evaluated + 5 ? true : undefined));
     expect((await listAlerts(redis, namespace)).map((a) => a.state)).toEqual(['resolved']);
-    expect(receiver.received.map((w) => w.json.status)).toEqual(['firing', 'resolved']);
+    expect(receiver.received.map((w) => w.json?.status)).toEqual(['firing', 'resolved']);
     expect(new Set(receiver.received.map((w) => w.id)).size).toBe(2);
-    receiver.verifyAll();
+    receiver.verifyAll(SECRET);
   });
 
   it('retries after 500s and delivers once', async () => {
@@ -55,7 +58,7 @@ describe('alert webhooks against a real receiver and Redis', () => {
     await eventually('delivery after retries', 15_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
     expect(receiver.received.map((w) => w.status)).toEqual([500, 503, 500, 200]);
     expect(new Set(receiver.received.map((w) => w.id)).size).toBe(1);
-    receiver.verifyAll();
+    receiver.verifyAll(SECRET);
     await eventually('outbox drained', 5_000, async () => ((await redis.zcard(alerterKeys(namespace).due)) === 0 ? true : undefined));
   });
 

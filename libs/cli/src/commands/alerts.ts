@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { formatAlertsTable, listAlerts } from '@ringtail/alerter';
+import { formatAlertsTable, listAlerts } from '@ringtail/query';
 import { connectionEnv, createSentinelClient, parseEnv } from '@ringtail/runtime';
 import type { Command } from '../command.ts';
 
