@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { SampleGenerator, type RawSample } from '@ringtail/loadgen';
+import { SampleGenerator, percentile, type RawSample } from '@ringtail/loadgen';
 import { DEFAULT_RESOLUTIONS, redisKeys, topicNames, windowStartMs } from '@ringtail/model';
 import { loadStackSettings, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest, sumMetric } from '../support/pipeline.ts';
@@ -47,11 +47,6 @@ async function produceAll(producer: Producer, topic: string, messages: readonly 
     }
   };
   await Promise.all(Array.from({ length: SENDS_IN_FLIGHT }, lane));
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function main(): Promise<void> {

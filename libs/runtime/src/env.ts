@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, DEFAULT_SHARD_SLOTS, MAX_SHARD_SLOTS, parseResolutions, type Resolution, type SampleLimits } from '@ringtail/model';
+import { formatHostPort, parseHostPorts, type HostPort } from './host-ports.ts';
 
 /** A configuration error naming the environment variable at fault. */
 export class ConfigError extends Error {
@@ -19,21 +20,17 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
   throw new ConfigError(String(issue?.path.join('.') ?? '?'), issue?.message ?? 'invalid');
 }
 
-/** `host:port,host:port` as a list of {host, port}. */
+/** `host:port,host:port` as a list of {host, port} (see parseHostPorts). */
 export const hostPortList = z
   .string()
   .min(1)
-  .transform((s, ctx) => {
-    const out: { host: string; port: number }[] = [];
-    for (const part of s.split(',')) {
-      const m = /^\s*([^\s:]+):(\d{1,5})\s*$/.exec(part);
-      if (!m) {
-        ctx.addIssue({ code: 'custom', message: `expected host:port[,host:port...], got '${part}'` });
-        return z.NEVER;
-      }
-      out.push({ host: m[1]!, port: Number(m[2]) });
+  .transform((s, ctx): HostPort[] => {
+    try {
+      return parseHostPorts(s);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
     }
-    return out;
   });
 
 /**
@@ -55,10 +52,7 @@ export const resolutionsSetting = z
 
 /** Settings shared by every service that talks to Kafka and Redis. */
 export const connectionEnv = z.object({
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:19092')
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+  KAFKA_BROKERS: hostPortList.default([{ host: '127.0.0.1', port: 19092 }]).transform((brokers) => brokers.map(formatHostPort)),
   REDIS_SENTINELS: hostPortList.default([
     { host: '127.0.0.1', port: 26390 },
     { host: '127.0.0.1', port: 26391 },

@@ -5,3 +5,5 @@ export { connectIdempotentProducer, createKafka, type KafkaTimeouts } from './ka
 export { Counter, Gauge, Histogram, LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.ts';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Route } from './ops-server.ts';
 export { onShutdown } from './shutdown.ts';
+export { formatHostPort, parseHostPorts, type HostPort } from './host-ports.ts';
+export { eventually, WaitTimeoutError } from './eventually.ts';

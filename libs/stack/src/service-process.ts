@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { StackError } from './errors.ts';
-import { waitFor } from './processes.ts';
+import { eventually } from '@ringtail/runtime';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
@@ -88,11 +88,11 @@ export class ServiceProcess {
         resolve(code);
       }),
     );
-    const ready = await waitFor(async () => {
+    const ready = await eventually(`${this.name} ready`, readyTimeoutMs, async () => {
       if (child.exitCode !== null) return true;
       const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`).catch(() => undefined);
       return res?.status === 200;
-    }, readyTimeoutMs, 200);
+    }, 200).catch(() => false);
     if (child.exitCode !== null || !ready) {
       throw new StackError('STACK_START_FAILED', `${this.name} ${ready ? `exited with ${child.exitCode}` : 'did not become ready'}; see ${this.logFile}`);
     }

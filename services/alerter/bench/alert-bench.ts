@@ -28,7 +28,8 @@ import { pino } from 'pino';
 import { createSentinelClient } from '@ringtail/runtime';
 import { loadConfig, startAlerter, type RunningAlerter } from '../src/index.ts';
 import { runPipelinePhase } from './pipeline-phase.ts';
-import { percentile, startFiringReceiver } from './webhook-receiver.ts';
+import { percentile } from '@ringtail/loadgen';
+import { startFiringReceiver } from './first-firing.ts';
 import { WindowWriter, type Sample } from './window-writer.ts';
 
 const RULES = 1000;
@@ -63,7 +64,7 @@ async function runRedisPhase() {
     { length: RULES },
     (_, i) => `  - { alert: Bench${i}, selector: 'bench_m${i}{job="bench"}', aggregation: max, window: 1m, op: '>', threshold: 100 }`,
   );
-  writeFileSync(rulesFile, `receivers:\n  - { name: bench, url: '${receiver.url}', secrets: ['${SECRET}'], group_wait: 0s }\nrules:\n${rules.join('\n')}\n`);
+  writeFileSync(rulesFile, `receivers:\n  - { name: bench, url: '${receiver.receiver.url}', secrets: ['${SECRET}'], group_wait: 0s }\nrules:\n${rules.join('\n')}\n`);
 
   const config = loadConfig({ ...env, RULES_FILE: rulesFile, EVAL_INTERVAL_MS: String(evalIntervalMs), LOG_LEVEL: 'warn' });
   const redis = createSentinelClient(config.redis, 'alerter-bench', 10_000);
@@ -116,7 +117,7 @@ async function runRedisPhase() {
     };
   } finally {
     await alerter?.stop();
-    await receiver.close();
+    await receiver.receiver.stop();
     for await (const keys of redis.scanStream({ match: `{rt:${namespace}}:*`, count: 1000 }) as AsyncIterable<string[]>) {
       if (keys.length > 0) await redis.del(...keys);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESOLUTIONS, encodeShardRecord, type ShardRecord } from '@ringtail/model';
-import { MetricsRegistry, createLogger } from '@ringtail/runtime';
+import { MetricsRegistry, createLogger, eventually } from '@ringtail/runtime';
 import { ReplicationTimeoutError, RedisUnavailableError } from '../../../services/shard/src/errors.ts';
 import { createShardMetrics } from '../../../services/shard/src/shard-metrics.ts';
 import { ShardWorker, type ConsumedMessage, type ShardConsumerPort } from '../../../services/shard/src/shard-worker.ts';
@@ -45,14 +45,6 @@ function setup(flushMaxSamples = 1000) {
   return { sink, commits, seeks, metrics, worker, control, messages };
 }
 
-/** Waits until `check` holds, for at most two seconds. */
-async function eventually(check: () => boolean): Promise<void> {
-  const deadlineMs = Date.now() + 2000;
-  while (!check()) {
-    if (Date.now() > deadlineMs) throw new Error('condition not met within 2 s');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
 /** Runs one flush (whatever its WAIT answers) and waits until it finished. */
 async function flushOnce(worker: ShardWorker): Promise<void> {
@@ -107,7 +99,7 @@ describe('ShardWorker', () => {
     sink.applyGate = new Promise((resolve) => (release = resolve));
     await worker.handleBatch(0, messages(0, record(0, [0, 1])), control);
     worker.requestFlush();
-    await eventually(() => sink.calls.includes('apply:0'));
+    await eventually('the first apply', 2000, () => sink.calls.includes('apply:0'), 1);
     // The first flush is stuck in apply; the next records are still folded in.
     await worker.handleBatch(0, messages(1, record(0, [2]), record(0, [3])), control);
     worker.requestFlush();
