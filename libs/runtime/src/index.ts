@@ -7,3 +7,4 @@ export { startOpsServer, type OpsServer, type OpsServerOptions, type Route } fro
 export { onShutdown } from './shutdown.ts';
 export { formatHostPort, parseHostPorts, type HostPort } from './host-ports.ts';
 export { eventually, WaitTimeoutError } from './eventually.ts';
+export { defineLuaCommands, scriptKeyCount } from './lua-scripts.ts';
