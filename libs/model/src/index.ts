@@ -7,6 +7,7 @@ export * from './sample-validator.ts';
 export * from './cardinality-limiter.ts';
 export * from './dlq-record.ts';
 export * from './exact-sum.ts';
+export * from './backoff.ts';
 export * from './durations.ts';
 export * from './windows.ts';
 export * from './redis-keys.ts';

@@ -1,4 +1,4 @@
-import { parseRetryAfterMs } from './domain/backoff.ts';
+import { parseRetryAfterMs } from './domain/delivery-attempt.ts';
 import type { Receiver } from './domain/rule.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { signatureHeader, WEBHOOK_HEADERS } from '@ringtail/webhooks';

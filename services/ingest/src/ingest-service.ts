@@ -67,6 +67,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
     onWriteFailed: () => metrics.writeFailures.inc(),
     now,
     delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+    random: Math.random,
     log: log.child({ component: 'write-pipeline' }),
   });
   const handler = createBatchHandler({

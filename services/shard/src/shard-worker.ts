@@ -1,6 +1,5 @@
-import { decodeShardRecord } from '@ringtail/model';
+import { backoffDelayMs, decodeShardRecord, type BackoffPolicy } from '@ringtail/model';
 import type { Logger } from '@ringtail/runtime';
-import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import { isRetriable } from './errors.ts';
 import type { FlushOutcome } from './flush-script.ts';
 import { SerialQueue } from './serial-queue.ts';

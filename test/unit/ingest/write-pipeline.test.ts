@@ -52,6 +52,7 @@ function harness(opts: { failWrite?: () => boolean; failCommit?: () => boolean; 
     onWriteFailed: () => undefined,
     now: () => 0,
     delay: () => tick(),
+    random: () => 0.5,
     log,
   };
   return { pipeline: new WritePipeline(deps), writes, commits, committed };
