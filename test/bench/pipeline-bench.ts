@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { SampleGenerator, percentile, type RawSample } from '@ringtail/loadgen';
 import { DEFAULT_RESOLUTIONS, redisKeys, topicNames, windowStartMs } from '@ringtail/model';
+import { ensureTopics } from '@ringtail/runtime';
 import { loadStackSettings, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest, sumMetric } from '../support/pipeline.ts';
 
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const rawTopic = `${namespace}raw-baseline`;
-  await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: 8 }], waitForLeaders: true });
+  await ensureTopics(admin, [{ topic: rawTopic, numPartitions: 8 }]);
   const consumer = kafka.consumer({ groupId: `${namespace}baseline` });
   await consumer.connect();
   await consumer.subscribe({ topic: rawTopic, fromBeginning: true });

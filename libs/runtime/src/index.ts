@@ -8,3 +8,4 @@ export { onShutdown } from './shutdown.ts';
 export { formatHostPort, parseHostPorts, type HostPort } from './host-ports.ts';
 export { eventually, WaitTimeoutError } from './eventually.ts';
 export { defineLuaCommands, scriptKeyCount } from './lua-scripts.ts';
+export { ensureTopics, TopicLayoutError, type EnsureTopicsOptions, type TopicSpec } from './topic-setup.ts';

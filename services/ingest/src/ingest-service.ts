@@ -1,12 +1,12 @@
 import { SeriesCardinalityLimiter, SampleValidator, topicNames } from '@ringtail/model';
 import { createSeriesHasher } from '@ringtail/hashring';
-import { MetricsRegistry, createKafka, startOpsServer, type Logger } from '@ringtail/runtime';
+import { MetricsRegistry, createKafka, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { IngestConfig } from './config.ts';
 import { createBatchHandler } from './batch-handler.ts';
 import { recordCommittedBatch, registerIngestMetrics } from './ingest-metrics.ts';
 import { RoutedBatchWriter } from './routed-batch-writer.ts';
 import { createSlotRouter } from './series-router.ts';
-import { ensureTopics } from './topic-setup.ts';
+import { ingestTopicSpecs } from './topic-setup.ts';
 import { WritePipeline } from './write-pipeline.ts';
 
 export interface IngestService {
@@ -35,7 +35,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(admin, topics, config);
+    await ensureTopics(admin, ingestTopicSpecs(topics, config), { log });
   } finally {
     await admin.disconnect();
   }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/model';
 import { redisRingStatusStore } from '@ringtail/ring-status';
-import { ConfigError, createKafka, createSentinelClient, MetricsRegistry, startOpsServer, type Logger } from '@ringtail/runtime';
+import { createKafka, createSentinelClient, ensureTopics, MetricsRegistry, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
 import { ringRoutes } from './ring-routes.ts';
@@ -92,21 +92,11 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
 
 /**
  * Creates the shard topic with `slots` partitions if it is missing (ingest
- * usually has), and refuses to run on one with another partition count: the
- * slot of every series depends on it.
- * @throws ConfigError naming SHARD_SLOTS
+ * usually has), through the one topic set-up, and refuses to run on one with
+ * another partition count: the slot of every series depends on it.
+ * @throws TopicLayoutError naming SHARD_SLOTS
  */
 async function ensureShardTopic(admin: Admin, topic: string, slots: number, log: Logger): Promise<void> {
-  if (!(await admin.listTopics()).includes(topic)) {
-    const created = await admin.createTopics({
-      topics: [{ topic, numPartitions: slots, configEntries: [{ name: 'max.message.bytes', value: String(SHARD_TOPIC_MAX_MESSAGE_BYTES) }] }],
-      waitForLeaders: true,
-    });
-    if (created) log.info({ topic, slots }, 'created shard topic');
-  }
-  const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-  const partitions = metadata?.partitions.length ?? 0;
-  if (partitions !== slots) {
-    throw new ConfigError('SHARD_SLOTS', `is ${slots} but topic ${topic} has ${partitions} partitions; every service of a deployment must use the topic's partition count`);
-  }
+  const maxBytes = { name: 'max.message.bytes', value: String(SHARD_TOPIC_MAX_MESSAGE_BYTES) };
+  await ensureTopics(admin, [{ topic, numPartitions: slots, partitionsSetting: 'SHARD_SLOTS', configEntries: [maxBytes] }], { log });
 }

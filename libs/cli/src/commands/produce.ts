@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SampleGenerator, produceLoad } from '@ringtail/loadgen';
 import { DEFAULT_RAW_PARTITIONS, topicNames } from '@ringtail/model';
-import { connectionEnv, createKafka, createLogger, parseEnv } from '@ringtail/runtime';
+import { connectionEnv, createKafka, createLogger, ensureTopics, parseEnv } from '@ringtail/runtime';
 import type { Command } from '../command.ts';
 import { durationOption } from '../durations.ts';
 
@@ -51,11 +51,12 @@ export const produceCommand: Command = {
     const kafka = createKafka(env.KAFKA_BROKERS, 'ringtail-produce', log);
     const admin = kafka.admin();
     await admin.connect();
-    const existing = await admin.listTopics();
-    if (!existing.includes(topics.raw)) {
-      await admin.createTopics({ topics: [{ topic: topics.raw, numPartitions: count('partitions', values.partitions) }], waitForLeaders: true });
+    try {
+      // --partitions applies only when the topic is created here; an existing topic is used as it is.
+      await ensureTopics(admin, [{ topic: topics.raw, numPartitions: count('partitions', values.partitions) }], { log });
+    } finally {
+      await admin.disconnect();
     }
-    await admin.disconnect();
 
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
