@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { StackError } from './errors.ts';
-import { eventually } from '@ringtail/runtime';
+import { eventually, metricValue, scrapeMetrics } from '@ringtail/runtime';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
@@ -121,14 +121,10 @@ export class ServiceProcess {
     return this.exited;
   }
 
-  /** The value of one un-labelled metric from /metrics, or undefined. */
-  async metric(name: string): Promise<number | undefined> {
+  /** The value of metric `name` (summed over the samples carrying `labels`) from /metrics, or undefined. */
+  async metric(name: string, labels: Readonly<Record<string, string>> = {}): Promise<number | undefined> {
     // A paused (SIGSTOP) process accepts the connection but never answers: give up rather than hang.
-    const signal = AbortSignal.timeout(METRICS_TIMEOUT_MS);
-    const res = await fetch(`http://127.0.0.1:${this.httpPort}/metrics`, { signal }).catch(() => undefined);
-    if (!res?.ok) return undefined;
-    const text = await res.text().catch(() => '');
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-    return m ? Number(m[1]) : undefined;
+    const samples = await scrapeMetrics(this.httpPort, METRICS_TIMEOUT_MS).catch(() => undefined);
+    return samples && metricValue(samples, name, labels);
   }
 }

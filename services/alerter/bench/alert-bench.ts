@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { createSentinelClient } from '@ringtail/runtime';
+import { createSentinelClient, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadConfig, startAlerter, type RunningAlerter } from '../src/index.ts';
 import { runPipelinePhase } from './pipeline-phase.ts';
 import { percentile } from '@ringtail/loadgen';
@@ -76,10 +76,7 @@ async function runRedisPhase() {
     for (let i = 0; i < quiet.length; i += 1000) await writer.write(quiet.slice(i, i + 1000));
 
     const running = (alerter = await startAlerter(config, pino({ level: 'warn' })));
-    const metric = async (name: string) => {
-      const text = await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text();
-      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    };
+    const metric = async (name: string) => metricValue(await scrapeMetrics(running.port), name) ?? NaN;
     // Warm up: two full ticks so the first crossing does not pay for connection setup.
     while ((await metric('ringtail_alerter_evaluations_total')) < 2) await sleep(100);
 

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { percentile, produceLoad, SampleGenerator, type RawSample } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
-import { eventually } from '@ringtail/runtime';
+import { eventually, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadStackSettings, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest } from '../../../test/support/pipeline.ts';
 import { stackEnv } from '../../../test/support/stack-env.ts';
@@ -56,8 +56,7 @@ const WAIT_POLL_MS = 100;
 const probeSample = (probe: number, value: number): RawSample => ({ name: PROBE_METRIC, labels: { job: PROBE_JOB, probe: String(probe) }, value, timestamp: Date.now() });
 
 async function alerterMetric(alerter: RunningAlerter, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${alerter.port}/metrics`)).text();
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return metricValue(await scrapeMetrics(alerter.port), name) ?? NaN;
 }
 
 /** Runs the phase; everything it starts is stopped before it returns or throws. */

@@ -122,7 +122,7 @@ export class AlertEvaluator {
     for (const state of ['pending', 'firing', 'resolved'] as const) {
       let n = 0;
       for (const a of nextAlerts.values()) if (a.state === state) n++;
-      this.o.metrics.alerts.set(n, { state });
+      this.o.metrics.alerts.set({ state }, n);
     }
     return plan.notifications.length;
   }

@@ -1,4 +1,4 @@
-import { MetricsRegistry, createSentinelClient, startOpsServer, type Logger } from '@ringtail/runtime';
+import { createMetricsRegistry, createSentinelClient, startOpsServer, type Logger } from '@ringtail/runtime';
 import { alerterKeys, redisKeys } from '@ringtail/model';
 import { AlertEvaluator } from './alert-evaluator.ts';
 import { AlertStore } from './alert-store.ts';
@@ -43,7 +43,7 @@ export interface AlerterOverrides {
 export async function startAlerter(config: AlerterConfig, log: Logger, overrides: AlerterOverrides = {}): Promise<RunningAlerter> {
   const clock = overrides.clock ?? Date.now;
   const random = overrides.random ?? Math.random;
-  const registry = new MetricsRegistry();
+  const registry = createMetricsRegistry();
   const metrics = alerterMetrics(registry);
   const defaults = config.webhookUrl ? [defaultReceiver('default', config.webhookUrl, config.webhookSecrets)] : [];
   const loader = new RuleLoader(config.rulesFile, { defaultReceivers: defaults, secretLookup: (v) => process.env[v] }, log.child({ component: 'rules' }), metrics);
@@ -110,7 +110,7 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
         try {
           if ((await evaluator.tick(leaseValue)) > 0) dispatcher.wake();
         } catch (err) {
-          metrics.evaluationFailures.inc(1, { reason: (err as { code?: string }).code ?? 'unknown' });
+          metrics.evaluationFailures.inc({ reason: (err as { code?: string }).code ?? 'unknown' });
           if (err instanceof LeaseLostError) evaluator.invalidate();
           evalLog.warn({ err }, 'evaluation tick failed; alert state unchanged');
         }

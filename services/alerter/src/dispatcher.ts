@@ -112,7 +112,7 @@ export class Dispatcher {
       if (this.o.lease.value() !== leaseValue) return;
       const result = await this.o.send(receiver, entry);
       const verdict = verdictOf(result.status);
-      this.o.metrics.attempts.inc(1, { outcome: result.status === null ? 'network' : String(result.status) });
+      this.o.metrics.attempts.inc({ outcome: result.status === null ? 'network' : String(result.status) });
       const attempts = entry.attempts + 1;
       if (verdict === 'delivered') settlement = { action: 'ack' };
       else if (verdict === 'disable') settlement = dead('HTTP 410 Gone: receiver disabled', 'disable', attempts);

@@ -1,6 +1,6 @@
 import { SeriesCardinalityLimiter, SampleValidator, topicNames } from '@ringtail/model';
 import { createSeriesHasher } from '@ringtail/hashring';
-import { MetricsRegistry, createKafka, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
+import { createMetricsRegistry, createKafka, ensureTopics, startOpsServer, type Logger, type MetricsRegistry } from '@ringtail/runtime';
 import type { IngestConfig } from './config.ts';
 import { createBatchHandler } from './batch-handler.ts';
 import { recordCommittedBatch, registerIngestMetrics } from './ingest-metrics.ts';
@@ -28,7 +28,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
   const xxhash = await (await import('xxhash-wasm')).default();
   const router = createSlotRouter(createSeriesHasher(xxhash), config.shardSlots);
 
-  const registry = new MetricsRegistry();
+  const registry = createMetricsRegistry();
   const metrics = registerIngestMetrics(registry);
 
   const kafka = createKafka(config.kafkaBrokers, config.kafkaClientId, log);

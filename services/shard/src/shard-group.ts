@@ -137,7 +137,7 @@ export function shardGroup(o: ShardGroupOptions): ShardGroup {
         eachBatchAutoResolve: true,
         eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
           await w.handleBatch(batch.partition, batch.messages, { heartbeat, isActive: () => isRunning() && !isStale() });
-          o.metrics.consumerLag.set(Number(batch.offsetLag()), { partition: String(batch.partition) });
+          o.metrics.consumerLag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
         },
       });
       statusTimer = setInterval(publishStatus, o.statusIntervalMs);

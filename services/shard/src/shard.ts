@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/model';
 import { redisRingStatusStore } from '@ringtail/ring-status';
-import { createKafka, createSentinelClient, ensureTopics, MetricsRegistry, startOpsServer, type Logger } from '@ringtail/runtime';
+import { createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
 import { ringRoutes } from './ring-routes.ts';
@@ -31,7 +31,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
   await ensureShardTopic(admin, names.shard, config.SHARD_SLOTS, log);
 
   const redis = createSentinelClient({ sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_SENTINEL_MASTER }, clientId, config.REDIS_COMMAND_TIMEOUT_MS);
-  const registry = new MetricsRegistry();
+  const registry = createMetricsRegistry();
   const metrics = createShardMetrics(registry);
   let lastFlushAtMs: number | null = null;
   const status = redisRingStatusStore(redis, keys);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { metricValue, scrapeMetrics } from '@ringtail/runtime';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '@ringtail/model';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
@@ -43,8 +44,8 @@ describe('evaluation errors', () => {
     expect(broken.lastError).toMatch(/WRONGTYPE/);
     // Long past the point where missing data would have resolved it (policy `ok`).
     await eventually('several failed evaluations', 10_000, async () => {
-      const text = await (await fetch(`http://127.0.0.1:${alerter!.port}/metrics`)).text();
-      return Number(/^ringtail_alerter_rule_evaluation_failures_total (\S+)$/m.exec(text)?.[1] ?? 0) >= 5 ? true : undefined;
+      const failures = metricValue(await scrapeMetrics(alerter!.port), 'ringtail_alerter_rule_evaluation_failures_total') ?? 0;
+      return failures >= 5 ? true : undefined;
     });
     expect((await listAlerts(redis, namespace)).map((a) => [a.state, a.firedAtMs])).toEqual([['firing', firedAtMs]]);
 

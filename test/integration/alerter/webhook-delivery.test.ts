@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { metricValue, scrapeMetrics } from '@ringtail/runtime';
 import type { Redis } from 'ioredis';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
 import { alerterKeys } from '@ringtail/model';
@@ -108,7 +109,5 @@ describe('alert webhooks against a real receiver and Redis', () => {
 });
 
 async function alerterMetric(a: RunningAlerter, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
+  return metricValue(await scrapeMetrics(a.port), name) ?? 0;
 }

@@ -12,7 +12,7 @@ import {
   type ShardSeries,
 } from '@ringtail/model';
 import { querySeries, readWindows } from '@ringtail/query';
-import { createLogger, createSentinelClient } from '@ringtail/runtime';
+import { createLogger, createSentinelClient, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadConfig, startShard, type RunningShard } from '@ringtail/shard';
 import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
 import { prng } from '@ringtail/loadgen';
@@ -72,9 +72,7 @@ function expectedWindows(stepMs: number): Map<string, ExpectedWindow> {
 }
 
 async function metric(shard: RunningShard, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${shard.httpPort}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(' ')[1] ?? Number.NaN);
+  return metricValue(await scrapeMetrics(shard.httpPort), name) ?? Number.NaN;
 }
 
 describe('shard worker against Kafka and Redis Sentinel', () => {

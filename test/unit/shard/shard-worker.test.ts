@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESOLUTIONS, encodeShardRecord, type ShardRecord } from '@ringtail/model';
-import { MetricsRegistry, createLogger, eventually } from '@ringtail/runtime';
+import { MetricsRegistry, createLogger, eventually, metricValue, parseExposition } from '@ringtail/runtime';
 import { ReplicationTimeoutError, RedisUnavailableError } from '../../../services/shard/src/errors.ts';
 import { createShardMetrics } from '../../../services/shard/src/shard-metrics.ts';
 import { ShardWorker, type ConsumedMessage, type ShardConsumerPort } from '../../../services/shard/src/shard-worker.ts';
@@ -25,7 +25,10 @@ function setup(flushMaxSamples = 1000) {
     },
     seek: (_topic, partition, offset) => void seeks.push(`${partition}@${offset}`),
   };
-  const metrics = createShardMetrics(new MetricsRegistry());
+  const registry = new MetricsRegistry();
+  const metrics = createShardMetrics(registry);
+  // Read back as a scrape would: the exposition, parsed.
+  const metric = async (name: string, labels: Record<string, string> = {}) => metricValue(parseExposition(await registry.metrics()), name, labels);
   const worker = new ShardWorker({
     shardTopic: 't',
     aggregator: new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS }),
@@ -42,7 +45,7 @@ function setup(flushMaxSamples = 1000) {
   const control = { heartbeat: async () => undefined, isActive: () => true };
   const messages = (first: number, ...records: ShardRecord[]): ConsumedMessage[] =>
     records.map((r, i) => ({ offset: String(first + i), value: encodeShardRecord(r) }));
-  return { sink, commits, seeks, metrics, worker, control, messages };
+  return { sink, commits, seeks, metric, worker, control, messages };
 }
 
 
@@ -64,7 +67,7 @@ describe('ShardWorker', () => {
   });
 
   it('re-applies the same batch after a failed WAIT and commits once it is durable', async () => {
-    const { sink, commits, worker, control, messages, metrics } = setup();
+    const { sink, commits, worker, control, messages, metric } = setup();
     sink.failures.awaitReplicas.push(new ReplicationTimeoutError(0, 1, 10));
     sink.failures.apply.push(new RedisUnavailableError('flush', { cause: new Error('down') }));
     await worker.handleBatch(0, messages(7, record(0, [0, 1, 2])), control);
@@ -72,16 +75,16 @@ describe('ShardWorker', () => {
     expect(sink.calls).toEqual(['apply:0', 'apply:0', 'wait', 'apply:0', 'wait', 'commit']);
     expect(commits).toEqual(['0@8']);
     expect([...sink.windows.values()].map((w) => w.count)).toEqual([3, 3, 3]);
-    expect(metrics.flushFailures.get({ code: 'SHARD_REPLICATION_TIMEOUT' })).toBe(1);
+    expect(await metric('ringtail_shard_flush_failures_total', { code: 'SHARD_REPLICATION_TIMEOUT' })).toBe(1);
   });
 
   it('skips a replayed record and still commits past it', async () => {
-    const { sink, commits, worker, control, messages, metrics } = setup();
+    const { sink, commits, worker, control, messages, metric } = setup();
     await worker.handleBatch(0, messages(0, record(0, [0, 1])), control);
     await worker.flush();
     await worker.handleBatch(0, messages(1, record(0, [0, 1])), control);
     await worker.flush();
-    expect(metrics.samplesSkipped.get()).toBe(2);
+    expect(await metric('ringtail_shard_samples_skipped_total')).toBe(2);
     expect(commits).toEqual(['0@1', '0@2']);
     expect([...sink.windows.values()][0]!.count).toBe(2);
   });
@@ -113,7 +116,7 @@ describe('ShardWorker', () => {
   });
 
   it('keeps flushing while WAIT fails after a failover and commits once a later WAIT succeeds', async () => {
-    const { sink, commits, worker, control, messages, metrics } = setup();
+    const { sink, commits, worker, control, messages, metric } = setup();
     sink.failures.awaitReplicas.push(new ReplicationTimeoutError(0, 1, 10), new ReplicationTimeoutError(0, 1, 10));
     await worker.handleBatch(0, messages(0, record(0, [0, 1])), control);
     await flushOnce(worker);
@@ -127,7 +130,7 @@ describe('ShardWorker', () => {
     expect(sink.calls).toEqual(['apply:0', 'wait', 'apply:0', 'wait', 'apply:0', 'wait', 'commit']);
     expect(commits).toEqual(['0@3']);
     expect([...sink.windows.values()].map((w) => w.count)).toEqual([4, 4, 4]);
-    expect(metrics.flushFailures.get({ code: 'SHARD_REPLICATION_TIMEOUT' })).toBe(2);
+    expect(await metric('ringtail_shard_flush_failures_total', { code: 'SHARD_REPLICATION_TIMEOUT' })).toBe(2);
   });
 
   it('re-reads from the first uncommitted record when a failover lost a write whose WAIT failed', async () => {
