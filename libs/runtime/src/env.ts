@@ -97,3 +97,18 @@ export function sampleLimitsFrom(e: { [K in keyof typeof sampleLimitsEnv]: numbe
     maxSeriesPerMetric: e.MAX_SERIES_PER_METRIC,
   };
 }
+
+/** Settings of every service that consumes Kafka in a consumer group (ingest, shard workers). */
+export const consumerEnv = z.object({
+  // A member silent this long (a crash, a pause) is dropped from the group and its partitions
+  // move. kafkajs has no background heartbeat: a batch handler heartbeats itself while it works.
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+});
+
+/** The check every consumerEnv user applies (`.superRefine(consumerTimingsRule)`): Kafka needs several heartbeats per session. */
+export function consumerTimingsRule(c: { KAFKA_SESSION_TIMEOUT_MS: number; KAFKA_HEARTBEAT_INTERVAL_MS: number }, ctx: z.RefinementCtx): void {
+  if (c.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > c.KAFKA_SESSION_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['KAFKA_HEARTBEAT_INTERVAL_MS'], message: 'must be at most a third of KAFKA_SESSION_TIMEOUT_MS' });
+  }
+}

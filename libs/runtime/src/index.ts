@@ -1,5 +1,5 @@
 export { createLogger, type Logger } from './logger.ts';
-export { ConfigError, connectionEnv, hostPortList, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
+export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
 export { createSentinelClient, type SentinelTarget } from './redis-client.ts';
 export { connectIdempotentProducer, createKafka, type KafkaTimeouts } from './kafka-client.ts';
 export { Counter, createMetricsRegistry, Gauge, Histogram, LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.ts';
@@ -9,4 +9,4 @@ export { onShutdown } from './shutdown.ts';
 export { formatHostPort, parseHostPorts, type HostPort } from './host-ports.ts';
 export { eventually, WaitTimeoutError } from './eventually.ts';
 export { defineLuaCommands, scriptKeyCount } from './lua-scripts.ts';
-export { ensureTopics, TopicLayoutError, type EnsureTopicsOptions, type TopicSpec } from './topic-setup.ts';
+export { ensureTopics, ensureTopicsWith, TopicLayoutError, type EnsureTopicsOptions, type TopicSpec } from './topic-setup.ts';

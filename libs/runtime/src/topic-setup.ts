@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 import { backoffDelayMs, type BackoffPolicy } from '@ringtail/model';
 import type { Logger } from './logger.ts';
 
@@ -112,5 +112,16 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], op
       opts.log?.warn({ err, attempt, retryInMs }, 'topic set-up not settled yet, retrying');
       await sleep(retryInMs);
     }
+  }
+}
+
+/** `ensureTopics` through a short-lived admin client of `kafka`, for a process's start-up. */
+export async function ensureTopicsWith(kafka: Kafka, specs: readonly TopicSpec[], opts: EnsureTopicsOptions = {}): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, specs, opts);
+  } finally {
+    await admin.disconnect();
   }
 }

@@ -2,19 +2,19 @@ import { createMetricsRegistry, createSentinelClient, startOpsServer, type Logge
 import { alerterKeys, redisKeys } from '@ringtail/model';
 import { AlertEvaluator } from './alert-evaluator.ts';
 import { AlertStore } from './alert-store.ts';
+import { AlerterLoops } from './alerter-loops.ts';
 import { alerterMetrics } from './alerter-metrics.ts';
 import { apiRoutes } from './api-routes.ts';
 import type { AlerterConfig } from './config.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { RuleSet } from './domain/rule.ts';
 import { defaultReceiver } from './domain/rule-file.ts';
-import { LeaseLostError, type RuleFileError } from './errors.ts';
+import type { RuleFileError } from './errors.ts';
 import { LeaderLease } from './leader-lease.ts';
 import { Outbox } from './outbox.ts';
 import { redisWindowSource } from './redis-window-source.ts';
 import { RuleLoader } from './rule-loader.ts';
 import { withScripts } from './scripts.ts';
-import { Ticker } from './ticker.ts';
 import { fetchWebhookSender } from './webhook-sender.ts';
 
 export interface RunningAlerter {
@@ -75,59 +75,26 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
     replicaWaitMs: config.replicaWaitMs,
   });
 
-  let running = true;
-  let ready = false;
-  const evalTicker = new Ticker();
-  const leaseTicker = new Ticker();
-  const leaseLog = log.child({ component: 'lease' });
-
-  const leaseLoop = async () => {
-    let wasLeader = false;
-    while (running) {
-      try {
-        const held = (await lease.refresh()) !== null;
-        ready = true;
-        if (held !== wasLeader) {
-          leaseLog.info({ instanceId: config.instanceId, leader: held }, held ? 'became leader' : 'lost leadership');
-          metrics.isLeader.set(held ? 1 : 0);
-          if (held) evalTicker.wake();
-          else evaluator.invalidate();
-        }
-        wasLeader = held;
-      } catch (err) {
-        leaseLog.warn({ err }, 'lease refresh failed');
-      }
-      await leaseTicker.wait(config.leaseTtlMs / 3);
-    }
-  };
-
-  const evalLog = log.child({ component: 'evaluation' });
-  const evalLoop = async () => {
-    while (running) {
-      const startedMs = clock();
-      const leaseValue = lease.value();
-      if (leaseValue !== null) {
-        try {
-          if ((await evaluator.tick(leaseValue)) > 0) dispatcher.wake();
-        } catch (err) {
-          metrics.evaluationFailures.inc({ reason: (err as { code?: string }).code ?? 'unknown' });
-          if (err instanceof LeaseLostError) evaluator.invalidate();
-          evalLog.warn({ err }, 'evaluation tick failed; alert state unchanged');
-        }
-      }
-      await evalTicker.wait(config.evalIntervalMs - (clock() - startedMs));
-    }
-  };
+  const loops = new AlerterLoops({
+    lease,
+    evaluator,
+    dispatcher,
+    metrics,
+    clock,
+    leaseTtlMs: config.leaseTtlMs,
+    evalIntervalMs: config.evalIntervalMs,
+    log,
+  });
 
   const server = await startOpsServer({
     port: config.httpPort,
     metrics: registry,
-    isReady: () => ready,
+    isReady: () => loops.ready(),
     routes: apiRoutes({ redis, namespace: config.namespace, rules: () => loader.current(), evaluator, outbox, evalIntervalMs: config.evalIntervalMs, clock }),
   });
   log.info({ port: server.port, instanceId: config.instanceId, rules: loader.current().rules.length }, 'alerter listening');
   loader.watch(config.rulesPollMs);
-  const loops = [leaseLoop(), evalLoop()];
+  loops.start();
   dispatcher.start();
 
   return {
@@ -137,11 +104,8 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
     rules: () => loader.current(),
     reload: () => loader.reload(),
     stop: async () => {
-      running = false;
       loader.stop();
-      evalTicker.wake();
-      leaseTicker.wake();
-      await Promise.all(loops);
+      await loops.stop();
       await dispatcher.stop();
       await lease.release();
       metrics.isLeader.set(0);
