@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Producer } from 'kafkajs';
-import { Redis } from 'ioredis';
+import { sentinelPrimary } from '@ringtail/runtime';
 import { SampleGenerator, produceLoad, type RawSample } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
 import { LocalStack, loadStackSettings, stackUp } from '@ringtail/stack';
@@ -77,11 +77,8 @@ describe('the pipeline counts every sample exactly once', () => {
   it.runIf(inject('stackMode') === 'local')('stays exact when the Redis primary is killed mid-stream', async () => {
     const settings = loadStackSettings(process.env);
     const stack = new LocalStack(settings.topology);
-    const sentinel = stackEndpoints().sentinels[0]!;
-    const probe = new Redis({ host: sentinel.host, port: sentinel.port });
-    const [, port] = (await probe.call('SENTINEL', 'get-master-addr-by-name', stackEndpoints().sentinelMasterName)) as [string, string];
-    probe.disconnect();
-    const pid = stack.redisPidByPort(Number(port));
+    const primary = await sentinelPrimary(stackEndpoints().sentinels[0]!, stackEndpoints().sentinelMasterName);
+    const pid = stack.redisPidByPort(primary!.port);
     expect(pid).toBeDefined();
 
     const before = produced.length;

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createSentinelClient } from '@ringtail/runtime';
 import type { StackEndpoints } from '@ringtail/stack';
+import { test } from 'vitest';
 import { WebhookReceiver } from '@ringtail/webhooks';
 import { loadConfig, startAlerter, type AlerterConfig, type RunningAlerter } from '../../../services/alerter/src/index.ts';
 import { randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
@@ -98,3 +99,20 @@ export class AlerterTestBed {
     this.redis.disconnect();
   }
 }
+
+/**
+ * `test` with a `bed` fixture: a fresh AlerterTestBed (namespace, Redis
+ * client, webhook receiver) per test, closed with every alerter it started
+ * after the test, whatever its outcome.
+ */
+export const alerterTest = test.extend<{ bed: AlerterTestBed }>({
+  // The empty pattern is vitest's way of saying the fixture depends on no other fixture.
+  bed: async ({}, use) => {
+    const bed = await AlerterTestBed.open('alerter');
+    try {
+      await use(bed);
+    } finally {
+      await bed.close();
+    }
+  },
+});
