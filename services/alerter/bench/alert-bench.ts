@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { createSentinelClient, metricValue, scrapeMetrics } from '@ringtail/runtime';
+import { createSentinelClient, eventually, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadConfig, startAlerter, type RunningAlerter } from '../src/index.ts';
 import { runPipelinePhase } from './pipeline-phase.ts';
 import { percentile } from '@ringtail/loadgen';
@@ -78,7 +78,7 @@ async function runRedisPhase() {
     const running = (alerter = await startAlerter(config, pino({ level: 'warn' })));
     const metric = async (name: string) => metricValue(await scrapeMetrics(running.port), name) ?? NaN;
     // Warm up: two full ticks so the first crossing does not pay for connection setup.
-    while ((await metric('ringtail_alerter_evaluations_total')) < 2) await sleep(100);
+    await eventually('two evaluations', 120_000, async () => (await metric('ringtail_alerter_evaluations_total')) >= 2);
 
     const written = new Map<string, number>();
     const order = Array.from({ length: RULES }, (_, i) => i).sort(() => Math.random() - 0.5).slice(0, crossings);

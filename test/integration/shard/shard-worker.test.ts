@@ -12,7 +12,7 @@ import {
   type ShardSeries,
 } from '@ringtail/model';
 import { querySeries, readWindows } from '@ringtail/query';
-import { createLogger, createSentinelClient, metricValue, scrapeMetrics } from '@ringtail/runtime';
+import { createLogger, createSentinelClient, ensureTopics, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadConfig, startShard, type RunningShard } from '@ringtail/shard';
 import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
 import { prng } from '@ringtail/loadgen';
@@ -122,7 +122,7 @@ describe('shard worker against Kafka and Redis Sentinel', () => {
     kafka = new Kafka({ clientId: 'shard-test', brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: shardTopic, numPartitions: SHARD_PARTITIONS }], waitForLeaders: true });
+    await ensureTopics(admin, [{ topic: shardTopic, numPartitions: SHARD_PARTITIONS }]);
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, 'shard-test');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatHostPort } from '@ringtail/runtime';
 import { loadStackSettings, ServiceProcess, stackUp, type StackEndpoints } from '@ringtail/stack';
 import { WebhookReceiver, type ReceivedWebhook } from '@ringtail/webhooks';
 import type { Command } from '../command.ts';
@@ -33,7 +34,7 @@ const LOG_DIR = join(ROOT, '.cache', 'demo-logs');
 function serviceEnv(endpoints: StackEndpoints): Record<string, string> {
   return {
     KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-    REDIS_SENTINELS: endpoints.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
+    REDIS_SENTINELS: endpoints.sentinels.map(formatHostPort).join(','),
     REDIS_SENTINEL_MASTER: endpoints.sentinelMasterName,
   };
 }
