@@ -16,6 +16,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 export const DOMAIN_PATHS = [
   'libs/hashring/src',
   'libs/model/src',
+  'libs/ring-status/src/ring-render.ts',
+  'libs/ring-status/src/ring-status.ts',
   'services/alerter/src/domain',
   'services/gateway/src/domain',
   'services/ingest/src/raw-batch-router.ts',

@@ -19,13 +19,13 @@ async function withAdmins<T>(count: number, run: (admins: Admin[]) => Promise<T>
   }
 }
 
-/** The topics of a fresh namespace the way ingest (all of them) and shard workers (their own) need them. */
-function namespaceTopics(namespace: string): TopicSpec[] {
-  return [
-    { topic: `${namespace}metrics.raw`, numPartitions: 8 },
-    { topic: `${namespace}metrics.dlq`, numPartitions: 2 },
-    ...[0, 1, 2, 3].map((w) => ({ topic: `${namespace}metrics.shard.w${w}`, numPartitions: 8, partitionsSetting: 'SHARD_TOPIC_PARTITIONS' })),
-  ];
+/** The topics of a fresh namespace: raw, DLQ and the shard topic whose partitions are the slots. */
+function namespaceTopics(namespace: string): { raw: TopicSpec; dlq: TopicSpec; shard: TopicSpec } {
+  return {
+    raw: { topic: `${namespace}metrics.raw`, numPartitions: 8 },
+    dlq: { topic: `${namespace}metrics.dlq`, numPartitions: 2 },
+    shard: { topic: `${namespace}metrics.shard`, numPartitions: 16, partitionsSetting: 'SHARD_SLOTS' },
+  };
 }
 
 afterAll(async () => {
@@ -40,10 +40,11 @@ describe('ensureTopics', () => {
   it('lets several processes create the same fresh topics at once, each topic usable as soon as it returns', async () => {
     await withAdmins(CLIENTS, async (admins) => {
       for (let round = 0; round < ROUNDS; round++) {
-        const specs = namespaceTopics(randomNamespace('topics'));
-        created.push(...specs.map((s) => s.topic));
-        // Client 0 is ingest (every topic); the others are shard workers (raw-less: their own shard topic first, then the DLQ).
-        const needs = admins.map((_, i) => (i === 0 ? specs : [specs[2 + (i % 4)]!, specs[1]!]));
+        const t = namespaceTopics(randomNamespace('topics'));
+        created.push(t.raw.topic, t.dlq.topic, t.shard.topic);
+        // Client 0 is ingest (every topic); the others are shard workers (the shard topic), half of
+        // them also producers (`ringtail produce` creates the raw topic).
+        const needs = admins.map((_, i) => (i === 0 ? [t.raw, t.dlq, t.shard] : i % 2 === 0 ? [t.shard, t.raw] : [t.shard]));
         await Promise.all(admins.map((admin, i) => ensureTopics(admin, needs[i]!, { log })));
         // Used at once, by each client, through its own metadata: every partition has a leader answering ListOffsets.
         const seen = await Promise.all(admins.map((admin, i) => Promise.all(needs[i]!.map(async (s) => (await admin.fetchTopicOffsets(s.topic)).length))));
@@ -53,13 +54,13 @@ describe('ensureTopics', () => {
   });
 
   it('names the setting when an existing topic has another partition count', async () => {
-    const topic = `${randomNamespace('topics')}metrics.shard.w0`;
+    const topic = `${randomNamespace('topics')}metrics.shard`;
     created.push(topic);
     await withAdmins(1, async ([admin]) => {
       await ensureTopics(admin!, [{ topic, numPartitions: 3 }]);
-      const err = await ensureTopics(admin!, [{ topic, numPartitions: 8, partitionsSetting: 'SHARD_TOPIC_PARTITIONS' }]).catch((e: unknown) => e);
+      const err = await ensureTopics(admin!, [{ topic, numPartitions: 8, partitionsSetting: 'SHARD_SLOTS' }]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TopicLayoutError);
-      expect((err as TopicLayoutError).message).toBe(`topic ${topic} has 3 partitions, SHARD_TOPIC_PARTITIONS=8 requires 8`);
+      expect((err as TopicLayoutError).message).toBe(`topic ${topic} has 3 partitions, SHARD_SLOTS=8 requires 8`);
       // Without a setting requiring a count, the existing topic is used as it is.
       await expect(ensureTopics(admin!, [{ topic, numPartitions: 8 }])).resolves.toBeUndefined();
     });

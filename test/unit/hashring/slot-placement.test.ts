@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DuplicateWorkerError, EmptyRingError, InvalidPlacementError, placeSlots, type PlacementMember, type SlotPlacement } from '@ringtail/hashring';
-import { propertySeed } from './fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 
 const seed = propertySeed('slot-placement');
 const NUM_RUNS = 100;

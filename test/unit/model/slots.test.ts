@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seriesIdHex } from '@ringtail/hashring';
 import { redisKeys, slotOfHashLow, slotOfSeriesId } from '@ringtail/model';
-import { propertySeed } from './fc-seed.ts';
+import { propertySeed } from '../../support/fc-seed.ts';
 
 const seed = propertySeed('slots');
 
