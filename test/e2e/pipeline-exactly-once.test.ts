@@ -7,8 +7,9 @@ import { topicNames } from '@ringtail/model';
 import { LocalStack, loadStackSettings, stackUp } from '@ringtail/stack';
 import { eventually, randomNamespace, stackEndpoints } from '../support/fixtures.ts';
 import { PipelineUnderTest } from '../support/pipeline.ts';
+import { testSeed } from '../support/test-seed.ts';
 
-const SEED = Number(process.env.RINGTAIL_TEST_SEED ?? Date.now() % 2 ** 31);
+const SEED = testSeed('e2e/exactly-once');
 const CATCH_UP_TIMEOUT_MS = 120_000;
 
 describe('the pipeline counts every sample exactly once', () => {
@@ -37,7 +38,6 @@ describe('the pipeline counts every sample exactly once', () => {
   };
 
   beforeAll(async () => {
-    process.stdout.write(`[e2e] seed ${SEED} (set RINGTAIL_TEST_SEED to replay)\n`);
     const namespace = randomNamespace('e2e');
     rawTopic = topicNames(namespace).raw;
     pipeline = new PipelineUnderTest(stackEndpoints(), { namespace, workers: ['w0', 'w1', 'w2'], ingestInstances: 2 });

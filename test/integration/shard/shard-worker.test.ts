@@ -17,6 +17,7 @@ import { loadConfig, startShard, type RunningShard } from '@ringtail/shard';
 import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
 import { prng } from '@ringtail/loadgen';
 import { expectedWindows as referenceWindows, type ExpectedWindow } from '../../support/expected-windows.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
 const SHARD_PARTITIONS = 2;
 const RAW_PARTITIONS = 3;
@@ -31,7 +32,7 @@ const SERIES: ShardSeries[] = Array.from({ length: 12 }, (_, i) => ({
 /** One raw message's samples for the shard: [series index, value, timestamp ms]. */
 type RawMessage = [number, number, number][];
 
-const SEED = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
+const SEED = testSeed('shard/integration');
 // Recent timestamps: windows must not be past their retention when written.
 const BASE_MS = windowStartMs(Date.now() - 30 * 60_000, 3_600_000);
 const random = prng(SEED);
@@ -117,7 +118,7 @@ describe('shard worker against Kafka and Redis Sentinel', () => {
     });
 
   beforeAll(async () => {
-    console.log(`shard integration seed: ${SEED} (rerun with TEST_SEED=${SEED}), namespace ${namespace}`);
+    console.log(`shard integration namespace ${namespace}`);
     const stack = stackEndpoints();
     kafka = new Kafka({ clientId: 'shard-test', brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
     admin = kafka.admin();

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { canonicalSeriesKey } from '@ringtail/hashring';
 import { DEFAULT_SAMPLE_LIMITS, SampleValidator, SeriesCardinalityLimiter, type SampleLimits } from '@ringtail/model';
 import { RawBatchRouter, type RawBatchRouterDeps, type SeriesRouter } from '@ringtail/ingest';
-import { propertySeed } from '../../support/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 import { validSample } from '../model/arbitraries.ts';
 
-const seed = propertySeed('raw-batch-router');
+const seed = testSeed('raw-batch-router');
 const SLOTS = 4;
 
 /** An in-memory router: slot and id from a simple string hash. */

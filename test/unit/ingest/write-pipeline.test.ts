@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '@ringtail/runtime';
 import type { RoutedBatch } from '@ringtail/ingest';
 import { WritePipeline, type PendingBatch, type RawOffset, type WritePipelineDeps } from '../../../services/ingest/src/write-pipeline.ts';
-import { propertySeed } from '../../support/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('write-pipeline');
+const seed = testSeed('write-pipeline');
 const log = createLogger('write-pipeline-test', 'silent');
 const TOPIC = 'raw';
 

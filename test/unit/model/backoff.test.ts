@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '@ringtail/model';
-import { propertySeed } from '../../support/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('model/backoff');
+const seed = testSeed('model/backoff');
 const policy = { initialMs: 500, maxMs: 60_000 };
 
 describe('the one retry backoff', () => {

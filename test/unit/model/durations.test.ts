@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDurationMs, parseResolutions } from '@ringtail/model';
-import { propertySeed } from '../../support/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('model/durations');
+const seed = testSeed('model/durations');
 
 describe('the one duration grammar', () => {
   it('reads single and compound durations, largest unit first', () => {

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESOLUTIONS, addSample, readingOf, windowOfSample, windowStartMs, windowValues, type WindowAggregate } from '@ringtail/model';
 import { aggregateSteps, formatTable } from '@ringtail/query';
-import { propertySeed } from '../../support/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const SEED = propertySeed('query/step-aggregation');
+const SEED = testSeed('query/step-aggregation');
 const MINUTE_MS = 60_000;
 const T0 = 1_700_000_000_000 - (1_700_000_000_000 % 3_600_000);
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addToLimbs, exactSum, limbsToScaled, scaledToNumber, type Limbs } from '@ringtail/model';
-import { propertySeed } from '../../support/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const SEED = propertySeed('shard/exact-sum');
+const SEED = testSeed('shard/exact-sum');
 const RUNS = { seed: SEED, numRuns: 300 };
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
 

@@ -15,9 +15,9 @@ import {
 } from '@ringtail/model';
 import { NO_WATERMARK, PartitionNotLoadedError, WindowAggregator } from '../../../services/shard/src/window-aggregator.ts';
 import { FakeWindowSink, windowKey } from './fake-window-sink.ts';
-import { propertySeed } from '../../support/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const SEED = propertySeed('shard/window-aggregator');
+const SEED = testSeed('shard/window-aggregator');
 const RUNS = { seed: SEED, numRuns: 200 };
 
 const SERIES: ShardSeries[] = [
