@@ -221,8 +221,8 @@ describe('ShardWorker', () => {
     expect(next.seeks).toEqual(['0@2']);
     await next.worker.handleBatch(0, next.messages(2, record(0, [3]), record(0, [4])), next.control);
     await next.worker.flush();
-    expect(next.metrics.samplesSkipped.get()).toBe(0);
-    expect(next.metrics.recordsRefetched.get()).toBe(1);
+    expect(await next.metric('ringtail_shard_samples_skipped_total')).toBe(0);
+    expect(await next.metric('ringtail_shard_records_refetched_total')).toBe(1);
     expect([...next.sink.windows.values()].map((w) => w.count)).toEqual([5, 5, 5]);
     expect(next.commits).toEqual(['0@4']);
   });
