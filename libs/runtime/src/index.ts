@@ -1,6 +1,7 @@
 export { createLogger, type Logger } from './logger.ts';
 export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
 export { createSentinelClient, sentinelPrimary, type SentinelTarget } from './redis-client.ts';
+export { connectIdempotentProducer, createKafka, type KafkaTimeouts } from './kafka-client.ts';
 export { Counter, createMetricsRegistry, Gauge, Histogram, LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.ts';
 export { metricValue, parseExposition, scrapeMetrics, type ExpositionSample } from './exposition.ts';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Route } from './ops-server.ts';

@@ -57,11 +57,12 @@ function demoServices(env: Record<string, string>, workers: readonly string[], w
   ];
 }
 
-function printWhereEverythingListens(services: readonly ServiceProcess[], webhookUrl: string, rate: string, series: string): void {
+function printWhereEverythingListens(services: readonly ServiceProcess[], host: DemoHostMetrics, webhookUrl: string, rate: string, series: string): void {
   for (const s of services) {
     const ring = s.name.startsWith('shard-') ? '  /ring' : '';
     process.stdout.write(`${s.name.padEnd(10)} http://127.0.0.1:${s.port}/metrics  /healthz  /readyz${ring}   log: ${s.logFile}\n`);
   }
+  process.stdout.write(`${host.lines.join('\n')}\n`);
   process.stdout.write(`alerter    http://127.0.0.1:${ALERTER_HTTP_PORT}/api/v1/alerts  /api/v1/rules   rules: ${RULES_FILE}\n`);
   process.stdout.write(`webhooks   ${webhookUrl} (signatures checked)\n`);
   process.stdout.write(
