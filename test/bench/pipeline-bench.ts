@@ -14,8 +14,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { SampleGenerator, type RawSample } from '@ringtail/loadgen';
+import { SampleGenerator, percentile, type RawSample } from '@ringtail/loadgen';
 import { DEFAULT_RESOLUTIONS, redisKeys, topicNames, windowStartMs } from '@ringtail/model';
+import { ensureTopics, eventually } from '@ringtail/runtime';
 import { loadStackSettings, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest, sumMetric } from '../support/pipeline.ts';
 
@@ -37,6 +38,9 @@ const MESSAGES_PER_SEND = 20;
 const say = (line: string) => values.json || process.stderr.write(`${line}\n`);
 
 /** Sends `messages` with a few requests in flight; resolves when all are acknowledged. */
+// A bench phase that has not finished by then is stuck, not slow.
+const WAIT_TIMEOUT_MS = 10 * 60_000;
+
 async function produceAll(producer: Producer, topic: string, messages: readonly string[]): Promise<void> {
   let next = 0;
   const lane = async () => {
@@ -47,11 +51,6 @@ async function produceAll(producer: Producer, topic: string, messages: readonly 
     }
   };
   await Promise.all(Array.from({ length: SENDS_IN_FLIGHT }, lane));
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function main(): Promise<void> {
@@ -73,7 +72,7 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const rawTopic = `${namespace}raw-baseline`;
-  await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: 8 }], waitForLeaders: true });
+  await ensureTopics(admin, [{ topic: rawTopic, numPartitions: 8 }]);
   const consumer = kafka.consumer({ groupId: `${namespace}baseline` });
   await consumer.connect();
   await consumer.subscribe({ topic: rawTopic, fromBeginning: true });
@@ -85,12 +84,12 @@ async function main(): Promise<void> {
       for (const m of batch.messages) consumedSamples += (JSON.parse(String(m.value)) as unknown[]).length;
     },
   });
-  while (!groupJoined) await sleep(20);
+  await eventually('the baseline consumer to join', WAIT_TIMEOUT_MS, () => groupJoined, 20);
   const baselineProducer = kafka.producer();
   await baselineProducer.connect();
   const rawStart = performance.now();
   await produceAll(baselineProducer, rawTopic, messages);
-  while (consumedSamples < TOTAL) await sleep(5);
+  await eventually('the baseline consumer to read every sample', WAIT_TIMEOUT_MS, () => consumedSamples >= TOTAL, 5);
   const rawMs = performance.now() - rawStart;
   await consumer.disconnect();
   // The baseline producer still lists the deleted topic in its metadata: later phases use their own.
@@ -111,7 +110,7 @@ async function main(): Promise<void> {
   const pipeStart = performance.now();
   await produceAll(producer, topics.raw, messages);
   const producedMs = performance.now() - pipeStart;
-  while ((await sumMetric(shards, 'ringtail_shard_samples_flushed_total')) < TOTAL) await sleep(20);
+  await eventually('every sample flushed', WAIT_TIMEOUT_MS, async () => (await sumMetric(shards, 'ringtail_shard_samples_flushed_total')) >= TOTAL, 20);
   const pipeMs = performance.now() - pipeStart;
   const samplesPerSec = Math.round((TOTAL * 1000) / pipeMs);
   say(`pipeline: ${TOTAL} samples produced in ${Math.round(producedMs)} ms, all in Redis after ${Math.round(pipeMs)} ms = ${samplesPerSec}/s`);

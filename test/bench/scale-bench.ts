@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SampleGenerator, produceLoad, type RawSample } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
+import { eventually } from '@ringtail/runtime';
 import type { RingStatus } from '@ringtail/ring-status';
 import { loadStackSettings, stackUp, type ServiceProcess } from '@ringtail/stack';
 import { PipelineUnderTest } from '../support/pipeline.ts';
@@ -166,17 +167,15 @@ async function main(): Promise<void> {
   const events: EventResult[] = [];
   let next = 3;
   const liveWorkers = () => [...pipeline.shards.entries()].filter(([, p]) => p.isRunning());
-  const waitFor = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = EVENT_TIMEOUT_MS, required = true) => {
-    const deadline = performance.now() + timeoutMs;
-    while (!(await check())) {
-      if (performance.now() > deadline) {
-        if (required) throw new Error(`timed out waiting for ${what}`);
+  // An optional wait reports whether the condition came true instead of failing the run.
+  const waitFor = (what: string, check: () => Promise<boolean> | boolean, timeoutMs = EVENT_TIMEOUT_MS, required = true) =>
+    eventually(what, timeoutMs, check, 50).then(
+      () => true,
+      (err: unknown) => {
+        if (required) throw err;
         return false;
-      }
-      await sleep(50);
-    }
-    return true;
-  };
+      },
+    );
 
   const run = async (kind: Kind, after: number, act: () => Promise<void> | void, note?: string) => {
     await sleep(SETTLE_MS);

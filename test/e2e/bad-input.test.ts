@@ -4,8 +4,9 @@ import { SampleGenerator, type RawSample } from '@ringtail/loadgen';
 import { DLQ_HEADERS, topicNames } from '@ringtail/model';
 import { eventually, randomNamespace, stackEndpoints } from '../support/fixtures.ts';
 import { PipelineUnderTest } from '../support/pipeline.ts';
+import { testSeed } from '../support/test-seed.ts';
 
-const SEED = Number(process.env.RINGTAIL_TEST_SEED ?? Date.now() % 2 ** 31);
+const SEED = testSeed('e2e/bad-input');
 const ROUNDS = 1300;
 
 /** One malformed message of each kind per round, with the DLQ code it must get. */
@@ -31,7 +32,6 @@ describe('bad input', () => {
   let topics: ReturnType<typeof topicNames>;
 
   beforeAll(async () => {
-    process.stdout.write(`[bad-input] seed ${SEED}\n`);
     const namespace = randomNamespace('badinput');
     topics = topicNames(namespace);
     pipeline = new PipelineUnderTest(stackEndpoints(), { namespace, workers: ['w0', 'w1'], ingestInstances: 1 });

@@ -1,14 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Producer } from 'kafkajs';
-import { Redis } from 'ioredis';
+import { sentinelPrimary } from '@ringtail/runtime';
 import { SampleGenerator, produceLoad, type RawSample } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
 import { LocalStack, loadStackSettings, stackUp } from '@ringtail/stack';
 import { eventually, randomNamespace, stackEndpoints } from '../support/fixtures.ts';
 import { PipelineUnderTest } from '../support/pipeline.ts';
+import { testSeed } from '../support/test-seed.ts';
 
-const SEED = Number(process.env.RINGTAIL_TEST_SEED ?? Date.now() % 2 ** 31);
+const SEED = testSeed('e2e/exactly-once');
 const CATCH_UP_TIMEOUT_MS = 120_000;
 
 describe('the pipeline counts every sample exactly once', () => {
@@ -37,7 +38,6 @@ describe('the pipeline counts every sample exactly once', () => {
   };
 
   beforeAll(async () => {
-    process.stdout.write(`[e2e] seed ${SEED} (set RINGTAIL_TEST_SEED to replay)\n`);
     const namespace = randomNamespace('e2e');
     rawTopic = topicNames(namespace).raw;
     pipeline = new PipelineUnderTest(stackEndpoints(), { namespace, workers: ['w0', 'w1', 'w2'], ingestInstances: 2 });
@@ -77,11 +77,8 @@ describe('the pipeline counts every sample exactly once', () => {
   it.runIf(inject('stackMode') === 'local')('stays exact when the Redis primary is killed mid-stream', async () => {
     const settings = loadStackSettings(process.env);
     const stack = new LocalStack(settings.topology);
-    const sentinel = stackEndpoints().sentinels[0]!;
-    const probe = new Redis({ host: sentinel.host, port: sentinel.port });
-    const [, port] = (await probe.call('SENTINEL', 'get-master-addr-by-name', stackEndpoints().sentinelMasterName)) as [string, string];
-    probe.disconnect();
-    const pid = stack.redisPidByPort(Number(port));
+    const primary = await sentinelPrimary(stackEndpoints().sentinels[0]!, stackEndpoints().sentinelMasterName);
+    const pid = stack.redisPidByPort(primary!.port);
     expect(pid).toBeDefined();
 
     const before = produced.length;

@@ -8,8 +8,9 @@ import { topicNames } from '@ringtail/model';
 import type { RingStatus } from '@ringtail/ring-status';
 import { eventually, randomNamespace, stackEndpoints } from '../support/fixtures.ts';
 import { PipelineUnderTest } from '../support/pipeline.ts';
+import { testSeed } from '../support/test-seed.ts';
 
-const SEED = Number(process.env.RINGTAIL_TEST_SEED ?? Date.now() % 2 ** 31);
+const SEED = testSeed('e2e/shard-scaling');
 // The broker's lowest allowed session timeout: a crashed or paused worker's slots move after it.
 const SESSION_TIMEOUT_MS = 6000;
 const SLOTS = 64;
@@ -67,7 +68,6 @@ describe('scaling shard workers while traffic flows', () => {
   };
 
   beforeAll(() => {
-    process.stdout.write(`[e2e] scaling seed ${SEED} (set RINGTAIL_TEST_SEED to replay)\n`);
   });
 
   afterAll(async () => {

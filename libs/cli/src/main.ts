@@ -1,12 +1,7 @@
 import { StackError } from '@ringtail/stack';
 import { exitQuietlyOnBrokenPipe } from './broken-pipe.ts';
+import type { Command } from './command.ts';
 import { stackCommand } from './commands/stack.ts';
-
-export interface Command {
-  readonly summary: string;
-  readonly usage: string;
-  run(args: string[]): Promise<number>;
-}
 
 const commands: Record<string, () => Promise<Command>> = {
   stack: async () => stackCommand,

@@ -1,7 +1,8 @@
 import { DEFAULT_SHARD_SLOTS, slotOfSeriesId } from './slots.ts';
 
 /**
- * Redis key names: built here and nowhere else.
+ * Redis key names of every Ringtail process — the shard workers' windows, the
+ * series index, the alerter's state: built here and nowhere else.
  *
  * The keys one flush touches (a slot's windows and its watermarks) share the
  * slot's hash tag `{rt:<namespace>:<slot>}`, so under Redis Cluster the
@@ -39,9 +40,13 @@ export interface RedisKeys {
 /** Field names of the series hash. */
 export const SERIES_FIELDS = { name: 'name', labels: 'labels' } as const;
 
+function namespacePrefix(namespace: string): string {
+  return `{rt:${namespace}}:`;
+}
+
 /** The keys of `namespace` for a deployment of `slotCount` slots (SHARD_SLOTS). */
 export function redisKeys(namespace: string, slotCount = DEFAULT_SHARD_SLOTS): RedisKeys {
-  const prefix = `{rt:${namespace}}:`;
+  const prefix = namespacePrefix(namespace);
   const slotPrefix = (slot: number) => `{rt:${namespace}:${slot}}:`;
   return {
     prefix,
@@ -57,5 +62,48 @@ export function redisKeys(namespace: string, slotCount = DEFAULT_SHARD_SLOTS): R
     series: (id) => `${prefix}s:${id}`,
     ringMembers: `${prefix}ring:members`,
     ringRebalances: `${prefix}ring:rebalances`,
+  };
+}
+
+/**
+ * Keys of the alerter's state. Every key sits under the namespace's
+ * `{rt:<ns>}:` hash tag, so each alerter script's keys share one Redis Cluster slot.
+ */
+export interface AlerterKeys {
+  /** String `<token> <instanceId>`: the leader lease; its token fences every write. */
+  readonly lease: string;
+  /** Counter: the last fencing token handed out. */
+  readonly fence: string;
+  /** Hash: alert id → AlertRecord JSON. */
+  readonly alerts: string;
+  /** String: id of the last applied evaluation commit (makes a re-sent commit script harmless). */
+  readonly lastCommit: string;
+  /** Hash: notification group key → GroupState JSON. */
+  readonly groups: string;
+  /** Stream: the outbox, one entry per notification. */
+  readonly outbox: string;
+  /** Sorted set: outbox entry ids still to deliver, scored by when the next attempt is due (epoch ms). */
+  readonly due: string;
+  /** Hash: outbox entry id → failed attempts so far. */
+  readonly attempts: string;
+  /** Stream: dead letters (notifications given up on), replayable. */
+  readonly dead: string;
+  /** Hash: receiver name → JSON {atMs, reason} of receivers disabled by 410 Gone. */
+  readonly disabled: string;
+}
+
+export function alerterKeys(namespace: string): AlerterKeys {
+  const p = `${namespacePrefix(namespace)}alerter:`;
+  return {
+    lease: `${p}lease`,
+    fence: `${p}fence`,
+    alerts: `${p}alerts`,
+    lastCommit: `${p}last-commit`,
+    groups: `${p}groups`,
+    outbox: `${p}outbox`,
+    due: `${p}due`,
+    attempts: `${p}attempts`,
+    dead: `${p}dead`,
+    disabled: `${p}disabled`,
   };
 }

@@ -1,3 +1,4 @@
+import { DURATION_EXAMPLES, parseDurationMs } from './durations.ts';
 import { addToLimbs, limbsToScaled, mergeLimbs, scaledToNumber, type Limbs } from './exact-sum.ts';
 
 /**
@@ -23,18 +24,8 @@ export const DEFAULT_RESOLUTIONS: readonly Resolution[] = [
   { name: '1h', stepMs: HOUR_MS, retentionMs: 90 * DAY_MS },
 ];
 
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: SECOND_MS, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS };
-
-/** Parses `10s`, `1m`, `90d`, `250ms` into milliseconds; null if malformed. */
-export function parseDurationMs(text: string): number | null {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!m) return null;
-  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
-  return ms > 0 ? ms : null;
-}
-
 /**
- * Parses `10s:6h,1m:7d,1h:90d` (step:retention, finest first). Throws a plain
+ * Parses `10s:6h,1m:7d,1h:90d` (step:retention, finest first; durations as in durations.ts). Throws a plain
  * Error describing the problem; config code wraps it with the variable name.
  */
 export function parseResolutions(text: string): Resolution[] {
@@ -43,8 +34,8 @@ export function parseResolutions(text: string): Resolution[] {
     const [step, retention, extra] = part.trim().split(':');
     const stepMs = parseDurationMs(step ?? '');
     const retentionMs = parseDurationMs(retention ?? '');
-    if (stepMs === null || retentionMs === null || extra !== undefined) {
-      throw new Error(`expected step:retention like 10s:6h, got '${part}'`);
+    if (stepMs === null || retentionMs === null || stepMs === 0 || retentionMs === 0 || extra !== undefined) {
+      throw new Error(`expected step:retention of positive durations (${DURATION_EXAMPLES}) like 10s:6h, got '${part}'`);
     }
     out.push({ name: step!.trim(), stepMs, retentionMs });
   }

@@ -2,14 +2,15 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_RESOLUTIONS, type RedisKeys, type Resolution, type WindowValues } from '@ringtail/model';
 import { findSeries, type SeriesInfo } from './series-finder.ts';
 import { parseSelector, type Selector } from './selector.ts';
-import { aggregateSteps, resolutionForStep } from './step-aggregation.ts';
+import { pickResolution } from './resolution-picker.ts';
+import { aggregateSteps } from './step-aggregation.ts';
 import { readWindows } from './window-reader.ts';
 
 export interface QueryOptions {
   readonly fromMs: number;
   /** Exclusive. */
   readonly toMs: number;
-  /** Step of the returned points; picks the resolution read. Default: the finest resolution's window. */
+  /** Step of the returned points; picks the resolution read (see pickResolution). Default: the window of the resolution the range picks. */
   readonly stepMs?: number;
   readonly resolutions?: readonly Resolution[];
 }
@@ -35,7 +36,7 @@ export async function querySeries(
   opts: QueryOptions,
 ): Promise<SeriesRow[]> {
   const parsed = typeof selector === 'string' ? parseSelector(selector) : selector;
-  const resolution = resolutionForStep(opts.resolutions ?? DEFAULT_RESOLUTIONS, opts.stepMs);
+  const resolution = pickResolution(opts.resolutions ?? DEFAULT_RESOLUTIONS, { rangeMs: opts.toMs - opts.fromMs, stepMs: opts.stepMs });
   const stepMs = opts.stepMs ?? resolution.stepMs;
   const series = await findSeries(redis, keys, parsed);
   const windows = await readWindows(redis, keys, series.map((s) => s.id), resolution, opts.fromMs, opts.toMs);

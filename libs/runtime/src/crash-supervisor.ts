@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
 import { backoffDelayMs, type BackoffPolicy } from '@ringtail/model';
 import type { Logger } from './logger.ts';
-import type { MetricsRegistry } from './metrics.ts';
+import { Counter, Gauge, type MetricsRegistry } from './metrics.ts';
 
 /** Where the supervised work stands; exported as a 0/1 gauge per state. */
 export const SUPERVISED_STATES = ['starting', 'running', 'rebalancing', 'restarting', 'exiting', 'stopped'] as const;
@@ -47,15 +47,25 @@ export class CrashSupervisor {
   private runningSinceMs: number | undefined;
   private lastError = '';
   private timer: NodeJS.Timeout | undefined;
-  private readonly stateGauge;
-  private readonly restarts;
+  private readonly stateGauge: Gauge<'state'>;
+  private readonly restarts: Counter<'by'>;
   private readonly backoff: BackoffPolicy;
 
   constructor(private readonly o: CrashSupervisorOptions) {
     if (o.policy === 'restart' && o.restart === undefined) throw new Error(`${o.name}: the restart policy needs a restart function`);
     this.backoff = o.backoff ?? DEFAULT_BACKOFF;
-    this.stateGauge = o.metrics.gauge(`${o.metricPrefix}_state`, `1 for the state the ${o.name} is in (${SUPERVISED_STATES.join(', ')}), 0 for the others.`);
-    this.restarts = o.metrics.counter(`${o.metricPrefix}_restarts_total`, `Restarts of the ${o.name} after a crash, by who restarted it (kafkajs itself, or the supervisor).`);
+    this.stateGauge = new Gauge({
+      name: `${o.metricPrefix}_state`,
+      help: `1 for the state the ${o.name} is in (${SUPERVISED_STATES.join(', ')}), 0 for the others.`,
+      labelNames: ['state'],
+      registers: [o.metrics],
+    });
+    this.restarts = new Counter({
+      name: `${o.metricPrefix}_restarts_total`,
+      help: `Restarts of the ${o.name} after a crash, by who restarted it (kafkajs itself, or the supervisor).`,
+      labelNames: ['by'],
+      registers: [o.metrics],
+    });
     this.set('starting');
   }
 
@@ -96,7 +106,7 @@ export class CrashSupervisor {
     this.attempt += 1;
     if (recovering) {
       this.o.log.warn({ err, attempt: this.attempt }, `${this.o.name} crashed; it restarts itself`);
-      this.restarts.inc(1, { by: 'kafkajs' });
+      this.restarts.inc({ by: 'kafkajs' });
       this.set('restarting');
       return;
     }
@@ -151,7 +161,7 @@ export class CrashSupervisor {
     if (this.current !== 'restarting') return;
     try {
       await this.o.restart!();
-      this.restarts.inc(1, { by: 'supervisor' });
+      this.restarts.inc({ by: 'supervisor' });
     } catch (err) {
       // Could not even start (e.g. no broker yet): the next attempt waits longer.
       this.crashed(err);
@@ -160,7 +170,7 @@ export class CrashSupervisor {
 
   private set(state: SupervisedState): void {
     this.current = state;
-    for (const s of SUPERVISED_STATES) this.stateGauge.set(s === state ? 1 : 0, { state: s });
+    for (const s of SUPERVISED_STATES) this.stateGauge.set({ state: s }, s === state ? 1 : 0);
   }
 
   private now(): number {

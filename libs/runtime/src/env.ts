@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, DEFAULT_SHARD_SLOTS, MAX_SHARD_SLOTS, parseResolutions, type Resolution, type SampleLimits } from '@ringtail/model';
+import { formatHostPort, parseHostPorts, type HostPort } from './host-ports.ts';
 
 /** A configuration error naming the environment variable at fault. */
 export class ConfigError extends Error {
@@ -19,21 +20,17 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
   throw new ConfigError(String(issue?.path.join('.') ?? '?'), issue?.message ?? 'invalid');
 }
 
-/** `host:port,host:port` as a list of {host, port}. */
+/** `host:port,host:port` as a list of {host, port} (see parseHostPorts). */
 export const hostPortList = z
   .string()
   .min(1)
-  .transform((s, ctx) => {
-    const out: { host: string; port: number }[] = [];
-    for (const part of s.split(',')) {
-      const m = /^\s*([^\s:]+):(\d{1,5})\s*$/.exec(part);
-      if (!m) {
-        ctx.addIssue({ code: 'custom', message: `expected host:port[,host:port...], got '${part}'` });
-        return z.NEVER;
-      }
-      out.push({ host: m[1]!, port: Number(m[2]) });
+  .transform((s, ctx): HostPort[] => {
+    try {
+      return parseHostPorts(s);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
     }
-    return out;
   });
 
 /**
@@ -55,10 +52,7 @@ export const resolutionsSetting = z
 
 /** Settings shared by every service that talks to Kafka and Redis. */
 export const connectionEnv = z.object({
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:19092')
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+  KAFKA_BROKERS: hostPortList.default([{ host: '127.0.0.1', port: 19092 }]).transform((brokers) => brokers.map(formatHostPort)),
   REDIS_SENTINELS: hostPortList.default([
     { host: '127.0.0.1', port: 26390 },
     { host: '127.0.0.1', port: 26391 },
@@ -106,4 +100,19 @@ export function sampleLimitsFrom(e: { [K in keyof typeof sampleLimitsEnv]: numbe
     maxSeriesPerMetric: e.MAX_SERIES_PER_METRIC,
     maxJsonDepth: e.MAX_JSON_DEPTH,
   };
+}
+
+/** Settings of every service that consumes Kafka in a consumer group (ingest, shard workers). */
+export const consumerEnv = z.object({
+  // A member silent this long (a crash, a pause) is dropped from the group and its partitions
+  // move. kafkajs has no background heartbeat: a batch handler heartbeats itself while it works.
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+});
+
+/** The check every consumerEnv user applies (`.superRefine(consumerTimingsRule)`): Kafka needs several heartbeats per session. */
+export function consumerTimingsRule(c: { KAFKA_SESSION_TIMEOUT_MS: number; KAFKA_HEARTBEAT_INTERVAL_MS: number }, ctx: z.RefinementCtx): void {
+  if (c.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > c.KAFKA_SESSION_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['KAFKA_HEARTBEAT_INTERVAL_MS'], message: 'must be at most a third of KAFKA_SESSION_TIMEOUT_MS' });
+  }
 }

@@ -1,8 +1,13 @@
 export { createLogger, type Logger } from './logger.ts';
-export { ConfigError, connectionEnv, hostPortList, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
-export { createSentinelClient, type SentinelTarget } from './redis-client.ts';
+export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
+export { createSentinelClient, sentinelPrimary, type SentinelTarget } from './redis-client.ts';
 export { connectIdempotentProducer, createKafka, type KafkaTimeouts } from './kafka-client.ts';
-export { Counter, Gauge, Histogram, LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.ts';
+export { Counter, createMetricsRegistry, Gauge, Histogram, LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.ts';
+export { metricValue, parseExposition, scrapeMetrics, type ExpositionSample } from './exposition.ts';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Route } from './ops-server.ts';
 export { onShutdown } from './shutdown.ts';
 export { CrashSupervisor, SUPERVISED_STATES, type CrashPolicy, type CrashSupervisorOptions, type SupervisedState } from './crash-supervisor.ts';
+export { formatHostPort, parseHostPorts, type HostPort } from './host-ports.ts';
+export { eventually, WaitTimeoutError } from './eventually.ts';
+export { defineLuaCommands, scriptKeyCount } from './lua-scripts.ts';
+export { ensureTopics, ensureTopicsWith, TopicLayoutError, type EnsureTopicsOptions, type TopicSpec } from './topic-setup.ts';

@@ -1,13 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MetricsRegistry } from './metrics.ts';
+import type { Registry } from 'prom-client';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 export interface OpsServerOptions {
   readonly port: number;
   readonly host?: string;
-  readonly metrics: MetricsRegistry;
+  /** Served at /metrics. */
+  readonly metrics: Registry;
   /** Ready means: connected and consuming. Liveness only means the event loop answers. */
   readonly isReady: () => boolean;
   /** Why the service is not ready, for the /readyz body (e.g. `raw consumer restarting (attempt 2) after: …`). */
@@ -31,7 +32,13 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
-    if (path === '/metrics') return send(200, opts.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+    if (path === '/metrics') {
+      opts.metrics.metrics().then(
+        (text) => send(200, text, opts.metrics.contentType),
+        (err: unknown) => send(500, `metrics unavailable: ${String(err)}\n`),
+      );
+      return;
+    }
     if (path === '/healthz') return send(200, 'ok\n');
     if (path === '/readyz') return opts.isReady() ? send(200, 'ready\n') : send(503, `not ready${opts.notReadyReason ? `: ${opts.notReadyReason()}` : ''}\n`);
     const route = opts.routes?.[path];

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { HostPort } from './host-ports.ts';
 
 export interface SentinelTarget {
   readonly sentinels: readonly { host: string; port: number }[];
@@ -35,4 +36,21 @@ export function createSentinelClient(target: SentinelTarget, name: string, comma
     // A failed-over primary answers READONLY once demoted: reconnect to find the new one.
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
   });
+}
+
+/**
+ * The primary `sentinel` names for `masterName` (SENTINEL get-master-addr-by-name),
+ * asked on a short-lived connection; null when that Sentinel knows no such master.
+ * Throws when the Sentinel cannot be reached.
+ */
+export async function sentinelPrimary(sentinel: HostPort, masterName: string): Promise<HostPort | null> {
+  const probe = new Redis({ host: sentinel.host, port: sentinel.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    const addr = (await probe.call('SENTINEL', 'get-master-addr-by-name', masterName)) as [string, string] | null;
+    return addr ? { host: addr[0], port: Number(addr[1]) } : null;
+  } finally {
+    probe.disconnect();
+  }
 }

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
-import { waitFor } from './processes.ts';
 import { freePort } from './service-process.ts';
 
 /** Where to find a binary and how to get it when it is missing. */
@@ -154,11 +154,11 @@ export class HostMetricsAgents {
 
   private async ready(name: string, url: string): Promise<void> {
     const child = this.children.at(-1)!;
-    const ok = await waitFor(async () => {
+    const ok = await eventually(`${name} ready`, READY_TIMEOUT_MS, async () => {
       if (child.exitCode !== null) return true;
       const res = await fetch(url).catch(() => undefined);
       return res?.status === 200;
-    }, READY_TIMEOUT_MS, 100);
+    }, 100).catch(() => false);
     if (!ok || child.exitCode !== null) {
       throw new StackError('STACK_START_FAILED', `${name} ${ok ? `exited with ${child.exitCode}` : 'did not answer'}; see ${join(this.opts.dir, `${name === 'prometheus' ? 'prometheus' : 'node-exporter'}.log`)}`);
     }

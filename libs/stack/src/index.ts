@@ -9,6 +9,5 @@ export {
   type StackSettings,
   type StackTopology,
 } from './topology.ts';
-export { waitFor } from './processes.ts';
 export { ServiceProcess, freePort, type ServiceProcessOptions } from './service-process.ts';
 export { HostMetricsAgents, missingHostMetricsTools, type HostMetricsOptions } from './host-metrics-agents.ts';

@@ -4,10 +4,11 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { eventually } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
 import { JAVA, MAVEN, requireTools } from './prerequisites.ts';
 import { ProcessFile } from './process-files.ts';
-import { canConnect, spawnDetached, stopProcess, waitFor } from './processes.ts';
+import { canConnect, spawnDetached, stopProcess } from './processes.ts';
 import type { StackTopology } from './topology.ts';
 
 const POM = fileURLToPath(new URL('../kafka/pom.xml', import.meta.url));
@@ -70,10 +71,9 @@ export class KafkaBroker {
       const pid = spawnDetached('java', this.javaArgs('kafka.Kafka', [this.configPath]), join(this.dir, 'kafka.log'), this.dir);
       this.pidFile.record(pid);
     }
-    const ready = await waitFor(() => this.isReady(), READY_TIMEOUT_MS, 250);
-    if (!ready) {
-      throw new StackError('STACK_NOT_READY', `Kafka did not become ready on 127.0.0.1:${this.t.kafkaPort} within ${READY_TIMEOUT_MS} ms; see ${join(this.dir, 'kafka.log')}`);
-    }
+    await eventually('the Kafka broker', READY_TIMEOUT_MS, () => this.isReady(), 250).catch((cause: unknown) => {
+      throw new StackError('STACK_NOT_READY', `Kafka did not become ready on 127.0.0.1:${this.t.kafkaPort} within ${READY_TIMEOUT_MS} ms; see ${join(this.dir, 'kafka.log')}`, { cause });
+    });
   }
 
   async down(): Promise<void> {

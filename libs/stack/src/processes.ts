@@ -59,13 +59,3 @@ export function canConnect(host: string, port: number, timeoutMs = 500): Promise
     socket.once('error', () => done(false));
   });
 }
-
-/** Polls `check` every `intervalMs` until it returns true or `timeoutMs` passes. */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(intervalMs);
-  }
-}

@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { eventually } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
 import { REDIS_SERVER, requireTools } from './prerequisites.ts';
 import { ProcessFile } from './process-files.ts';
-import { canConnect, spawnDetached, stopProcess, waitFor } from './processes.ts';
+import { canConnect, spawnDetached, stopProcess } from './processes.ts';
 import type { StackTopology } from './topology.ts';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -66,10 +67,9 @@ export class RedisSentinelSet {
       const pid = spawnDetached('redis-server', args, join(dir, 'server.log'), dir);
       this.pidFile(inst).record(pid);
     }
-    const ready = await waitFor(() => this.isReady(), READY_TIMEOUT_MS, 200);
-    if (!ready) {
-      throw new StackError('STACK_NOT_READY', `Redis Sentinel set not ready within ${READY_TIMEOUT_MS} ms; logs are under ${this.dir}`);
-    }
+    await eventually('the Redis Sentinel set', READY_TIMEOUT_MS, () => this.isReady(), 200).catch((cause: unknown) => {
+      throw new StackError('STACK_NOT_READY', `Redis Sentinel set not ready within ${READY_TIMEOUT_MS} ms; logs are under ${this.dir}`, { cause });
+    });
   }
 
   async down(): Promise<void> {

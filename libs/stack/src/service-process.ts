@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { StackError } from './errors.ts';
-import { waitFor } from './processes.ts';
+import { eventually, metricValue, scrapeMetrics } from '@ringtail/runtime';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
@@ -88,11 +88,11 @@ export class ServiceProcess {
         resolve(code);
       }),
     );
-    const ready = await waitFor(async () => {
+    const ready = await eventually(`${this.name} ready`, readyTimeoutMs, async () => {
       if (child.exitCode !== null) return true;
       const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`).catch(() => undefined);
       return res?.status === 200;
-    }, readyTimeoutMs, 200);
+    }, 200).catch(() => false);
     if (child.exitCode !== null || !ready) {
       throw new StackError('STACK_START_FAILED', `${this.name} ${ready ? `exited with ${child.exitCode}` : 'did not become ready'}; see ${this.logFile}`);
     }
@@ -121,14 +121,10 @@ export class ServiceProcess {
     return this.exited;
   }
 
-  /** The value of one un-labelled metric from /metrics, or undefined. */
-  async metric(name: string): Promise<number | undefined> {
+  /** The value of metric `name` (summed over the samples carrying `labels`) from /metrics, or undefined. */
+  async metric(name: string, labels: Readonly<Record<string, string>> = {}): Promise<number | undefined> {
     // A paused (SIGSTOP) process accepts the connection but never answers: give up rather than hang.
-    const signal = AbortSignal.timeout(METRICS_TIMEOUT_MS);
-    const res = await fetch(`http://127.0.0.1:${this.httpPort}/metrics`, { signal }).catch(() => undefined);
-    if (!res?.ok) return undefined;
-    const text = await res.text().catch(() => '');
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-    return m ? Number(m[1]) : undefined;
+    const samples = await scrapeMetrics(this.httpPort, METRICS_TIMEOUT_MS).catch(() => undefined);
+    return samples && metricValue(samples, name, labels);
   }
 }

@@ -1,7 +1,8 @@
 import { DockerStack, dockerEngineReachable } from './docker-stack.ts';
 import { StackError } from './errors.ts';
 import { LocalStack } from './local-stack.ts';
-import { parseHostPorts, type StackEndpoints, type StackSettings } from './topology.ts';
+import { formatHostPort } from '@ringtail/runtime';
+import { hostPortsSetting, type StackEndpoints, type StackSettings } from './topology.ts';
 
 export type ResolvedMode = 'local' | 'docker' | 'external';
 
@@ -41,8 +42,8 @@ export function externalEndpoints(settings: StackSettings): StackEndpoints {
     );
   }
   return {
-    kafkaBrokers: parseHostPorts(kafkaBrokers, 'KAFKA_BROKERS').map((h) => `${h.host}:${h.port}`),
-    sentinels: parseHostPorts(sentinels, 'REDIS_SENTINELS'),
+    kafkaBrokers: hostPortsSetting(kafkaBrokers, 'KAFKA_BROKERS').map(formatHostPort),
+    sentinels: hostPortsSetting(sentinels, 'REDIS_SENTINELS'),
     sentinelMasterName: settings.topology.sentinelMasterName,
   };
 }

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseHostPorts, type HostPort } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
 
 /** Where the stack listens and keeps its files. Every port is on 127.0.0.1. */
@@ -86,13 +87,11 @@ export function endpointsOf(t: StackTopology): StackEndpoints {
   };
 }
 
-/** Parses `host:port,host:port`; throws StackError naming `variable`. */
-export function parseHostPorts(value: string, variable: string): { host: string; port: number }[] {
-  return value.split(',').map((part) => {
-    const m = /^\s*([^\s:]+):(\d+)\s*$/.exec(part);
-    if (!m) {
-      throw new StackError('STACK_CONFIG_INVALID', `${variable}: expected host:port[,host:port...], got '${part}'`);
-    }
-    return { host: m[1]!, port: Number(m[2]) };
-  });
+/** Parses `host:port,host:port` with the one parser; throws StackError naming `variable`. */
+export function hostPortsSetting(value: string, variable: string): HostPort[] {
+  try {
+    return parseHostPorts(value);
+  } catch (err) {
+    throw new StackError('STACK_CONFIG_INVALID', `${variable}: ${(err as Error).message}`);
+  }
 }

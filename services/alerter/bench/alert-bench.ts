@@ -25,10 +25,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { createSentinelClient } from '@ringtail/runtime';
+import { createSentinelClient, eventually, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadConfig, startAlerter, type RunningAlerter } from '../src/index.ts';
 import { runPipelinePhase } from './pipeline-phase.ts';
-import { percentile, startFiringReceiver } from './webhook-receiver.ts';
+import { percentile } from '@ringtail/loadgen';
+import { startFiringReceiver } from './first-firing.ts';
 import { WindowWriter, type Sample } from './window-writer.ts';
 
 const RULES = 1000;
@@ -63,7 +64,7 @@ async function runRedisPhase() {
     { length: RULES },
     (_, i) => `  - { alert: Bench${i}, selector: 'bench_m${i}{job="bench"}', aggregation: max, window: 1m, op: '>', threshold: 100 }`,
   );
-  writeFileSync(rulesFile, `receivers:\n  - { name: bench, url: '${receiver.url}', secrets: ['${SECRET}'], group_wait: 0s }\nrules:\n${rules.join('\n')}\n`);
+  writeFileSync(rulesFile, `receivers:\n  - { name: bench, url: '${receiver.receiver.url}', secrets: ['${SECRET}'], group_wait: 0s }\nrules:\n${rules.join('\n')}\n`);
 
   const config = loadConfig({ ...env, RULES_FILE: rulesFile, EVAL_INTERVAL_MS: String(evalIntervalMs), LOG_LEVEL: 'warn' });
   const redis = createSentinelClient(config.redis, 'alerter-bench', 10_000);
@@ -75,12 +76,9 @@ async function runRedisPhase() {
     for (let i = 0; i < quiet.length; i += 1000) await writer.write(quiet.slice(i, i + 1000));
 
     const running = (alerter = await startAlerter(config, pino({ level: 'warn' })));
-    const metric = async (name: string) => {
-      const text = await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text();
-      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    };
+    const metric = async (name: string) => metricValue(await scrapeMetrics(running.port), name) ?? NaN;
     // Warm up: two full ticks so the first crossing does not pay for connection setup.
-    while ((await metric('ringtail_alerter_evaluations_total')) < 2) await sleep(100);
+    await eventually('two evaluations', 120_000, async () => (await metric('ringtail_alerter_evaluations_total')) >= 2);
 
     const written = new Map<string, number>();
     const order = Array.from({ length: RULES }, (_, i) => i).sort(() => Math.random() - 0.5).slice(0, crossings);
@@ -116,7 +114,7 @@ async function runRedisPhase() {
     };
   } finally {
     await alerter?.stop();
-    await receiver.close();
+    await receiver.receiver.stop();
     for await (const keys of redis.scanStream({ match: `{rt:${namespace}}:*`, count: 1000 }) as AsyncIterable<string[]>) {
       if (keys.length > 0) await redis.del(...keys);
     }

@@ -11,13 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { produceLoad, SampleGenerator, type RawSample } from '@ringtail/loadgen';
+import { percentile, produceLoad, SampleGenerator, type RawSample } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
+import { eventually, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadStackSettings, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest } from '../../../test/support/pipeline.ts';
 import { stackEnv } from '../../../test/support/stack-env.ts';
 import { loadConfig, startAlerter, type RunningAlerter } from '../src/index.ts';
-import { percentile, startFiringReceiver } from './webhook-receiver.ts';
+import { startFiringReceiver } from './first-firing.ts';
 
 export interface PipelinePhaseOptions {
   readonly evalIntervalMs: number;
@@ -54,17 +55,8 @@ const WAIT_POLL_MS = 100;
 
 const probeSample = (probe: number, value: number): RawSample => ({ name: PROBE_METRIC, labels: { job: PROBE_JOB, probe: String(probe) }, value, timestamp: Date.now() });
 
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(WAIT_POLL_MS);
-  }
-}
-
 async function alerterMetric(alerter: RunningAlerter, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${alerter.port}/metrics`)).text();
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return metricValue(await scrapeMetrics(alerter.port), name) ?? NaN;
 }
 
 /** Runs the phase; everything it starts is stopped before it returns or throws. */
@@ -76,7 +68,7 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
     const topics = topicNames(namespace);
 
     const receiver = await startFiringReceiver((labels) => (labels.alertname === 'BenchE2E' ? labels.probe : undefined));
-    cleanups.push(() => receiver.close());
+    cleanups.push(() => receiver.receiver.stop());
 
     const pipeline = new PipelineUnderTest(endpoints, { namespace, workers: WORKERS, ingestInstances: 1 });
     // Cleanups run last-in first-out: stop the workers, then purge what they wrote.
@@ -113,7 +105,7 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
       [
         'receivers:',
         // Grouped by every label, so each probe's alert is its own notification rather than a change to a shared group.
-        `  - { name: e2e, url: '${receiver.url}', secrets: ['${opts.secret}'], group_by: ['...'], group_wait: 0s }`,
+        `  - { name: e2e, url: '${receiver.receiver.url}', secrets: ['${opts.secret}'], group_by: ['...'], group_wait: 0s }`,
         'rules:',
         `  - { alert: BenchE2E, selector: '${PROBE_METRIC}{job="${PROBE_JOB}"}', aggregation: max, window: 1m, op: '>', threshold: ${THRESHOLD} }`,
         '',
@@ -124,12 +116,12 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
     // Every probe series exists below the threshold before the alerter starts, so a crossing is a change, not a new series.
     const quiet = Array.from({ length: opts.crossings }, (_, i) => probeSample(i, QUIET_VALUE));
     await probeProducer.send({ topic: topics.raw, acks: -1, messages: [{ value: JSON.stringify(quiet) }] });
-    await until('quiet probe samples in Redis', START_TIMEOUT_MS, async () => (await pipeline.appliedCount(quiet)) >= quiet.length);
+    await eventually('quiet probe samples in Redis', START_TIMEOUT_MS, async () => (await pipeline.appliedCount(quiet)) >= quiet.length);
 
     const alerter = await startAlerter(config, pino({ level: 'warn' }));
     cleanups.push(() => alerter.stop());
     // Two full ticks so the first crossing does not pay for connection setup.
-    await until('two evaluations', START_TIMEOUT_MS, async () => (await alerterMetric(alerter, 'ringtail_alerter_evaluations_total')) >= 2);
+    await eventually('two evaluations', START_TIMEOUT_MS, async () => (await alerterMetric(alerter, 'ringtail_alerter_evaluations_total')) >= 2);
 
     const ackedAtMs = new Map<string, number>();
     const startedMs = Date.now();

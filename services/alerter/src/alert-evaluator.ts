@@ -1,7 +1,8 @@
 import type { Logger } from '@ringtail/runtime';
 import type { AlertStore } from './alert-store.ts';
 import type { AlerterMetrics } from './alerter-metrics.ts';
-import { idOf, type AlertRecord } from './domain/alert.ts';
+import type { AlertRecord } from '@ringtail/model';
+import { idOf } from './domain/alert.ts';
 import { planNotifications, type GroupState, type Routing } from './domain/notification-plan.ts';
 import type { RuleSet } from './domain/rule.ts';
 import { evaluateRule } from './domain/rule-evaluation.ts';
@@ -121,7 +122,7 @@ export class AlertEvaluator {
     for (const state of ['pending', 'firing', 'resolved'] as const) {
       let n = 0;
       for (const a of nextAlerts.values()) if (a.state === state) n++;
-      this.o.metrics.alerts.set(n, { state });
+      this.o.metrics.alerts.set({ state }, n);
     }
     return plan.notifications.length;
   }

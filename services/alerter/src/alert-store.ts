@@ -1,5 +1,5 @@
-import type { AlerterKeys } from './alerter-keys.ts';
-import type { AlertRecord } from './domain/alert.ts';
+import type { AlerterKeys } from '@ringtail/model';
+import type { AlertRecord } from '@ringtail/model';
 import type { GroupState, Notification } from './domain/notification-plan.ts';
 import { LeaseLostError, RedisUnavailableError, ScriptReplyError } from './errors.ts';
 import { ALREADY_APPLIED, FENCED, type ScriptClient } from './scripts.ts';

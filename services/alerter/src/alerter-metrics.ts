@@ -1,21 +1,23 @@
-import { LATENCY_BUCKETS_MS, type MetricsRegistry } from '@ringtail/runtime';
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS_MS, type MetricsRegistry } from '@ringtail/runtime';
 
-/** The alerter's Prometheus metrics, registered once per process. */
+/** The alerter's Prometheus metrics (prom-client objects), registered once per running alerter. */
 export function alerterMetrics(registry: MetricsRegistry) {
+  const registers = [registry];
+  const buckets = LATENCY_BUCKETS_MS;
   return {
-    isLeader: registry.gauge('ringtail_alerter_is_leader', '1 while this instance holds the leader lease.'),
-    evaluations: registry.counter('ringtail_alerter_evaluations_total', 'Evaluation ticks committed.'),
-    evaluationFailures: registry.counter('ringtail_alerter_evaluation_failures_total', 'Evaluation ticks that failed (nothing resolved), by reason.'),
-    ruleFailures: registry.counter('ringtail_alerter_rule_evaluation_failures_total', 'Rule reads that failed (the rule kept its alerts).'),
-    evaluationMs: registry.histogram('ringtail_alerter_evaluation_duration_ms', 'Duration of one evaluation tick over every rule, ms.', LATENCY_BUCKETS_MS),
-    lastEvaluationMs: registry.gauge('ringtail_alerter_last_evaluation_duration_ms', 'Duration of the last evaluation tick, ms.'),
-    alerts: registry.gauge('ringtail_alerter_alerts', 'Alerts by state.'),
-    notificationsEnqueued: registry.counter('ringtail_alerter_notifications_enqueued_total', 'Notifications written to the outbox.'),
-    attempts: registry.counter('ringtail_alerter_webhook_attempts_total', 'Webhook attempts by outcome.'),
-    delivered: registry.counter('ringtail_alerter_webhooks_delivered_total', 'Notifications delivered (2xx).'),
-    deadLetters: registry.counter('ringtail_alerter_dead_letters_total', 'Notifications given up on.'),
-    deliveryLatencyMs: registry.histogram('ringtail_alerter_delivery_latency_ms', 'From enqueue to delivery, ms.', LATENCY_BUCKETS_MS),
-    ruleReloads: registry.counter('ringtail_alerter_rule_reloads_total', 'Rule file reloads by result.'),
+    isLeader: new Gauge({ name: 'ringtail_alerter_is_leader', help: '1 while this instance holds the leader lease.', registers }),
+    evaluations: new Counter({ name: 'ringtail_alerter_evaluations_total', help: 'Evaluation ticks committed.', registers }),
+    evaluationFailures: new Counter({ name: 'ringtail_alerter_evaluation_failures_total', help: 'Evaluation ticks that failed (nothing resolved), by reason.', labelNames: ['reason'] as const, registers }),
+    ruleFailures: new Counter({ name: 'ringtail_alerter_rule_evaluation_failures_total', help: 'Rule reads that failed (the rule kept its alerts).', registers }),
+    evaluationMs: new Histogram({ name: 'ringtail_alerter_evaluation_duration_ms', help: 'Duration of one evaluation tick over every rule, ms.', buckets, registers }),
+    lastEvaluationMs: new Gauge({ name: 'ringtail_alerter_last_evaluation_duration_ms', help: 'Duration of the last evaluation tick, ms.', registers }),
+    alerts: new Gauge({ name: 'ringtail_alerter_alerts', help: 'Alerts by state.', labelNames: ['state'] as const, registers }),
+    notificationsEnqueued: new Counter({ name: 'ringtail_alerter_notifications_enqueued_total', help: 'Notifications written to the outbox.', registers }),
+    attempts: new Counter({ name: 'ringtail_alerter_webhook_attempts_total', help: 'Webhook attempts by outcome.', labelNames: ['outcome'] as const, registers }),
+    delivered: new Counter({ name: 'ringtail_alerter_webhooks_delivered_total', help: 'Notifications delivered (2xx).', registers }),
+    deadLetters: new Counter({ name: 'ringtail_alerter_dead_letters_total', help: 'Notifications given up on.', registers }),
+    deliveryLatencyMs: new Histogram({ name: 'ringtail_alerter_delivery_latency_ms', help: 'From enqueue to delivery, ms.', buckets, registers }),
+    ruleReloads: new Counter({ name: 'ringtail_alerter_rule_reloads_total', help: 'Rule file reloads by result.', labelNames: ['result'] as const, registers }),
   };
 }
 

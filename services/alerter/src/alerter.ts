@@ -1,21 +1,20 @@
-import { CrashSupervisor, MetricsRegistry, createSentinelClient, startOpsServer, type Logger } from '@ringtail/runtime';
-import { redisKeys } from '@ringtail/model';
+import { CrashSupervisor, createMetricsRegistry, createSentinelClient, startOpsServer, type Logger } from '@ringtail/runtime';
+import { alerterKeys, redisKeys } from '@ringtail/model';
 import { AlertEvaluator } from './alert-evaluator.ts';
 import { AlertStore } from './alert-store.ts';
-import { alerterKeys } from './alerter-keys.ts';
+import { AlerterLoops } from './alerter-loops.ts';
 import { alerterMetrics } from './alerter-metrics.ts';
 import { apiRoutes } from './api-routes.ts';
 import type { AlerterConfig } from './config.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { RuleSet } from './domain/rule.ts';
 import { defaultReceiver } from './domain/rule-file.ts';
-import { LeaseLostError, type RuleFileError } from './errors.ts';
+import type { RuleFileError } from './errors.ts';
 import { LeaderLease } from './leader-lease.ts';
 import { Outbox } from './outbox.ts';
 import { redisWindowSource } from './redis-window-source.ts';
 import { RuleLoader } from './rule-loader.ts';
 import { withScripts } from './scripts.ts';
-import { Ticker } from './ticker.ts';
 import { fetchWebhookSender } from './webhook-sender.ts';
 
 export interface RunningAlerter {
@@ -44,7 +43,7 @@ export interface AlerterOverrides {
 export async function startAlerter(config: AlerterConfig, log: Logger, overrides: AlerterOverrides = {}): Promise<RunningAlerter> {
   const clock = overrides.clock ?? Date.now;
   const random = overrides.random ?? Math.random;
-  const registry = new MetricsRegistry();
+  const registry = createMetricsRegistry();
   const metrics = alerterMetrics(registry);
   const defaults = config.webhookUrl ? [defaultReceiver('default', config.webhookUrl, config.webhookSecrets)] : [];
   const loader = new RuleLoader(config.rulesFile, { defaultReceivers: defaults, secretLookup: (v) => process.env[v] }, log.child({ component: 'rules' }), metrics);
@@ -76,56 +75,23 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
     replicaWaitMs: config.replicaWaitMs,
   });
 
-  let running = true;
-  let ready = false;
-  const evalTicker = new Ticker();
-  const leaseTicker = new Ticker();
-  const leaseLog = log.child({ component: 'lease' });
-
-  const leaseLoop = async () => {
-    let wasLeader = false;
-    while (running) {
-      try {
-        const held = (await lease.refresh()) !== null;
-        ready = true;
-        if (held !== wasLeader) {
-          leaseLog.info({ instanceId: config.instanceId, leader: held }, held ? 'became leader' : 'lost leadership');
-          metrics.isLeader.set(held ? 1 : 0);
-          if (held) evalTicker.wake();
-          else evaluator.invalidate();
-        }
-        wasLeader = held;
-      } catch (err) {
-        leaseLog.warn({ err }, 'lease refresh failed');
-      }
-      await leaseTicker.wait(config.leaseTtlMs / 3);
-    }
-  };
-
-  const evalLog = log.child({ component: 'evaluation' });
-  const evalLoop = async () => {
-    while (running) {
-      const startedMs = clock();
-      const leaseValue = lease.value();
-      if (leaseValue !== null) {
-        try {
-          if ((await evaluator.tick(leaseValue)) > 0) dispatcher.wake();
-        } catch (err) {
-          metrics.evaluationFailures.inc(1, { reason: (err as { code?: string }).code ?? 'unknown' });
-          if (err instanceof LeaseLostError) evaluator.invalidate();
-          evalLog.warn({ err }, 'evaluation tick failed; alert state unchanged');
-        }
-      }
-      await evalTicker.wait(config.evalIntervalMs - (clock() - startedMs));
-    }
-  };
+  const loops = new AlerterLoops({
+    lease,
+    evaluator,
+    dispatcher,
+    metrics,
+    clock,
+    leaseTtlMs: config.leaseTtlMs,
+    evalIntervalMs: config.evalIntervalMs,
+    log,
+  });
 
   // See where the loops start: an escaped loop error exits the process.
   const loopSupervisor = new CrashSupervisor({ name: 'alerter loops', policy: 'exit', metrics: registry, metricPrefix: 'ringtail_alerter_loops', log });
   const server = await startOpsServer({
     port: config.httpPort,
     metrics: registry,
-    isReady: () => ready && loopSupervisor.isRunning(),
+    isReady: () => loops.ready() && loopSupervisor.isRunning(),
     notReadyReason: () => (loopSupervisor.isRunning() ? 'no lease refresh has reached Redis yet' : loopSupervisor.describe()),
     routes: apiRoutes({ redis, namespace: config.namespace, rules: () => loader.current(), evaluator, outbox, evalIntervalMs: config.evalIntervalMs, clock }),
   });
@@ -134,7 +100,7 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
   // Each loop catches and retries its own failures (Redis down, lease lost); one that still escapes
   // is a bug an in-process restart would repeat, so the process exits non-zero for its supervisor to
   // start afresh: alert state and the outbox live in Redis, so it neither re-fires nor forgets.
-  const loops = [leaseLoop(), evalLoop()].map((loop) => loop.catch((err: unknown) => loopSupervisor.crashed(err)));
+  loops.start((err) => loopSupervisor.crashed(err));
   loopSupervisor.running();
   dispatcher.start();
 
@@ -145,12 +111,9 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
     rules: () => loader.current(),
     reload: () => loader.reload(),
     stop: async () => {
-      running = false;
       loopSupervisor.stop();
       loader.stop();
-      evalTicker.wake();
-      leaseTicker.wake();
-      await Promise.all(loops);
+      await loops.stop();
       await dispatcher.stop();
       await lease.release();
       metrics.isLeader.set(0);

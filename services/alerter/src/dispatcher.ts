@@ -1,6 +1,7 @@
 import type { Logger } from '@ringtail/runtime';
 import type { AlerterMetrics } from './alerter-metrics.ts';
-import { retryDelayMs, verdictOf } from './domain/backoff.ts';
+import { backoffDelayMs } from '@ringtail/model';
+import { verdictOf } from './domain/delivery-attempt.ts';
 import type { Receiver } from './domain/rule.ts';
 import { LeaseLostError } from './errors.ts';
 import type { LeaderLease } from './leader-lease.ts';
@@ -111,7 +112,7 @@ export class Dispatcher {
       if (this.o.lease.value() !== leaseValue) return;
       const result = await this.o.send(receiver, entry);
       const verdict = verdictOf(result.status);
-      this.o.metrics.attempts.inc(1, { outcome: result.status === null ? 'network' : String(result.status) });
+      this.o.metrics.attempts.inc({ outcome: result.status === null ? 'network' : String(result.status) });
       const attempts = entry.attempts + 1;
       if (verdict === 'delivered') settlement = { action: 'ack' };
       else if (verdict === 'disable') settlement = dead('HTTP 410 Gone: receiver disabled', 'disable', attempts);
@@ -119,7 +120,7 @@ export class Dispatcher {
       else if (attempts >= receiver.maxAttempts) {
         settlement = dead(`gave up after ${attempts} attempts (last: ${result.status ?? String(result.error)})`, 'dead', attempts);
       } else {
-        const delayMs = result.retryAfterMs ?? retryDelayMs(attempts, receiver, this.o.random);
+        const delayMs = result.retryAfterMs ?? backoffDelayMs({ initialMs: receiver.retryInitialMs, maxMs: receiver.retryMaxMs }, attempts, this.o.random());
         if (result.status === 429 || result.status === 503) this.pausedUntilMs.set(receiver.name, this.o.clock() + delayMs);
         settlement = { action: 'retry', dueMs: this.o.clock() + delayMs, attempts };
         log.info({ status: result.status, attempts, delayMs, err: result.error }, 'webhook attempt failed, retrying');

@@ -41,15 +41,7 @@ export class ScriptReplyError extends Error {
   }
 }
 
-/** A webhook request whose signature, timestamp or headers do not verify. */
-export class WebhookVerificationError extends Error {
-  override readonly name = 'WebhookVerificationError' as const;
-  readonly code = 'ALERTER_WEBHOOK_UNVERIFIED' as const;
-  readonly retriable = false as const;
-  constructor(readonly reason: 'missing-headers' | 'bad-timestamp' | 'timestamp-out-of-tolerance' | 'bad-secret' | 'no-matching-signature') {
-    super(`webhook verification failed: ${reason}`);
-  }
-}
+export { WebhookVerificationError } from '@ringtail/webhooks';
 
 /** An API request names something that does not exist (e.g. an unknown dead letter). */
 export class NotFoundError extends Error {

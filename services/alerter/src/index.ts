@@ -1,10 +1,7 @@
 export { startAlerter, type RunningAlerter, type AlerterOverrides } from './alerter.ts';
 export { loadConfig, alerterEnv, type AlerterConfig } from './config.ts';
-export { listAlerts, formatAlertsTable, type AlertRow } from './alerts-table.ts';
-export { verifyWebhook, signatureHeader, WEBHOOK_HEADERS, DEFAULT_TOLERANCE_SEC, type VerifyWebhookOptions } from './webhook-signature.ts';
+export { verifyWebhook, signatureHeader, WEBHOOK_HEADERS, DEFAULT_TOLERANCE_SEC, type VerifyWebhookOptions } from '@ringtail/webhooks';
 export { parseRuleFile, type RuleFileOptions } from './domain/rule-file.ts';
-export { alerterKeys, type AlerterKeys } from './alerter-keys.ts';
 export { Outbox, type DeadLetter, type OutboxEntry } from './outbox.ts';
 export * from './errors.ts';
 export type { Rule, RuleSet, Receiver, Aggregation, Comparison, NoDataPolicy } from './domain/rule.ts';
-export type { AlertRecord, AlertState } from './domain/alert.ts';

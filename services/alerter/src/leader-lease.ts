@@ -1,4 +1,4 @@
-import type { AlerterKeys } from './alerter-keys.ts';
+import type { AlerterKeys } from '@ringtail/model';
 import { RedisUnavailableError } from './errors.ts';
 import type { ScriptClient } from './scripts.ts';
 

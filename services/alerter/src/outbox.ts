@@ -1,4 +1,4 @@
-import type { AlerterKeys } from './alerter-keys.ts';
+import type { AlerterKeys } from '@ringtail/model';
 import { LeaseLostError, NotFoundError, RedisUnavailableError, ScriptReplyError } from './errors.ts';
 import { FENCED, type ScriptClient } from './scripts.ts';
 

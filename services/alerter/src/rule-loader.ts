@@ -48,12 +48,12 @@ export class RuleLoader {
     try {
       this.ruleSet = loadRuleFile(this.file, this.opts);
       this.lastError = null;
-      this.metrics.ruleReloads.inc(1, { result: 'success' });
+      this.metrics.ruleReloads.inc({ result: 'success' });
       this.log.info({ file: this.file, rules: this.ruleSet.rules.length }, 'rules reloaded');
     } catch (err) {
       if (!(err instanceof RuleFileError)) throw err;
       this.lastError = err;
-      this.metrics.ruleReloads.inc(1, { result: 'failure' });
+      this.metrics.ruleReloads.inc({ result: 'failure' });
       this.log.error({ err, file: err.file, rule: err.rule, field: err.field }, 'rule file rejected; keeping the running rules');
     }
     return this.lastError;

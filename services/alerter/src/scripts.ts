@@ -1,14 +1,15 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { defineLuaCommands } from '@ringtail/runtime';
 
+const script = (file: string) => new URL(`./lua/${file}`, import.meta.url);
 const SCRIPTS = {
-  alerterLease: { file: 'lease-2.lua', numberOfKeys: 2 },
-  alerterRelease: { file: 'release-1.lua', numberOfKeys: 1 },
-  alerterCommit: { file: 'commit-6.lua', numberOfKeys: 6 },
-  alerterSettle: { file: 'settle-5.lua', numberOfKeys: 5 },
-  alerterReplay: { file: 'replay-3.lua', numberOfKeys: 3 },
-  alerterReadWindows: { file: 'read-windows-1.lua', numberOfKeys: 1 },
-} as const;
+  alerterLease: script('lease-2.lua'),
+  alerterRelease: script('release-1.lua'),
+  alerterCommit: script('commit-6.lua'),
+  alerterSettle: script('settle-5.lua'),
+  alerterReplay: script('replay-3.lua'),
+  alerterReadWindows: script('read-windows-1.lua'),
+};
 
 type Arg = string | number;
 
@@ -22,19 +23,9 @@ export type ScriptClient = Redis & {
   alerterReplay(dead: string, outbox: string, due: string, deadId: string, nowMs: Arg, outboxMaxLen: Arg): Promise<string | number>;
 };
 
-const registered = new WeakSet<Redis>();
-
-/**
- * Registers every alerter script on `redis`, once per client: ioredis then
- * sends EVALSHA and falls back to EVAL after a failover to a fresh primary.
- */
+/** Registers every alerter script on `redis` (idempotent per client; see defineLuaCommands). */
 export function withScripts(redis: Redis): ScriptClient {
-  if (!registered.has(redis)) {
-    for (const [name, s] of Object.entries(SCRIPTS)) {
-      redis.defineCommand(name, { numberOfKeys: s.numberOfKeys, lua: readFileSync(new URL(`./lua/${s.file}`, import.meta.url), 'utf8') });
-    }
-    registered.add(redis);
-  }
+  defineLuaCommands(redis, SCRIPTS);
   return redis as ScriptClient;
 }
 

@@ -1,7 +1,7 @@
-import { parseRetryAfterMs } from './domain/backoff.ts';
+import { parseRetryAfterMs } from './domain/delivery-attempt.ts';
 import type { Receiver } from './domain/rule.ts';
 import type { OutboxEntry } from './outbox.ts';
-import { signatureHeader, WEBHOOK_HEADERS } from './webhook-signature.ts';
+import { signatureHeader, WEBHOOK_HEADERS } from '@ringtail/webhooks';
 
 /** The result of one HTTP attempt; `status` null when no response came (network error, timeout). */
 export interface AttemptResult {

@@ -22,6 +22,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { compress } from 'snappyjs';
 import { SampleGenerator, percentile, prng } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
+import { ensureTopics } from '@ringtail/runtime';
 import { HostMetricsAgents, ServiceProcess, loadStackSettings, stackUp } from '@ringtail/stack';
 import { loadProtocolSchemas } from '../src/index.ts';
 
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'gateway-bench', brokers: [...endpoints.kafkaBrokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topics.raw, numPartitions: RAW_PARTITIONS }, { topic: topics.dlq, numPartitions: 1 }] });
+  await ensureTopics(admin, [{ topic: topics.raw, numPartitions: RAW_PARTITIONS }, { topic: topics.dlq, numPartitions: 1 }]);
   const gateway = new ServiceProcess({
     name: `${namespace}gateway`,
     entry: 'services/gateway/src/main.ts',

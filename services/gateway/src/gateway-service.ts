@@ -70,7 +70,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     log,
   };
   const answered = (protocol: string) => (status: number) => {
-    metrics.requests.inc(1, { protocol, status: String(status) });
+    metrics.requests.inc({ protocol, status: String(status) });
     metrics.pendingSamples.set(writer.pending);
   };
   // Requests in flight are counted so stop() can wait for them to be answered.

@@ -42,9 +42,9 @@ export async function takeSamples(deps: SampleIntakeDeps, conversion: Conversion
   await deps.writer.write({ messages: packed.messages, dlq, samples: accepted });
   deps.metrics.produceDuration.observe(deps.now() - started);
   const protocol = source.protocol;
-  deps.metrics.samples.inc(accepted, { protocol, outcome: 'accepted' });
-  deps.metrics.samples.inc(rejected.length, { protocol, outcome: 'rejected' });
-  deps.metrics.samples.inc(judged.stale, { protocol, outcome: 'stale' });
+  deps.metrics.samples.inc({ protocol, outcome: 'accepted' }, accepted);
+  deps.metrics.samples.inc({ protocol, outcome: 'rejected' }, rejected.length);
+  deps.metrics.samples.inc({ protocol, outcome: 'stale' }, judged.stale);
   return { accepted, rejected, stale: judged.stale };
 }
 

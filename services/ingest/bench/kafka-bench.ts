@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { topicNames } from '@ringtail/model';
-import { createKafka, createLogger } from '@ringtail/runtime';
+import { createKafka, createLogger, ensureTopics } from '@ringtail/runtime';
 import { loadConfig } from '../src/config.ts';
 import { startIngest } from '../src/ingest-service.ts';
 import { BENCH_TIME_MS, benchMessages } from './bench-messages.ts';
@@ -22,7 +22,7 @@ const topics = topicNames(namespace);
 const kafka = createKafka(config.kafkaBrokers, 'ingest-bench', log);
 const admin = kafka.admin();
 await admin.connect();
-await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topics.raw, numPartitions: config.rawPartitions }] });
+await ensureTopics(admin, [{ topic: topics.raw, numPartitions: config.rawPartitions }], { log });
 
 const producer = kafka.producer();
 await producer.connect();

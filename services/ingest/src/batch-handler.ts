@@ -47,7 +47,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): (payload: EachBatchP
     pipeline.add({ routed: router.finish(), rawTopic: batch.topic, commitOffset: BigInt(lastOffset) + 1n, receivedMs });
     // Moves only kafkajs's fetch position: with autoCommit off nothing commits resolved offsets.
     resolveOffset(lastOffset);
-    deps.metrics.consumerLag.set(Number(batch.offsetLag()), { partition: String(batch.partition) });
+    deps.metrics.consumerLag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
     while (!(await pipeline.waitForRoom(FULL_PIPELINE_HEARTBEAT_MS))) await heartbeat();
     await heartbeat();
   };

@@ -1,41 +1,42 @@
 import { z } from 'zod';
 import { DEFAULT_RAW_PARTITIONS, type SampleAgePolicy, type SampleLimits } from '@ringtail/model';
-import { connectionEnv, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom } from '@ringtail/runtime';
+import { connectionEnv, consumerEnv, consumerTimingsRule, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const KIB = 1024;
 
 /** Ingest's environment. Limits are documented in services/ingest/README.md. */
-export const ingestEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true, SHARD_SLOTS: true }).extend({
-  KAFKA_CLIENT_ID: z.string().min(1).default('ringtail-ingest'),
-  // Partition counts used when ingest creates missing topics. Raw partitions cap
-  // the number of useful ingest instances.
-  RAW_PARTITIONS: positiveInt(DEFAULT_RAW_PARTITIONS),
-  DLQ_PARTITIONS: positiveInt(1),
-  TOPIC_REPLICATION_FACTOR: positiveInt(1),
-  ...sampleLimitsEnv,
-  // The shard workers' windows (the same setting): a sample whose window is past a
-  // resolution's retention is not written to it, and one past every retention is rejected.
-  RESOLUTIONS: resolutionsSetting,
-  // Mimir's creation grace period: a sample this far ahead of its Kafka record is rejected.
-  MAX_SAMPLE_FUTURE_MS: z.coerce.number().int().min(0).default(10 * 60 * 1000),
-  // Bounds the cardinality limiter's memory: metric names remembered at once.
-  CARDINALITY_TRACKED_METRICS: positiveInt(10_000),
-  // Shard records stay far below Kafka's default 1 MiB message limit even when
-  // the byte estimate is off by 3x (heavily escaped label values).
-  SHARD_RECORD_MAX_BYTES: positiveInt(256 * KIB),
-  SHARD_RECORD_MAX_SAMPLES: positiveInt(5_000),
-  // Bytes per partition in one produce request (one record batch): must stay under
-  // the shard topics' max.message.bytes (broker default 1 MiB) or the broker refuses it.
-  PRODUCE_MAX_BATCH_BYTES: positiveInt(768 * KIB),
-  // Samples routed but not yet acknowledged before the consumer waits: enough to keep
-  // routing while a large write is in flight, small enough to bound memory (~1 KiB each).
-  WRITE_PIPELINE_MAX_SAMPLES: positiveInt(100_000),
-  // kafkajs has no background heartbeat: a batch must finish (or call heartbeat)
-  // within this, or the group evicts the instance.
-  KAFKA_SESSION_TIMEOUT_MS: positiveInt(30_000),
-  SHUTDOWN_GRACE_MS: positiveInt(30_000),
-});
+export const ingestEnv = connectionEnv
+  .pick({ KAFKA_BROKERS: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true, SHARD_SLOTS: true })
+  .extend(consumerEnv.shape)
+  .extend({
+    KAFKA_CLIENT_ID: z.string().min(1).default('ringtail-ingest'),
+    // Partition counts used when ingest creates missing topics. Raw partitions cap
+    // the number of useful ingest instances.
+    RAW_PARTITIONS: positiveInt(DEFAULT_RAW_PARTITIONS),
+    DLQ_PARTITIONS: positiveInt(1),
+    TOPIC_REPLICATION_FACTOR: positiveInt(1),
+    ...sampleLimitsEnv,
+    // The shard workers' windows (the same setting): a sample whose window is past a
+    // resolution's retention is not written to it, and one past every retention is rejected.
+    RESOLUTIONS: resolutionsSetting,
+    // Mimir's creation grace period: a sample this far ahead of its Kafka record is rejected.
+    MAX_SAMPLE_FUTURE_MS: z.coerce.number().int().min(0).default(10 * 60 * 1000),
+    // Bounds the cardinality limiter's memory: metric names remembered at once.
+    CARDINALITY_TRACKED_METRICS: positiveInt(10_000),
+    // Shard records stay far below Kafka's default 1 MiB message limit even when
+    // the byte estimate is off by 3x (heavily escaped label values).
+    SHARD_RECORD_MAX_BYTES: positiveInt(256 * KIB),
+    SHARD_RECORD_MAX_SAMPLES: positiveInt(5_000),
+    // Bytes per partition in one produce request (one record batch): must stay under
+    // the shard topics' max.message.bytes (broker default 1 MiB) or the broker refuses it.
+    PRODUCE_MAX_BATCH_BYTES: positiveInt(768 * KIB),
+    // Samples routed but not yet acknowledged before the consumer waits: enough to keep
+    // routing while a large write is in flight, small enough to bound memory (~1 KiB each).
+    WRITE_PIPELINE_MAX_SAMPLES: positiveInt(100_000),
+    SHUTDOWN_GRACE_MS: positiveInt(30_000),
+  })
+  .superRefine(consumerTimingsRule);
 
 export interface IngestConfig {
   readonly kafkaBrokers: readonly string[];
@@ -57,6 +58,7 @@ export interface IngestConfig {
   readonly produceMaxBatchBytes: number;
   readonly writePipelineMaxSamples: number;
   readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
   readonly shutdownGraceMs: number;
 }
 
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
     produceMaxBatchBytes: e.PRODUCE_MAX_BATCH_BYTES,
     writePipelineMaxSamples: e.WRITE_PIPELINE_MAX_SAMPLES,
     sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: e.KAFKA_HEARTBEAT_INTERVAL_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -34,18 +34,4 @@ export class OffsetCommitError extends Error {
   }
 }
 
-/** A topic exists with a partition count routing cannot use. */
-export class TopicLayoutError extends Error {
-  override readonly name = 'TopicLayoutError' as const;
-  readonly code = 'INGEST_TOPIC_LAYOUT' as const;
-  readonly retriable = false as const;
-
-  constructor(
-    readonly topic: string,
-    readonly have: number,
-    readonly want: number,
-    readonly configKey: string,
-  ) {
-    super(`topic ${topic} has ${have} partitions, ${configKey}=${want} requires ${want}`);
-  }
-}
+export { TopicLayoutError } from '@ringtail/runtime';

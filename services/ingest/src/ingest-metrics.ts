@@ -1,33 +1,36 @@
-import { LATENCY_BUCKETS_MS, type Counter, type Gauge, type Histogram, type MetricsRegistry } from '@ringtail/runtime';
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS_MS, type MetricsRegistry } from '@ringtail/runtime';
 import type { RoutedBatch } from './raw-batch-router.ts';
 
-/** Ingest's Prometheus metrics. Updated once per batch, never per sample. */
-export interface IngestMetrics {
-  readonly messagesIn: Counter;
-  readonly samplesIn: Counter;
-  readonly samplesRouted: Counter;
-  readonly dlqRecords: Counter;
-  readonly samplesExpired: Counter;
-  readonly batchDuration: Histogram;
-  readonly consumerLag: Gauge;
-  readonly writeFailures: Counter;
-}
-
-export function registerIngestMetrics(registry: MetricsRegistry): IngestMetrics {
+/** Ingest's Prometheus metrics (prom-client objects in the service's registry). Updated once per batch, never per sample. */
+export function registerIngestMetrics(registry: MetricsRegistry) {
+  const registers = [registry];
   return {
-    messagesIn: registry.counter('ringtail_ingest_messages_total', 'Raw messages read.'),
-    samplesIn: registry.counter('ringtail_ingest_samples_total', 'Samples read (elements of messages that were not rejected whole).'),
-    samplesRouted: registry.counter('ringtail_ingest_samples_routed_total', 'Valid samples written to the shard topic.'),
-    dlqRecords: registry.counter('ringtail_ingest_dlq_records_total', 'Records written to the DLQ, by rejection code.'),
-    samplesExpired: registry.counter(
-      'ringtail_ingest_samples_expired_total',
-      'Accepted samples not written to a resolution because their window was past its retention (as of the raw record timestamp), by resolution.',
-    ),
-    batchDuration: registry.histogram('ringtail_ingest_batch_duration_ms', 'Time from receiving a raw batch to committing it, ms.', LATENCY_BUCKETS_MS),
-    consumerLag: registry.gauge('ringtail_ingest_consumer_lag_messages', 'Messages behind the raw partition high watermark after the last batch, by partition.'),
-    writeFailures: registry.counter('ringtail_ingest_write_failures_total', 'Failed shard/DLQ writes (each one recreates the producer and writes the same batches again).'),
+    messagesIn: new Counter({ name: 'ringtail_ingest_messages_total', help: 'Raw messages read.', registers }),
+    samplesIn: new Counter({ name: 'ringtail_ingest_samples_total', help: 'Samples read (elements of messages that were not rejected whole).', registers }),
+    samplesRouted: new Counter({ name: 'ringtail_ingest_samples_routed_total', help: 'Valid samples written to the shard topic.', registers }),
+    dlqRecords: new Counter({ name: 'ringtail_ingest_dlq_records_total', help: 'Records written to the DLQ, by rejection code.', labelNames: ['code'] as const, registers }),
+    samplesExpired: new Counter({
+      name: 'ringtail_ingest_samples_expired_total',
+      help: 'Accepted samples not written to a resolution because their window was past its retention (as of the raw record timestamp), by resolution.',
+      labelNames: ['resolution'] as const,
+      registers,
+    }),
+    batchDuration: new Histogram({ name: 'ringtail_ingest_batch_duration_ms', help: 'Time from receiving a raw batch to committing it, ms.', buckets: LATENCY_BUCKETS_MS, registers }),
+    consumerLag: new Gauge({
+      name: 'ringtail_ingest_consumer_lag_messages',
+      help: 'Messages behind the raw partition high watermark after the last batch, by partition.',
+      labelNames: ['partition'] as const,
+      registers,
+    }),
+    writeFailures: new Counter({
+      name: 'ringtail_ingest_write_failures_total',
+      help: 'Failed shard/DLQ writes (each one recreates the producer and writes the same batches again).',
+      registers,
+    }),
   };
 }
+
+export type IngestMetrics = ReturnType<typeof registerIngestMetrics>;
 
 /** Counts one raw batch whose writes were acknowledged and offsets committed, `durationMs` after it was received. */
 export function recordCommittedBatch(metrics: IngestMetrics, routed: RoutedBatch, durationMs: number): void {
@@ -36,7 +39,7 @@ export function recordCommittedBatch(metrics: IngestMetrics, routed: RoutedBatch
   metrics.samplesRouted.inc(routed.routed);
   const byCode = new Map<string, number>();
   for (const entry of routed.dlq) byCode.set(entry.rejection.code, (byCode.get(entry.rejection.code) ?? 0) + 1);
-  for (const [code, n] of byCode) metrics.dlqRecords.inc(n, { code });
-  for (const [resolution, n] of routed.expiredByResolution) metrics.samplesExpired.inc(n, { resolution });
+  for (const [code, n] of byCode) metrics.dlqRecords.inc({ code }, n);
+  for (const [resolution, n] of routed.expiredByResolution) metrics.samplesExpired.inc({ resolution }, n);
   metrics.batchDuration.observe(durationMs);
 }

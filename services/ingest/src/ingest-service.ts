@@ -1,13 +1,14 @@
-import { SeriesCardinalityLimiter, SampleValidator, topicNames } from '@ringtail/model';
+import type { Consumer } from 'kafkajs';
+import { topicNames } from '@ringtail/model';
 import { createSeriesHasher } from '@ringtail/hashring';
-import { CrashSupervisor, MetricsRegistry, createKafka, startOpsServer, type Logger } from '@ringtail/runtime';
+import { CrashSupervisor, createMetricsRegistry, createKafka, ensureTopicsWith, startOpsServer, type Logger, type MetricsRegistry, type OpsServer } from '@ringtail/runtime';
 import type { IngestConfig } from './config.ts';
-import { createBatchHandler } from './batch-handler.ts';
-import { recordCommittedBatch, registerIngestMetrics } from './ingest-metrics.ts';
+import { registerIngestMetrics } from './ingest-metrics.ts';
+import { createIngestPipeline } from './ingest-pipeline.ts';
 import { RoutedBatchWriter } from './routed-batch-writer.ts';
 import { createSlotRouter } from './series-router.ts';
-import { ensureTopics } from './topic-setup.ts';
-import { WritePipeline } from './write-pipeline.ts';
+import { ingestTopicSpecs } from './topic-setup.ts';
+import type { WritePipeline } from './write-pipeline.ts';
 
 export interface IngestService {
   /** Port of the ops HTTP server (/metrics, /healthz, /readyz). */
@@ -28,52 +29,27 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
   const xxhash = await (await import('xxhash-wasm')).default();
   const router = createSlotRouter(createSeriesHasher(xxhash), config.shardSlots);
 
-  const registry = new MetricsRegistry();
+  const registry = createMetricsRegistry();
   const metrics = registerIngestMetrics(registry);
 
   const kafka = createKafka(config.kafkaBrokers, config.kafkaClientId, log);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, topics, config);
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopicsWith(kafka, ingestTopicSpecs(topics, config), { log });
 
   const writer = new RoutedBatchWriter(kafka, topics, { dlqPartitions: config.dlqPartitions, maxBatchBytes: config.produceMaxBatchBytes }, log.child({ component: 'writer' }));
   await writer.connect();
 
-  const consumer = kafka.consumer({ groupId: topics.ingestGroup, sessionTimeout: config.sessionTimeoutMs, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: topics.ingestGroup,
+    sessionTimeout: config.sessionTimeoutMs,
+    heartbeatInterval: config.heartbeatIntervalMs,
+    allowAutoTopicCreation: false,
+  });
   consumer.on(consumer.events.GROUP_JOIN, (e) => log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined ingest group'));
   await consumer.connect();
   // A new group starts at the earliest offset: samples produced before the first ingest ran still count.
   await consumer.subscribe({ topic: topics.raw, fromBeginning: true });
 
-  const now = () => performance.now();
-  const pipeline = new WritePipeline({
-    sink: writer,
-    // consumer.commitOffsets works after the handler returned (the pipeline commits later);
-    // once the consumer has stopped it is a no-op, so stop() drains the pipeline first.
-    committer: { commit: (offsets) => consumer.commitOffsets([...offsets]) },
-    maxPendingSamples: config.writePipelineMaxSamples,
-    onCommitted: (batch, durationMs) => recordCommittedBatch(metrics, batch.routed, durationMs),
-    onWriteFailed: () => metrics.writeFailures.inc(),
-    now,
-    delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
-    log: log.child({ component: 'write-pipeline' }),
-  });
-  const handler = createBatchHandler({
-    routing: {
-      validator: new SampleValidator(config.limits),
-      cardinality: new SeriesCardinalityLimiter(config.limits, config.cardinalityTrackedMetrics),
-      router,
-      agePolicy: config.agePolicy,
-      recordLimits: { maxBytes: config.shardRecordMaxBytes, maxSamples: config.shardRecordMaxSamples },
-    },
-    pipeline,
-    metrics,
-    now,
-  });
+  const { pipeline, handler } = createIngestPipeline({ config, router, writer, consumer, metrics, log });
   const runConsumer = () =>
     consumer.run({
       autoCommit: false,
@@ -97,24 +73,28 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
     metrics: registry,
     isReady: () => supervisor.isRunning(),
     stop: () => {
-      stopping ??= (async () => {
-        supervisor.stop();
-        // Routed batches are written and committed before the group is left; fetched
-        // batches not yet routed stay unresolved and are read again by the next owner.
-        pipeline.close();
-        try {
-          consumer.pause([{ topic: topics.raw }]);
-        } catch (err) {
-          // Only when the consumer already stopped (it crashed): there is nothing left to pause.
-          log.debug({ err }, 'raw consumer not running, not paused');
-        }
-        await pipeline.drain();
-        await consumer.disconnect();
-        await writer.disconnect();
-        await ops.close();
-        log.info('ingest stopped');
-      })();
+      supervisor.stop();
+      stopping ??= stopIngest({ pipeline, consumer, writer, ops, rawTopic: topics.raw, log });
       return stopping;
     },
   };
+}
+
+/**
+ * Routed batches are written and committed before the group is left; fetched
+ * batches not yet routed stay unresolved and are read again by the next owner.
+ */
+async function stopIngest(p: { pipeline: WritePipeline; consumer: Consumer; writer: RoutedBatchWriter; ops: OpsServer; rawTopic: string; log: Logger }): Promise<void> {
+  p.pipeline.close();
+  try {
+    p.consumer.pause([{ topic: p.rawTopic }]);
+  } catch (err) {
+    // Only when the consumer already stopped (it crashed): there is nothing left to pause.
+    p.log.debug({ err }, 'raw consumer not running, not paused');
+  }
+  await p.pipeline.drain();
+  await p.consumer.disconnect();
+  await p.writer.disconnect();
+  await p.ops.close();
+  p.log.info('ingest stopped');
 }

@@ -1,3 +1,4 @@
+import { backoffDelayMs, type BackoffPolicy } from '@ringtail/model';
 import type { Logger } from '@ringtail/runtime';
 import { OffsetCommitError } from './errors.ts';
 import type { RoutedBatch } from './raw-batch-router.ts';
@@ -38,11 +39,13 @@ export interface WritePipelineDeps {
   readonly onWriteFailed: () => void;
   readonly now: () => number;
   readonly delay: (ms: number) => Promise<void>;
+  /** In [0, 1): the jitter of write retries. */
+  readonly random: () => number;
   readonly log: Logger;
 }
 
-const RETRY_BACKOFF_MIN_MS = 100;
-const RETRY_BACKOFF_MAX_MS = 5_000;
+const WRITE_RETRY: BackoffPolicy = { initialMs: 100, maxMs: 5_000 };
+const RETRY_BACKOFF_MAX_MS = WRITE_RETRY.maxMs;
 
 /**
  * Lets ingest route the next raw batch while earlier ones are being written and
@@ -141,7 +144,7 @@ export class WritePipeline {
 
   private async writeLoop(): Promise<void> {
     this.writing = true;
-    let backoffMs = RETRY_BACKOFF_MIN_MS;
+    let failures = 0;
     while (this.queue.length > 0) {
       // Batches stay queued until acknowledged, so a retry starts with the same head.
       const group = this.queue.slice();
@@ -149,12 +152,12 @@ export class WritePipeline {
         await this.deps.sink.write(group.map((b) => b.routed));
       } catch (err) {
         this.deps.onWriteFailed();
-        this.deps.log.warn({ err, batches: group.length, retryInMs: backoffMs }, 'routed batch write failed, writing it again');
-        await this.deps.delay(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, RETRY_BACKOFF_MAX_MS);
+        const retryInMs = backoffDelayMs(WRITE_RETRY, ++failures, this.deps.random());
+        this.deps.log.warn({ err, batches: group.length, retryInMs }, 'routed batch write failed, writing it again');
+        await this.deps.delay(retryInMs);
         continue;
       }
-      backoffMs = RETRY_BACKOFF_MIN_MS;
+      failures = 0;
       this.queue.splice(0, group.length);
       for (const b of group) this.queuedSamples -= batchSamples(b);
       this.scheduleCommit(group);

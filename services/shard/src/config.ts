@@ -1,11 +1,12 @@
-import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { MAX_SAMPLES_PER_LIMB_DELTA } from '@ringtail/model';
-import { connectionEnv, parseEnv, resolutionsSetting } from '@ringtail/runtime';
+import { z } from 'zod';
+import { MAX_SAMPLES_PER_LIMB_DELTA, type BackoffPolicy, type Resolution } from '@ringtail/model';
+import { connectionEnv, consumerEnv, consumerTimingsRule, parseEnv, resolutionsSetting, type HostPort } from '@ringtail/runtime';
 
-
+/** The shard worker's environment; like every service, loadConfig maps it to a camelCase config. */
 export const shardEnv = connectionEnv
+  .extend(consumerEnv.shape)
   .extend({
     // For logs, metrics and `ringtail ring status` only: membership comes from the consumer group,
     // so replicas need no id of their own (default: host name, pid and a random suffix, which
@@ -14,10 +15,6 @@ export const shardEnv = connectionEnv
       .string()
       .regex(/^[a-zA-Z0-9_.-]{1,64}$/, '1-64 letters, digits, _, . and - only')
       .default(() => `${hostname().replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`),
-    // A member silent this long (a crash, a pause) is dropped from the group and its slots move.
-    // kafkajs has no background heartbeat: a batch handler heartbeats itself while it works.
-    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
-    KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
     // How often each worker publishes its flush time and generation for `ringtail ring status`.
     RING_STATUS_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
     FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
@@ -38,14 +35,50 @@ export const shardEnv = connectionEnv
     path: ['REDIS_COMMAND_TIMEOUT_MS'],
     message: 'must be greater than WAIT_TIMEOUT_MS',
   })
-  .refine((c) => c.KAFKA_HEARTBEAT_INTERVAL_MS * 3 <= c.KAFKA_SESSION_TIMEOUT_MS, {
-    path: ['KAFKA_HEARTBEAT_INTERVAL_MS'],
-    message: 'must be at most a third of KAFKA_SESSION_TIMEOUT_MS',
-  });
+  .superRefine(consumerTimingsRule);
 
-export type ShardConfig = z.infer<typeof shardEnv>;
+export interface ShardConfig {
+  readonly kafkaBrokers: readonly string[];
+  readonly redis: { readonly sentinels: readonly HostPort[]; readonly masterName: string; readonly commandTimeoutMs: number };
+  /** Prefix of topic names, group ids and Redis keys. */
+  readonly namespace: string;
+  /** SHARD_SLOTS: partitions of the shard topic. */
+  readonly shardSlots: number;
+  readonly logLevel: string;
+  readonly httpPort: number;
+  readonly workerId: string;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly ringStatusIntervalMs: number;
+  readonly flushIntervalMs: number;
+  readonly flushMaxSamples: number;
+  readonly flushRetry: BackoffPolicy;
+  readonly resolutions: readonly Resolution[];
+  readonly waitReplicas: number;
+  readonly waitTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+}
 
 /** Reads and validates the shard worker's configuration; throws ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): ShardConfig {
-  return parseEnv(shardEnv, env);
+  const e = parseEnv(shardEnv, env);
+  return {
+    kafkaBrokers: e.KAFKA_BROKERS,
+    redis: { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    namespace: e.RINGTAIL_NAMESPACE,
+    shardSlots: e.SHARD_SLOTS,
+    logLevel: e.LOG_LEVEL,
+    httpPort: e.HTTP_PORT,
+    workerId: e.SHARD_WORKER_ID,
+    sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: e.KAFKA_HEARTBEAT_INTERVAL_MS,
+    ringStatusIntervalMs: e.RING_STATUS_INTERVAL_MS,
+    flushIntervalMs: e.FLUSH_INTERVAL_MS,
+    flushMaxSamples: e.FLUSH_MAX_SAMPLES,
+    flushRetry: { initialMs: e.FLUSH_RETRY_INITIAL_MS, maxMs: e.FLUSH_RETRY_MAX_MS },
+    resolutions: e.RESOLUTIONS,
+    waitReplicas: e.WAIT_REPLICAS,
+    waitTimeoutMs: e.WAIT_TIMEOUT_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
 }

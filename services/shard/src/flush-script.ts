@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { defineLuaCommands } from '@ringtail/runtime';
 import { FlushFencedError, FlushScriptError } from './errors.ts';
 
 /** Reply codes of flush-1.lua (see its header). */
@@ -14,8 +14,7 @@ export type FlushClient = Redis & {
 
 /** Registers flush-1.lua on `redis` (once per client: ioredis then sends EVALSHA, falling back to EVAL). */
 export function registerFlushScript(redis: Redis): FlushClient {
-  const lua = readFileSync(new URL('./lua/flush-1.lua', import.meta.url), 'utf8');
-  redis.defineCommand('ringtailFlush', { numberOfKeys: 1, lua });
+  defineLuaCommands(redis, { ringtailFlush: new URL('./lua/flush-1.lua', import.meta.url) });
   return redis as FlushClient;
 }
 

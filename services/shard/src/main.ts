@@ -3,9 +3,9 @@ import { loadConfig } from './config.ts';
 import { startShard } from './shard.ts';
 
 const config = loadConfig(process.env);
-const log = createLogger(`shard-${config.SHARD_WORKER_ID}`, config.LOG_LEVEL);
+const log = createLogger(`shard-${config.workerId}`, config.logLevel);
 startShard(config, log).then(
-  (shard) => onShutdown(log, config.SHUTDOWN_GRACE_MS, () => shard.stop()),
+  (shard) => onShutdown(log, config.shutdownGraceMs, () => shard.stop()),
   (err: unknown) => {
     log.fatal({ err }, 'shard worker failed to start');
     process.exit(1);

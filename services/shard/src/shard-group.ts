@@ -141,7 +141,7 @@ export function shardGroup(o: ShardGroupOptions): ShardGroup {
           eachBatchAutoResolve: true,
           eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
             await w.handleBatch(batch.partition, batch.messages, { heartbeat, isActive: () => isRunning() && !isStale() });
-            o.metrics.consumerLag.set(Number(batch.offsetLag()), { partition: String(batch.partition) });
+            o.metrics.consumerLag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
           },
         });
       // Restarted in-process after a crash kafkajs does not recover from: the CRASH handler

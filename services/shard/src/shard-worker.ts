@@ -341,7 +341,7 @@ export class ShardWorker {
 
   private countFailure(err: unknown): void {
     const code = (err as { code?: unknown }).code;
-    this.o.metrics.flushFailures.inc(1, { code: typeof code === 'string' ? code : 'UNKNOWN' });
+    this.o.metrics.flushFailures.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
   }
 
   /** Runs `op` until it succeeds or fails with a non-retriable error; never gives up on transient faults. */

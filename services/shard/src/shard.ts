@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/model';
 import { redisRingStatusStore } from '@ringtail/ring-status';
-import { ConfigError, createKafka, createSentinelClient, MetricsRegistry, startOpsServer, type Logger } from '@ringtail/runtime';
+import { createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
 import { ringRoutes } from './ring-routes.ts';
@@ -22,16 +22,16 @@ export interface RunningShard {
 
 /** Starts a shard worker: a member of the shard group, with its aggregator, Redis sink and ops server. */
 export async function startShard(config: ShardConfig, log: Logger): Promise<RunningShard> {
-  const names = topicNames(config.RINGTAIL_NAMESPACE);
-  const keys = redisKeys(config.RINGTAIL_NAMESPACE, config.SHARD_SLOTS);
-  const clientId = `ringtail-shard-${config.SHARD_WORKER_ID}`;
-  const kafka = createKafka(config.KAFKA_BROKERS, clientId, log);
+  const names = topicNames(config.namespace);
+  const keys = redisKeys(config.namespace, config.shardSlots);
+  const clientId = `ringtail-shard-${config.workerId}`;
+  const kafka = createKafka(config.kafkaBrokers, clientId, log);
   const admin = kafka.admin();
   await admin.connect();
-  await ensureShardTopic(admin, names.shard, config.SHARD_SLOTS, log);
+  await ensureShardTopic(admin, names.shard, config.shardSlots, log);
 
-  const redis = createSentinelClient({ sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_SENTINEL_MASTER }, clientId, config.REDIS_COMMAND_TIMEOUT_MS);
-  const registry = new MetricsRegistry();
+  const redis = createSentinelClient(config.redis, clientId, config.redis.commandTimeoutMs);
+  const registry = createMetricsRegistry();
   const metrics = createShardMetrics(registry);
   let lastFlushAtMs: number | null = null;
   const status = redisRingStatusStore(redis, keys);
@@ -39,12 +39,12 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     kafka,
     topic: names.shard,
     groupId: names.shardGroup,
-    workerId: config.SHARD_WORKER_ID,
+    workerId: config.workerId,
     host: hostname(),
     pid: process.pid,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
-    statusIntervalMs: config.RING_STATUS_INTERVAL_MS,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    statusIntervalMs: config.ringStatusIntervalMs,
     metrics,
     registry,
     status,
@@ -54,13 +54,13 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
   });
   const worker = new ShardWorker({
     shardTopic: names.shard,
-    aggregator: new WindowAggregator({ resolutions: config.RESOLUTIONS }),
-    sink: new RedisWindowSink(redis, { keys, minReplicas: config.WAIT_REPLICAS, waitTimeoutMs: config.WAIT_TIMEOUT_MS }),
+    aggregator: new WindowAggregator({ resolutions: config.resolutions }),
+    sink: new RedisWindowSink(redis, { keys, minReplicas: config.waitReplicas, waitTimeoutMs: config.waitTimeoutMs }),
     consumer: group.consumer,
     metrics,
     log: log.child({ component: 'shard-worker' }),
-    flushMaxSamples: config.FLUSH_MAX_SAMPLES,
-    retry: { initialMs: config.FLUSH_RETRY_INITIAL_MS, maxMs: config.FLUSH_RETRY_MAX_MS },
+    flushMaxSamples: config.flushMaxSamples,
+    retry: config.flushRetry,
     nowMs: () => performance.now(),
     sleep: (ms) => sleep(ms),
     random: Math.random,
@@ -69,15 +69,15 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
   await group.start(worker);
 
   // Under load a flush outlasts the interval; the next one then starts as soon as it finished.
-  const timer = setInterval(() => worker.requestFlush(), config.FLUSH_INTERVAL_MS);
+  const timer = setInterval(() => worker.requestFlush(), config.flushIntervalMs);
   const ops = await startOpsServer({
-    port: config.HTTP_PORT,
+    port: config.httpPort,
     metrics: registry,
     isReady: () => group.isJoined() && redis.status === 'ready',
     notReadyReason: () => (group.isJoined() ? `redis ${redis.status}` : group.describe()),
     routes: ringRoutes({ admin, status, topic: names.shard, groupId: names.shardGroup }),
   });
-  log.info({ shardTopic: names.shard, slots: config.SHARD_SLOTS, httpPort: ops.port }, 'shard worker started');
+  log.info({ shardTopic: names.shard, slots: config.shardSlots, httpPort: ops.port }, 'shard worker started');
 
   return {
     httpPort: ops.port,
@@ -94,21 +94,11 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
 
 /**
  * Creates the shard topic with `slots` partitions if it is missing (ingest
- * usually has), and refuses to run on one with another partition count: the
- * slot of every series depends on it.
- * @throws ConfigError naming SHARD_SLOTS
+ * usually has), through the one topic set-up, and refuses to run on one with
+ * another partition count: the slot of every series depends on it.
+ * @throws TopicLayoutError naming SHARD_SLOTS
  */
 async function ensureShardTopic(admin: Admin, topic: string, slots: number, log: Logger): Promise<void> {
-  if (!(await admin.listTopics()).includes(topic)) {
-    const created = await admin.createTopics({
-      topics: [{ topic, numPartitions: slots, configEntries: [{ name: 'max.message.bytes', value: String(SHARD_TOPIC_MAX_MESSAGE_BYTES) }] }],
-      waitForLeaders: true,
-    });
-    if (created) log.info({ topic, slots }, 'created shard topic');
-  }
-  const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-  const partitions = metadata?.partitions.length ?? 0;
-  if (partitions !== slots) {
-    throw new ConfigError('SHARD_SLOTS', `is ${slots} but topic ${topic} has ${partitions} partitions; every service of a deployment must use the topic's partition count`);
-  }
+  const maxBytes = { name: 'max.message.bytes', value: String(SHARD_TOPIC_MAX_MESSAGE_BYTES) };
+  await ensureTopics(admin, [{ topic, numPartitions: slots, partitionsSetting: 'SHARD_SLOTS', configEntries: [maxBytes] }], { log });
 }

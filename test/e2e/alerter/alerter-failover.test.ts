@@ -2,9 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { ServiceProcess } from '@ringtail/stack';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
-import { alerterKeys, listAlerts } from '../../../services/alerter/src/index.ts';
+import { alerterKeys } from '@ringtail/model';
+import { listAlerts } from '@ringtail/query';
 import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
-import { alerterEnv, testRedis, thresholdRules, WebhookReceiver, writeRuleFile } from '../../integration/alerter/support.ts';
+import { WebhookReceiver } from '@ringtail/webhooks';
+import { SECRET, alerterEnv, testRedis, thresholdRules, writeRuleFile } from '../../integration/alerter/support.ts';
 
 const LOG_DIR = new URL('../../../.cache/test-logs', import.meta.url).pathname;
 
@@ -18,7 +20,7 @@ describe('alerter processes across kill -9 and leader failover', () => {
   beforeEach(async () => {
     namespace = randomNamespace('alerter-e2e');
     redis = testRedis(stackEndpoints());
-    receiver = await new WebhookReceiver().start();
+    receiver = await WebhookReceiver.start();
     writer = new WindowWriter(redis, namespace);
   });
 
@@ -65,17 +67,17 @@ describe('alerter processes across kill -9 and leader failover', () => {
     const second = alerter('b', rules);
     await second.start();
     await evaluatedBy(second, 5);
-    expect(receiver.received.map((w) => w.json.status)).toEqual(['firing']);
+    expect(receiver.received.map((w) => w.json?.status)).toEqual(['firing']);
 
     await temp(20);
     await eventually('resolved webhook', 15_000, async () => (receiver.delivered('resolved').length > 0 ? true : undefined));
     await evaluatedBy(second, 5);
-    expect(receiver.received.map((w) => [w.json.status, w.status])).toEqual([
+    expect(receiver.received.map((w) => [w.json?.status, w.status])).toEqual([
       ['firing', 200],
       ['resolved', 200],
     ]);
     expect(new Set(receiver.received.map((w) => w.id)).size).toBe(2);
-    receiver.verifyAll();
+    receiver.verifyAll(SECRET);
   });
 
   it('keeps a pending `for` timer across kill -9', async () => {
@@ -92,7 +94,7 @@ describe('alerter processes across kill -9 and leader failover', () => {
     const row = (await listAlerts(redis, namespace))[0]!;
     expect(row.activeAtMs).toBe(pending.activeAtMs);
     expect(row.firedAtMs! - row.activeAtMs).toBeGreaterThanOrEqual(4000);
-    expect(firing!.json.alerts[0]!.startsAt).toBe(new Date(row.firedAtMs!).toISOString());
+    expect(firing!.json!.alerts[0]!.startsAt).toBe(new Date(row.firedAtMs!).toISOString());
     expect(receiver.received).toHaveLength(1);
   });
 
@@ -112,7 +114,7 @@ describe('alerter processes across kill -9 and leader failover', () => {
     await temp(20);
     await eventually('resolved webhook', 15_000, async () => (receiver.delivered('resolved').length > 0 ? true : undefined));
     await evaluatedBy(follower, 5);
-    expect(receiver.received.map((w) => w.json.status)).toEqual(['firing', 'resolved']);
+    expect(receiver.received.map((w) => w.json?.status)).toEqual(['firing', 'resolved']);
     expect(new Set(receiver.received.map((w) => w.id)).size).toBe(2);
   });
 

@@ -4,7 +4,8 @@ import { topicNames } from '@ringtail/model';
 import { ServiceProcess } from '@ringtail/stack';
 import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 import { PipelineUnderTest } from '../../support/pipeline.ts';
-import { alerterEnv, thresholdRules, WebhookReceiver, writeRuleFile } from '../../integration/alerter/support.ts';
+import { WebhookReceiver } from '@ringtail/webhooks';
+import { SECRET, alerterEnv, thresholdRules, writeRuleFile } from '../../integration/alerter/support.ts';
 
 const LOG_DIR = new URL('../../../.cache/test-logs', import.meta.url).pathname;
 
@@ -21,7 +22,7 @@ describe('alerts from samples produced to Kafka', () => {
     pipeline = new PipelineUnderTest(stackEndpoints(), { namespace, workers: ['w0'], ingestInstances: 1, extraEnv: { FLUSH_INTERVAL_MS: '100' } });
     await pipeline.start();
     producer = await pipeline.producer();
-    receiver = await new WebhookReceiver().start();
+    receiver = await WebhookReceiver.start();
     const env = alerterEnv(stackEndpoints(), namespace, writeRuleFile(thresholdRules(receiver.url, 'temp')), { LOG_LEVEL: 'info' });
     alerter = new ServiceProcess({ name: `${namespace.replace(/\.$/, '')}-alerter`, entry: 'services/alerter/src/main.ts', env, logDir: LOG_DIR });
     await alerter.start();
@@ -41,12 +42,12 @@ describe('alerts from samples produced to Kafka', () => {
     await produce(20);
     await produce(75);
     const [firing] = await eventually('firing webhook', 60_000, async () => (receiver.delivered('firing').length > 0 ? receiver.delivered('firing') : undefined));
-    expect(firing!.json.alerts[0]).toMatchObject({ labels: { alertname: 'HighTemp', room: 'a' }, value: 75 });
+    expect(firing!.json!.alerts[0]).toMatchObject({ labels: { alertname: 'HighTemp', room: 'a' }, value: 75 });
     await produce(10);
     await eventually('resolved webhook', 60_000, async () => (receiver.delivered('resolved').length > 0 ? true : undefined));
     const evaluated = (await alerter.metric('ringtail_alerter_evaluations_total')) ?? 0;
     await eventually('more evaluations', 10_000, async () => (((await alerter.metric('ringtail_alerter_evaluations_total')) ?? 0) > evaluated + 5 ? true : undefined));
-    expect(receiver.received.map((w) => w.json.status)).toEqual(['firing', 'resolved']);
-    receiver.verifyAll();
+    expect(receiver.received.map((w) => w.json?.status)).toEqual(['firing', 'resolved']);
+    receiver.verifyAll(SECRET);
   });
 });

@@ -1,33 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect } from 'vitest';
+import { metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { redisKeys } from '@ringtail/model';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
-import { listAlerts, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { listAlerts } from '@ringtail/query';
 import { eventually } from '../../support/fixtures.ts';
-import { AlerterTestBed, thresholdRules, WebhookReceiver, writeRuleFile } from './support.ts';
+import { alerterTest, thresholdRules, writeRuleFile } from './support.ts';
 
 interface RulesBody {
   data: { groups: { rules: { name: string; health: string; lastError: string; state: string }[] }[] };
 }
 
 describe('evaluation errors', () => {
-  let bed: AlerterTestBed;
-  let redis: Redis;
-  let receiver: WebhookReceiver;
-  let alerter: RunningAlerter | undefined;
-  let namespace: string;
-
-  beforeEach(async () => {
-    bed = await AlerterTestBed.open('alerter-err');
-    ({ redis, receiver, namespace } = bed);
-    alerter = undefined;
-  });
-
-  afterEach(() => bed.close());
-
-  it('never resolves a firing alert while its rule cannot be read, and reports the rule unhealthy', async () => {
+  alerterTest('never resolves a firing alert while its rule cannot be read, and reports the rule unhealthy', async ({ bed }) => {
+    const { redis, receiver, namespace } = bed;
     const writer = new WindowWriter(redis, namespace);
-    alerter = await bed.startAlerter(writeRuleFile(thresholdRules(receiver.url, 'temp')));
+    const alerter = await bed.startAlerter(writeRuleFile(thresholdRules(receiver.url, 'temp')));
     await writer.write([{ name: 'temp', labels: { room: 'a' }, value: 70, timestampMs: Date.now() }]);
     await eventually('firing webhook', 10_000, async () => (receiver.delivered('firing').length > 0 ? true : undefined));
     const { firedAtMs } = (await listAlerts(redis, namespace))[0]!;
@@ -36,19 +23,19 @@ describe('evaluation errors', () => {
     const index = redisKeys(namespace).seriesOfMetric('temp');
     const members = await redis.smembers(index);
     await redis.multi().del(index).set(index, 'corrupt').exec();
-    const rules = async () => ((await (await fetch(`http://127.0.0.1:${alerter!.port}/api/v1/rules`)).json()) as RulesBody).data.groups[0]!.rules[0]!;
+    const rules = async () => ((await (await fetch(`http://127.0.0.1:${alerter.port}/api/v1/rules`)).json()) as RulesBody).data.groups[0]!.rules[0]!;
     const broken = await eventually('rule reported unhealthy', 10_000, async () => ((await rules()).health === 'err' ? rules() : undefined));
     expect(broken.lastError).toMatch(/WRONGTYPE/);
     // Long past the point where missing data would have resolved it (policy `ok`).
     await eventually('several failed evaluations', 10_000, async () => {
-      const text = await (await fetch(`http://127.0.0.1:${alerter!.port}/metrics`)).text();
-      return Number(/^ringtail_alerter_rule_evaluation_failures_total (\S+)$/m.exec(text)?.[1] ?? 0) >= 5 ? true : undefined;
+      const failures = metricValue(await scrapeMetrics(alerter.port), 'ringtail_alerter_rule_evaluation_failures_total') ?? 0;
+      return failures >= 5 ? true : undefined;
     });
     expect((await listAlerts(redis, namespace)).map((a) => [a.state, a.firedAtMs])).toEqual([['firing', firedAtMs]]);
 
     await redis.multi().del(index).sadd(index, ...members).exec();
     await eventually('rule healthy again', 10_000, async () => ((await rules()).health === 'ok' ? true : undefined));
     expect((await listAlerts(redis, namespace)).map((a) => [a.state, a.firedAtMs])).toEqual([['firing', firedAtMs]]);
-    expect(receiver.received.map((w) => w.json.status)).toEqual(['firing']);
+    expect(receiver.received.map((w) => w.json?.status)).toEqual(['firing']);
   });
 });

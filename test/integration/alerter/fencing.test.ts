@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { AlertStore } from '../../../services/alerter/src/alert-store.ts';
-import { alerterKeys, LeaseLostError, Outbox, type AlerterKeys } from '../../../services/alerter/src/index.ts';
+import { alerterKeys, type AlerterKeys } from '@ringtail/model';
+import { LeaseLostError, Outbox } from '../../../services/alerter/src/index.ts';
 import { LeaderLease } from '../../../services/alerter/src/leader-lease.ts';
 import { withScripts, type ScriptClient } from '../../../services/alerter/src/scripts.ts';
 import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';

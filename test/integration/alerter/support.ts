@@ -1,79 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createSentinelClient } from '@ringtail/runtime';
 import type { StackEndpoints } from '@ringtail/stack';
-import { loadConfig, startAlerter, verifyWebhook, type AlerterConfig, type RunningAlerter } from '../../../services/alerter/src/index.ts';
+import { test } from 'vitest';
+import { WebhookReceiver } from '@ringtail/webhooks';
+import { loadConfig, startAlerter, type AlerterConfig, type RunningAlerter } from '../../../services/alerter/src/index.ts';
 import { randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
 
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-
-export interface ReceivedWebhook {
-  readonly atMs: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-  /** The status the receiver answered. */
-  readonly status: number;
-  readonly id: string;
-  readonly json: { status: string; alerts: { status: string; labels: Record<string, string>; fingerprint: string; startsAt: string; value: number | null }[] };
-}
-
-type Reply = { status: number; headers?: Record<string, string>; delayMs?: number };
-
-/** A real webhook receiver on a random loopback port; answers 200 unless replies are queued. */
-export class WebhookReceiver {
-  readonly received: ReceivedWebhook[] = [];
-  private readonly replies: Reply[] = [];
-  private server: Server | undefined;
-  port = 0;
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const reply = this.replies.shift() ?? { status: 200 };
-        this.received.push({ atMs: Date.now(), headers: req.headers, body, status: reply.status, id: String(req.headers['webhook-id']), json: JSON.parse(body) as ReceivedWebhook['json'] });
-        setTimeout(() => {
-          if (res.destroyed) return;
-          res.writeHead(reply.status, reply.headers ?? {});
-          res.end();
-        }, reply.delayMs ?? 0);
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/hook`;
-  }
-
-  /** Queues the next replies (then 200s). */
-  reply(...replies: Reply[]): void {
-    this.replies.push(...replies);
-  }
-
-  /** Webhooks answered 2xx, i.e. delivered. */
-  delivered(status?: 'firing' | 'resolved'): ReceivedWebhook[] {
-    return this.received.filter((w) => w.status >= 200 && w.status < 300 && (status === undefined || w.json.status === status));
-  }
-
-  /** Throws unless every request carries a valid Standard Webhooks signature. */
-  verifyAll(secret = SECRET): void {
-    for (const w of this.received) verifyWebhook({ secret, headers: w.headers, body: w.body });
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-}
 
 /** A rule file in a fresh temp folder; returns its path. */
 export function writeRuleFile(yaml: string, path?: string): string {
@@ -146,7 +83,7 @@ export class AlerterTestBed {
   ) {}
 
   static async open(label: string): Promise<AlerterTestBed> {
-    return new AlerterTestBed(randomNamespace(label), testRedis(stackEndpoints()), await new WebhookReceiver().start());
+    return new AlerterTestBed(randomNamespace(label), testRedis(stackEndpoints()), await WebhookReceiver.start());
   }
 
   /** An in-process alerter on `rulesFile` in this namespace, with the test settings of `alerterEnv`. */
@@ -162,3 +99,20 @@ export class AlerterTestBed {
     this.redis.disconnect();
   }
 }
+
+/**
+ * `test` with a `bed` fixture: a fresh AlerterTestBed (namespace, Redis
+ * client, webhook receiver) per test, closed with every alerter it started
+ * after the test, whatever its outcome.
+ */
+export const alerterTest = test.extend<{ bed: AlerterTestBed }>({
+  // The empty pattern is vitest's way of saying the fixture depends on no other fixture.
+  bed: async ({}, use) => {
+    const bed = await AlerterTestBed.open('alerter');
+    try {
+      await use(bed);
+    } finally {
+      await bed.close();
+    }
+  },
+});

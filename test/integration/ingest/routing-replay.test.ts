@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { decodeShardRecord, topicNames, type TopicNames } from '@ringtail/model';
-import { createKafka, createLogger } from '@ringtail/runtime';
+import { createKafka, createLogger, ensureTopics } from '@ringtail/runtime';
 import { loadConfig, startIngest, type IngestConfig } from '@ringtail/ingest';
 import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
 
@@ -87,7 +87,7 @@ describe('ingest routing across a restart', () => {
   }
 
   it('writes every sample of a fixed set to the same partition, with the same bytes, when a restarted ingest reads it again', async () => {
-    await admin.createTopics({ topics: [{ topic: topics.raw, numPartitions: RAW_PARTITIONS }], waitForLeaders: true });
+    await ensureTopics(admin, [{ topic: topics.raw, numPartitions: RAW_PARTITIONS }]);
     const producer = kafka.producer();
     await producer.connect();
     for (let p = 0; p < RAW_PARTITIONS; p++) {

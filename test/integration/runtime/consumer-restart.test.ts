@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
-import { CrashSupervisor, MetricsRegistry, createLogger } from '@ringtail/runtime';
+import { CrashSupervisor, MetricsRegistry, createLogger, metricValue, parseExposition } from '@ringtail/runtime';
 import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 
 describe('a kafkajs consumer under the crash supervisor', () => {
@@ -47,7 +47,7 @@ describe('a kafkajs consumer under the crash supervisor', () => {
       // kafkajs itself would not have restarted the consumer.
       expect(crashes).toEqual([false]);
       await eventually('running again', 30_000, async () => (supervisor.isRunning() ? true : undefined), 50);
-      expect(metrics.render()).toMatch(/^ringtail_test_consumer_restarts_total\{by="supervisor"\} 1$/m);
+      expect(metricValue(parseExposition(await metrics.metrics()), 'ringtail_test_consumer_restarts_total', { by: 'supervisor' })).toBe(1);
     } finally {
       supervisor.stop();
       await consumer.disconnect();

@@ -17,8 +17,9 @@ import { RedisWindowSink } from '../../../services/shard/src/redis-window-sink.t
 import type { PartitionBatch, WindowDelta } from '../../../services/shard/src/window-aggregator.ts';
 import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 import { prng } from '@ringtail/loadgen';
+import { testSeed } from '../../support/test-seed.ts';
 
-const SEED = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
+const SEED = testSeed('shard/flush-script');
 const RES = DEFAULT_RESOLUTIONS[0]!;
 const START_MS = Math.floor(Date.now() / RES.stepMs) * RES.stepMs;
 const TWO32 = 2 ** 32;
@@ -65,7 +66,7 @@ describe('flush-1.lua', () => {
   };
 
   beforeAll(() => {
-    console.log(`flush script seed: ${SEED} (rerun with TEST_SEED=${SEED}), namespace ${namespace}`);
+    console.log(`flush script namespace ${namespace}`);
     const stack = stackEndpoints();
     redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, 'flush-test');
     sink = new RedisWindowSink(redis, { keys, minReplicas: 0, waitTimeoutMs: 1000 });

@@ -12,11 +12,12 @@ import {
   type ShardSeries,
 } from '@ringtail/model';
 import { querySeries, readWindows } from '@ringtail/query';
-import { createLogger, createSentinelClient } from '@ringtail/runtime';
+import { createLogger, createSentinelClient, ensureTopics, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadConfig, startShard, type RunningShard } from '@ringtail/shard';
 import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
 import { prng } from '@ringtail/loadgen';
 import { expectedWindows as referenceWindows, type ExpectedWindow } from '../../support/expected-windows.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
 const SHARD_PARTITIONS = 2;
 const RAW_PARTITIONS = 3;
@@ -31,7 +32,7 @@ const SERIES: ShardSeries[] = Array.from({ length: 12 }, (_, i) => ({
 /** One raw message's samples for the shard: [series index, value, timestamp ms]. */
 type RawMessage = [number, number, number][];
 
-const SEED = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
+const SEED = testSeed('shard/integration');
 // Recent timestamps: windows must not be past their retention when written.
 const BASE_MS = windowStartMs(Date.now() - 30 * 60_000, 3_600_000);
 const random = prng(SEED);
@@ -72,9 +73,7 @@ function expectedWindows(stepMs: number): Map<string, ExpectedWindow> {
 }
 
 async function metric(shard: RunningShard, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${shard.httpPort}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(' ')[1] ?? Number.NaN);
+  return metricValue(await scrapeMetrics(shard.httpPort), name) ?? Number.NaN;
 }
 
 describe('shard worker against Kafka and Redis Sentinel', () => {
@@ -119,12 +118,12 @@ describe('shard worker against Kafka and Redis Sentinel', () => {
     });
 
   beforeAll(async () => {
-    console.log(`shard integration seed: ${SEED} (rerun with TEST_SEED=${SEED}), namespace ${namespace}`);
+    console.log(`shard integration namespace ${namespace}`);
     const stack = stackEndpoints();
     kafka = new Kafka({ clientId: 'shard-test', brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: shardTopic, numPartitions: SHARD_PARTITIONS }], waitForLeaders: true });
+    await ensureTopics(admin, [{ topic: shardTopic, numPartitions: SHARD_PARTITIONS }]);
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, 'shard-test');

@@ -2,19 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { LocalStack, loadStackSettings, stackUp } from '@ringtail/stack';
-import { createSentinelClient } from '@ringtail/runtime';
+import { createSentinelClient, sentinelPrimary } from '@ringtail/runtime';
 import { inject } from 'vitest';
 import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 
-async function primaryPort(sentinel: { host: string; port: number }, master: string): Promise<number> {
-  const probe = new Redis({ host: sentinel.host, port: sentinel.port, lazyConnect: true });
-  try {
-    await probe.connect();
-    const addr = (await probe.call('SENTINEL', 'get-master-addr-by-name', master)) as [string, string];
-    return Number(addr[1]);
-  } finally {
-    probe.disconnect();
-  }
+async function primaryPort(sentinel: { host: string; port: number }, master: string): Promise<number | undefined> {
+  return (await sentinelPrimary(sentinel, master))?.port;
 }
 
 describe('the stack Redis Sentinel set', () => {
@@ -35,7 +28,7 @@ describe('the stack Redis Sentinel set', () => {
       client.on('error', () => undefined);
 
       const before = await primaryPort(endpoints.sentinels[0]!, endpoints.sentinelMasterName);
-      const pid = stack.redisPidByPort(before);
+      const pid = stack.redisPidByPort(before!);
       expect(pid, 'primary pid known to the local stack').toBeDefined();
 
       // Before the kill a write counts as acknowledged only once a replica has it (WAIT),

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregateSeries, counterIncrease } from '../../../services/alerter/src/domain/aggregate.ts';
-import { propertySeed } from '../hashring/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 import { windowOf } from './helpers.ts';
 
-const seed = propertySeed('alerter/aggregate');
+const seed = testSeed('alerter/aggregate');
 const T = 1_700_000_000_000;
 
 describe('aggregations over windows', () => {

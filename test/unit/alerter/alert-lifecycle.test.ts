@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesWindows } from '../../../services/alerter/src/domain/aggregate.ts';
-import type { AlertRecord } from '../../../services/alerter/src/domain/alert.ts';
+import type { AlertRecord } from '@ringtail/model';
 import { RESOLVED_RETENTION_MS } from '../../../services/alerter/src/domain/alert.ts';
 import { evaluateRule } from '../../../services/alerter/src/domain/rule-evaluation.ts';
 import type { Rule } from '../../../services/alerter/src/domain/rule.ts';

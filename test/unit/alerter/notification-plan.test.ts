@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { idOf, type AlertRecord } from '../../../services/alerter/src/domain/alert.ts';
+import type { AlertRecord } from '@ringtail/model';
+import { idOf } from '../../../services/alerter/src/domain/alert.ts';
 import { planNotifications, type GroupState, type Notification, type Routing } from '../../../services/alerter/src/domain/notification-plan.ts';
 import type { Receiver } from '../../../services/alerter/src/domain/rule.ts';
 import { ruleSetOf } from './helpers.ts';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationMs } from '../../../services/alerter/src/domain/duration.ts';
 import { labelPredicate, parseSelector, SelectorSyntaxError } from '../../../services/alerter/src/domain/selector.ts';
 import { compileTemplate, TemplateSyntaxError } from '../../../services/alerter/src/domain/template.ts';
 
@@ -29,14 +28,5 @@ describe('templates', () => {
   it('rejects unknown placeholders and unclosed braces at compile time', () => {
     expect(() => compileTemplate('{{ .Labels.host }}')).toThrow(TemplateSyntaxError);
     expect(() => compileTemplate('{{ $value')).toThrow(/unclosed/);
-  });
-});
-
-describe('durations', () => {
-  it('parses compound durations and zero', () => {
-    expect(parseDurationMs('1h30m')).toBe(5_400_000);
-    expect(parseDurationMs('0s')).toBe(0);
-    expect(parseDurationMs('250ms')).toBe(250);
-    expect(parseDurationMs('5 m')).toBeNull();
   });
 });

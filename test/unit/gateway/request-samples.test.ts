@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import { judgeCandidates, packRawMessages, snappyDeclaredLength, unsnappy, RequestTooLargeError, MalformedBodyError } from '@ringtail/gateway';
 import { DEFAULT_SAMPLE_LIMITS, SampleValidator, type Sample } from '@ringtail/model';
 import { compress } from 'snappyjs';
-import { propertySeed } from '../model/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('gateway/request-samples');
+const seed = testSeed('gateway/request-samples');
 
 describe('judging and packing a request', () => {
   it("judges candidates with ingest's validator and names the series in each reason", () => {

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import xxhash from 'xxhash-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalSeriesKey, createSeriesHasher, seriesIdHex, SlotRing, type SeriesHasher } from '@ringtail/hashring';
-import { propertySeed } from './fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('series-hasher');
+const seed = testSeed('series-hasher');
 let api: Awaited<ReturnType<typeof xxhash>>;
 let hasher: SeriesHasher;
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalSeriesKey } from '@ringtail/hashring';
-import { propertySeed } from './fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('series-key');
+const seed = testSeed('series-key');
 const NUM_RUNS = 300;
 
 /** Inverse of canonicalSeriesKey, written from the documented grammar only. */

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DuplicateWorkerError, EmptyRingError, InvalidPlacementError, placeSlots, type PlacementMember, type SlotPlacement } from '@ringtail/hashring';
-import { propertySeed } from './fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('slot-placement');
+const seed = testSeed('slot-placement');
 const NUM_RUNS = 100;
 
 function ownerTable(p: SlotPlacement, slotCount: number): string[] {

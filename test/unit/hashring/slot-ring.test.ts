@@ -10,9 +10,9 @@ import {
   UnknownWorkerError,
   type RingChange,
 } from '@ringtail/hashring';
-import { propertySeed } from './fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('slot-ring');
+const seed = testSeed('slot-ring');
 const NUM_RUNS = 40;
 
 function owners(ring: SlotRing): string[] {

@@ -4,11 +4,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLE_LIMITS, REJECTION_CODES, SampleValidator, type RejectionCode } from '@ringtail/model';
 import { RawBatchRouter } from '@ringtail/ingest';
-import { propertySeed } from '../model/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 import { labelName, metricName } from '../model/arbitraries.ts';
 import { routerDeps } from './router-fixtures.ts';
 
-const seed = propertySeed('hostile-fuzz');
+const seed = testSeed('hostile-fuzz');
 const RUNS = 10_000;
 const MESSAGES_PER_RUN = 10;
 const RECORD_MS = 1_764_000_000_000;

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { canonicalSeriesKey } from '@ringtail/hashring';
 import { DEFAULT_SAMPLE_LIMITS, SampleValidator } from '@ringtail/model';
 import { RawBatchRouter } from '@ringtail/ingest';
-import { propertySeed } from '../model/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 import { validSample } from '../model/arbitraries.ts';
 import { NO_RECORD_TIME, fakeRouter, routerDeps } from './router-fixtures.ts';
 
-const seed = propertySeed('raw-batch-router');
+const seed = testSeed('raw-batch-router');
 const deps = routerDeps;
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));

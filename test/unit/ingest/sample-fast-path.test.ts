@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLE_LIMITS, SampleValidator, createSampleSchema, parseValidSample, type SampleLimits } from '@ringtail/model';
-import { propertySeed } from '../model/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 import { labelName, labelValue, metricName, validSample } from '../model/arbitraries.ts';
 
-const seed = propertySeed('sample-fast-path');
+const seed = testSeed('sample-fast-path');
 
 // Small limits so the arbitraries below cross every one of them often.
 const TIGHT: SampleLimits = { ...DEFAULT_SAMPLE_LIMITS, maxLabelsPerSeries: 3, maxNameLength: 12, maxLabelValueBytes: 9 };

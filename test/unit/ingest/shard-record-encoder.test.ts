@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SHARD_RECORD_VERSION, decodeShardRecord, encodeShardRecord, type ShardRecord, type ShardSeries } from '@ringtail/model';
 import { ShardRecordEncoder } from '../../../services/ingest/src/shard-record-encoder.ts';
-import { propertySeed } from '../model/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 import { labels, metricName } from '../model/arbitraries.ts';
 
-const seed = propertySeed('shard-record-encoder');
+const seed = testSeed('shard-record-encoder');
 
 // A pool of series, each id with one name and label set, as ids are downstream.
 const seriesPool = fc.uniqueArray(fc.record({ id: fc.stringMatching(/^[0-9a-f]{16}$/), name: metricName, labels }), { selector: (s) => s.id, minLength: 1, maxLength: 12 });

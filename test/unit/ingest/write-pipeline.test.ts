@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '@ringtail/runtime';
 import type { RoutedBatch } from '@ringtail/ingest';
 import { WritePipeline, type PendingBatch, type RawOffset, type WritePipelineDeps } from '../../../services/ingest/src/write-pipeline.ts';
-import { propertySeed } from '../model/fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('write-pipeline');
+const seed = testSeed('write-pipeline');
 const log = createLogger('write-pipeline-test', 'silent');
 const TOPIC = 'raw';
 
@@ -52,6 +52,7 @@ function harness(opts: { failWrite?: () => boolean; failCommit?: () => boolean; 
     onWriteFailed: () => undefined,
     now: () => 0,
     delay: () => tick(),
+    random: () => 0.5,
     log,
   };
   return { pipeline: new WritePipeline(deps), writes, commits, committed };

@@ -15,7 +15,7 @@ describe('SeriesCardinalityLimiter', () => {
   it('keeps admitting series it already admitted once the metric is full', () => {
     const limiter = new SeriesCardinalityLimiter({ maxSeriesPerMetric: 1 }, 100);
     limiter.admit('m', 'a');
-    expect(limiter.admit('m', 'b')).toBeDefined();
+    expect(limiter.admit('m', 'b')?.code).toBe('LIMIT_CARDINALITY');
     expect(limiter.admit('m', 'a')).toBeUndefined();
   });
 

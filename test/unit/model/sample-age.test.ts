@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESOLUTIONS, judgeSampleAge, windowExpiresAtMs, windowStartMs, type SampleAgePolicy } from '@ringtail/model';
-import { propertySeed } from './fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('sample-age');
+const seed = testSeed('sample-age');
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const policy: SampleAgePolicy = { resolutions: DEFAULT_RESOLUTIONS, maxFutureMs: 10 * 60_000 };

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLE_LIMITS, REJECTION_CODES, SampleValidator, exceedsJsonDepth, type SampleLimits } from '@ringtail/model';
-import { propertySeed } from './fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 import { labelName, metricName, validSample } from './arbitraries.ts';
 
-const seed = propertySeed('sample-validator');
+const seed = testSeed('sample-validator');
 const validator = new SampleValidator(DEFAULT_SAMPLE_LIMITS);
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const good = { name: 'http_requests_total', labels: { host: 'a' }, value: 1.5, timestamp: 1732540000000 };

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seriesIdHex } from '@ringtail/hashring';
 import { redisKeys, slotOfHashLow, slotOfSeriesId } from '@ringtail/model';
-import { propertySeed } from './fc-seed.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const seed = propertySeed('slots');
+const seed = testSeed('slots');
 
 describe('slots', () => {
   it('finds the same slot from a series id as ingest finds from its hash', () => {

@@ -1,26 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESOLUTIONS, addSample, readingOf, windowOfSample, windowStartMs, windowValues, type WindowAggregate } from '@ringtail/model';
-import { QueryRangeError, aggregateSteps, formatTable, resolutionForStep } from '@ringtail/query';
+import { aggregateSteps, formatTable } from '@ringtail/query';
+import { testSeed } from '../../support/test-seed.ts';
 
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-console.log(`step-aggregation fast-check seed: ${SEED} (rerun with FC_SEED=${SEED})`);
+const SEED = testSeed('query/step-aggregation');
 const MINUTE_MS = 60_000;
 const T0 = 1_700_000_000_000 - (1_700_000_000_000 % 3_600_000);
-
-describe('resolutionForStep', () => {
-  it('reads the coarsest resolution dividing the step', () => {
-    expect(resolutionForStep(DEFAULT_RESOLUTIONS).name).toBe('10s');
-    expect(resolutionForStep(DEFAULT_RESOLUTIONS, 30_000).name).toBe('10s');
-    expect(resolutionForStep(DEFAULT_RESOLUTIONS, 5 * MINUTE_MS).name).toBe('1m');
-    expect(resolutionForStep(DEFAULT_RESOLUTIONS, 2 * 3_600_000).name).toBe('1h');
-  });
-
-  it('names --step when no resolution divides it', () => {
-    expect(() => resolutionForStep(DEFAULT_RESOLUTIONS, 15_000)).toThrow(QueryRangeError);
-    expect(() => resolutionForStep(DEFAULT_RESOLUTIONS, 5_000)).toThrow(/--step/);
-  });
-});
 
 describe('aggregateSteps', () => {
   it('re-aggregates 10s windows into steps exactly as if the samples were aggregated per step', () => {

@@ -6,11 +6,12 @@ describe('shard loadConfig', () => {
   it('needs no worker id: replicas get distinct ones by default', () => {
     const a = loadConfig({});
     const b = loadConfig({});
-    expect(a.SHARD_WORKER_ID).toMatch(/^[a-zA-Z0-9_.-]{1,64}$/);
-    expect(a.SHARD_SLOTS).toBe(64);
-    expect(a.KAFKA_SESSION_TIMEOUT_MS).toBe(10_000);
+    expect(a.workerId).toMatch(/^[a-zA-Z0-9_.-]{1,64}$/);
+    expect(a.shardSlots).toBe(64);
+    expect(a.sessionTimeoutMs).toBe(10_000);
+    expect(a.heartbeatIntervalMs).toBe(1000);
     // Two configs in one process share a pid; the random suffix still tells them apart.
-    expect(b.SHARD_WORKER_ID).not.toBe(a.SHARD_WORKER_ID);
+    expect(b.workerId).not.toBe(a.workerId);
   });
 
   it('names the variable at fault', () => {

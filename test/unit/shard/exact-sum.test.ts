@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addToLimbs, exactSum, limbsToScaled, scaledToNumber, type Limbs } from '@ringtail/model';
+import { testSeed } from '../../support/test-seed.ts';
 
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-console.log(`exact-sum fast-check seed: ${SEED} (rerun with FC_SEED=${SEED})`);
+const SEED = testSeed('shard/exact-sum');
 const RUNS = { seed: SEED, numRuns: 300 };
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESOLUTIONS, encodeShardRecord, type ShardRecord } from '@ringtail/model';
-import { MetricsRegistry, createLogger } from '@ringtail/runtime';
+import { MetricsRegistry, createLogger, eventually, metricValue, parseExposition } from '@ringtail/runtime';
 import { ReplicationTimeoutError, RedisUnavailableError } from '../../../services/shard/src/errors.ts';
 import { createShardMetrics } from '../../../services/shard/src/shard-metrics.ts';
 import { ShardWorker, type ConsumedMessage, type ShardConsumerPort } from '../../../services/shard/src/shard-worker.ts';
@@ -25,7 +25,10 @@ function setup(flushMaxSamples = 1000) {
     },
     seek: (_topic, partition, offset) => void seeks.push(`${partition}@${offset}`),
   };
-  const metrics = createShardMetrics(new MetricsRegistry());
+  const registry = new MetricsRegistry();
+  const metrics = createShardMetrics(registry);
+  // Read back as a scrape would: the exposition, parsed.
+  const metric = async (name: string, labels: Record<string, string> = {}) => metricValue(parseExposition(await registry.metrics()), name, labels);
   const worker = new ShardWorker({
     shardTopic: 't',
     aggregator: new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS }),
@@ -42,17 +45,9 @@ function setup(flushMaxSamples = 1000) {
   const control = { heartbeat: async () => undefined, isActive: () => true };
   const messages = (first: number, ...records: ShardRecord[]): ConsumedMessage[] =>
     records.map((r, i) => ({ offset: String(first + i), value: encodeShardRecord(r) }));
-  return { sink, commits, seeks, metrics, worker, control, messages };
+  return { sink, commits, seeks, metric, worker, control, messages };
 }
 
-/** Waits until `check` holds, for at most two seconds. */
-async function eventually(check: () => boolean): Promise<void> {
-  const deadlineMs = Date.now() + 2000;
-  while (!check()) {
-    if (Date.now() > deadlineMs) throw new Error('condition not met within 2 s');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
 /** Runs one flush (whatever its WAIT answers) and waits until it finished. */
 async function flushOnce(worker: ShardWorker): Promise<void> {
@@ -72,7 +67,7 @@ describe('ShardWorker', () => {
   });
 
   it('re-applies the same batch after a failed WAIT and commits once it is durable', async () => {
-    const { sink, commits, worker, control, messages, metrics } = setup();
+    const { sink, commits, worker, control, messages, metric } = setup();
     sink.failures.awaitReplicas.push(new ReplicationTimeoutError(0, 1, 10));
     sink.failures.apply.push(new RedisUnavailableError('flush', { cause: new Error('down') }));
     await worker.handleBatch(0, messages(7, record(0, [0, 1, 2])), control);
@@ -80,16 +75,16 @@ describe('ShardWorker', () => {
     expect(sink.calls).toEqual(['apply:0', 'apply:0', 'wait', 'apply:0', 'wait', 'commit']);
     expect(commits).toEqual(['0@8']);
     expect([...sink.windows.values()].map((w) => w.count)).toEqual([3, 3, 3]);
-    expect(metrics.flushFailures.get({ code: 'SHARD_REPLICATION_TIMEOUT' })).toBe(1);
+    expect(await metric('ringtail_shard_flush_failures_total', { code: 'SHARD_REPLICATION_TIMEOUT' })).toBe(1);
   });
 
   it('skips a replayed record and still commits past it', async () => {
-    const { sink, commits, worker, control, messages, metrics } = setup();
+    const { sink, commits, worker, control, messages, metric } = setup();
     await worker.handleBatch(0, messages(0, record(0, [0, 1])), control);
     await worker.flush();
     await worker.handleBatch(0, messages(1, record(0, [0, 1])), control);
     await worker.flush();
-    expect(metrics.samplesSkipped.get()).toBe(2);
+    expect(await metric('ringtail_shard_samples_skipped_total')).toBe(2);
     expect(commits).toEqual(['0@1', '0@2']);
     expect([...sink.windows.values()][0]!.count).toBe(2);
   });
@@ -107,7 +102,7 @@ describe('ShardWorker', () => {
     sink.applyGate = new Promise((resolve) => (release = resolve));
     await worker.handleBatch(0, messages(0, record(0, [0, 1])), control);
     worker.requestFlush();
-    await eventually(() => sink.calls.includes('apply:0'));
+    await eventually('the first apply', 2000, () => sink.calls.includes('apply:0'), 1);
     // The first flush is stuck in apply; the next records are still folded in.
     await worker.handleBatch(0, messages(1, record(0, [2]), record(0, [3])), control);
     worker.requestFlush();
@@ -121,7 +116,7 @@ describe('ShardWorker', () => {
   });
 
   it('keeps flushing while WAIT fails after a failover and commits once a later WAIT succeeds', async () => {
-    const { sink, commits, worker, control, messages, metrics } = setup();
+    const { sink, commits, worker, control, messages, metric } = setup();
     sink.failures.awaitReplicas.push(new ReplicationTimeoutError(0, 1, 10), new ReplicationTimeoutError(0, 1, 10));
     await worker.handleBatch(0, messages(0, record(0, [0, 1])), control);
     await flushOnce(worker);
@@ -135,7 +130,7 @@ describe('ShardWorker', () => {
     expect(sink.calls).toEqual(['apply:0', 'wait', 'apply:0', 'wait', 'apply:0', 'wait', 'commit']);
     expect(commits).toEqual(['0@3']);
     expect([...sink.windows.values()].map((w) => w.count)).toEqual([4, 4, 4]);
-    expect(metrics.flushFailures.get({ code: 'SHARD_REPLICATION_TIMEOUT' })).toBe(2);
+    expect(await metric('ringtail_shard_flush_failures_total', { code: 'SHARD_REPLICATION_TIMEOUT' })).toBe(2);
   });
 
   it('re-reads from the first uncommitted record when a failover lost a write whose WAIT failed', async () => {
@@ -181,7 +176,7 @@ describe('ShardWorker', () => {
   });
 
   it('keeps a partition it still owns across a rebalance: seeks past what it read and passes over a re-fetch from the commit', async () => {
-    const { sink, commits, seeks, metrics, worker, control, messages } = setup();
+    const { sink, commits, seeks, metric, worker, control, messages } = setup();
     await worker.handleBatch(0, messages(0, record(0, [0, 1]), record(0, [2])), control);
     const change = await worker.assign([0, 5]);
     expect(change).toEqual({ kept: 1, lost: 0, gained: 1 });
@@ -190,8 +185,8 @@ describe('ShardWorker', () => {
     await worker.handleBatch(0, messages(0, record(0, [0, 1]), record(0, [2]), record(0, [3])), control);
     await worker.flush();
     expect(commits).toEqual(['0@3']);
-    expect(metrics.samplesSkipped.get()).toBe(0);
-    expect(metrics.recordsRefetched.get()).toBe(2);
+    expect(await metric('ringtail_shard_samples_skipped_total')).toBe(0);
+    expect(await metric('ringtail_shard_records_refetched_total')).toBe(2);
     expect([...sink.windows.values()].map((w) => w.count)).toEqual([4, 4, 4]);
   });
 
@@ -202,7 +197,7 @@ describe('ShardWorker', () => {
     let release!: () => void;
     sink.applyGate = new Promise((resolve) => (release = resolve));
     worker.requestFlush();
-    await eventually(() => sink.calls.includes('apply:0'));
+    await eventually('the first apply', 2000, () => sink.calls.includes('apply:0'), 1);
     const assigned = worker.assign([1]);
     release();
     sink.applyGate = null;
@@ -226,8 +221,8 @@ describe('ShardWorker', () => {
     expect(next.seeks).toEqual(['0@2']);
     await next.worker.handleBatch(0, next.messages(2, record(0, [3]), record(0, [4])), next.control);
     await next.worker.flush();
-    expect(next.metrics.samplesSkipped.get()).toBe(0);
-    expect(next.metrics.recordsRefetched.get()).toBe(1);
+    expect(await next.metric('ringtail_shard_samples_skipped_total')).toBe(0);
+    expect(await next.metric('ringtail_shard_records_refetched_total')).toBe(1);
     expect([...next.sink.windows.values()].map((w) => w.count)).toEqual([5, 5, 5]);
     expect(next.commits).toEqual(['0@4']);
   });

@@ -15,9 +15,9 @@ import {
 } from '@ringtail/model';
 import { NO_WATERMARK, PartitionNotLoadedError, WindowAggregator } from '../../../services/shard/src/window-aggregator.ts';
 import { FakeWindowSink, windowKey } from './fake-window-sink.ts';
+import { testSeed } from '../../support/test-seed.ts';
 
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-console.log(`window-aggregator fast-check seed: ${SEED} (rerun with FC_SEED=${SEED})`);
+const SEED = testSeed('shard/window-aggregator');
 const RUNS = { seed: SEED, numRuns: 200 };
 
 const SERIES: ShardSeries[] = [

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { formatAlertsTable, listAlerts } from '@ringtail/alerter';
+import { formatAlertsTable, listAlerts } from '@ringtail/query';
 import { connectionEnv, createSentinelClient, parseEnv } from '@ringtail/runtime';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 
 export const alertsCommand: Command = {
   summary: 'Lists alerts and their states (pending, firing, resolved) as the alerter keeps them in Redis.',

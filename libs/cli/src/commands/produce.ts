@@ -2,9 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SampleGenerator, produceLoad } from '@ringtail/loadgen';
 import { DEFAULT_RAW_PARTITIONS, topicNames } from '@ringtail/model';
-import { connectionEnv, createKafka, createLogger, parseEnv } from '@ringtail/runtime';
-import type { Command } from '../main.ts';
-import { parseDurationMs } from '../durations.ts';
+import { connectionEnv, createKafka, createLogger, ensureTopics, parseEnv } from '@ringtail/runtime';
+import type { Command } from '../command.ts';
+import { durationOption } from '../durations.ts';
 
 export const produceCommand: Command = {
   summary:
@@ -38,24 +38,25 @@ export const produceCommand: Command = {
       if (!Number.isInteger(n) || n < 0) throw Object.assign(new Error(`--${name} must be a non-negative integer, got '${v}'`), { code: 'USAGE' });
       return n;
     };
-    const durationMs = values.duration ? parseDurationMs(values.duration, '--duration') : undefined;
+    const durationMs = values.duration ? durationOption(values.duration, '--duration') : undefined;
     const totalSamples = values.samples ? count('samples', values.samples) : undefined;
     const generator = new SampleGenerator({
       seriesCount: Math.max(1, count('series', values.series)),
       labelsPerSeries: count('labels', values.labels),
       metricNames: Math.max(1, count('metrics', values.metrics)),
-      jitterMs: parseDurationMs(values.jitter!, '--jitter'),
+      jitterMs: durationOption(values.jitter!, '--jitter'),
       seed: count('seed', values.seed),
     });
 
     const kafka = createKafka(env.KAFKA_BROKERS, 'ringtail-produce', log);
     const admin = kafka.admin();
     await admin.connect();
-    const existing = await admin.listTopics();
-    if (!existing.includes(topics.raw)) {
-      await admin.createTopics({ topics: [{ topic: topics.raw, numPartitions: count('partitions', values.partitions) }], waitForLeaders: true });
+    try {
+      // --partitions applies only when the topic is created here; an existing topic is used as it is.
+      await ensureTopics(admin, [{ topic: topics.raw, numPartitions: count('partitions', values.partitions) }], { log });
+    } finally {
+      await admin.disconnect();
     }
-    await admin.disconnect();
 
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();

@@ -1,14 +1,18 @@
 import { parseArgs } from 'node:util';
 import { formatTable, querySeries } from '@ringtail/query';
 import { redisKeys } from '@ringtail/model';
-import { connectionEnv, createSentinelClient, parseEnv } from '@ringtail/runtime';
-import type { Command } from '../main.ts';
-import { parseDurationMs, parseTimeMs } from '../durations.ts';
+import { connectionEnv, createSentinelClient, parseEnv, resolutionsSetting } from '@ringtail/runtime';
+import type { Command } from '../command.ts';
+import { durationOption, parseTimeMs } from '../durations.ts';
+
+// The windows the shard workers write: RESOLUTIONS, read the same way they read it.
+const queryEnv = connectionEnv.extend({ RESOLUTIONS: resolutionsSetting });
 
 export const queryCommand: Command = {
   summary:
     'Reads window aggregates back from Redis: count, sum, min, max, first, last per step for every series the selector matches.\n' +
-    'Selector: metric{label="v",other!="x",re=~"a.*",nre!~"b"}. Times: epoch ms, ISO, now, now-15m. Reaches Redis through REDIS_SENTINELS.',
+    'Selector: metric{label="v",other!="x",re=~"a.*",nre!~"b"}. Times: epoch ms, ISO, now, now-15m. Reaches Redis through REDIS_SENTINELS;\n' +
+    'reads the windows RESOLUTIONS lists, as the shard workers write them.',
   usage: 'ringtail query <selector> [--from now-5m] [--to now] [--step 10s] [--json]',
   async run(args) {
     const { values, positionals } = parseArgs({
@@ -26,14 +30,14 @@ export const queryCommand: Command = {
       process.stderr.write(`usage: ${this.usage}\n`);
       return 2;
     }
-    const env = parseEnv(connectionEnv, process.env);
+    const env = parseEnv(queryEnv, process.env);
     const now = Date.now();
     const fromMs = parseTimeMs(values.from!, '--from', now);
     const toMs = parseTimeMs(values.to!, '--to', now);
-    const stepMs = values.step ? parseDurationMs(values.step, '--step') : undefined;
+    const stepMs = values.step ? durationOption(values.step, '--step') : undefined;
     const redis = createSentinelClient({ sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER }, 'ringtail-query');
     try {
-      const rows = await querySeries(redis, redisKeys(env.RINGTAIL_NAMESPACE, env.SHARD_SLOTS), selector, { fromMs, toMs, stepMs });
+      const rows = await querySeries(redis, redisKeys(env.RINGTAIL_NAMESPACE, env.SHARD_SLOTS), selector, { fromMs, toMs, stepMs, resolutions: env.RESOLUTIONS });
       process.stdout.write(values.json ? `${JSON.stringify(rows)}\n` : `${formatTable(rows)}\n`);
       return 0;
     } finally {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { redisKeys, topicNames } from '@ringtail/model';
 import { formatRingTable, readRingStatus, redisRingStatusStore } from '@ringtail/ring-status';
 import { connectionEnv, createKafka, createLogger, createSentinelClient, parseEnv } from '@ringtail/runtime';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 
 export const ringCommand: Command = {
   summary:

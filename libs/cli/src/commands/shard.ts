@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { loadStackSettings, stackUp } from '@ringtail/stack';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 
 const ROOT = new URL('../../../..', import.meta.url).pathname;
 

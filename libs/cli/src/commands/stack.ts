@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
+import { formatHostPort } from '@ringtail/runtime';
 import { LocalStack, loadStackSettings, resolveMode, stackDown, stackUp, type StackEndpoints } from '@ringtail/stack';
-import type { Command } from '../main.ts';
+import type { Command } from '../command.ts';
 
 /** Environment lines a service or client needs to reach the stack. */
 export function endpointEnv(e: StackEndpoints): string {
   return [
     `KAFKA_BROKERS=${e.kafkaBrokers.join(',')}`,
-    `REDIS_SENTINELS=${e.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`,
+    `REDIS_SENTINELS=${e.sentinels.map(formatHostPort).join(',')}`,
     `REDIS_SENTINEL_MASTER=${e.sentinelMasterName}`,
   ].join('\n');
 }

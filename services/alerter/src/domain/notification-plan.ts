@@ -1,4 +1,4 @@
-import type { AlertRecord } from './alert.ts';
+import type { AlertRecord } from '@ringtail/model';
 import { fingerprint, labelsText, pickLabels } from './fingerprint.ts';
 import type { Receiver } from './rule.ts';
 import { webhookBody, type NotifiedAlert } from './webhook-body.ts';

@@ -1,5 +1,6 @@
 import { aggregateGroup, aggregateSeries, type SeriesWindows } from './aggregate.ts';
-import { alertId, step, type AlertKind, type AlertRecord } from './alert.ts';
+import type { AlertKind, AlertRecord } from '@ringtail/model';
+import { alertId, step } from './alert.ts';
 import { fingerprint, labelsText, pickLabels } from './fingerprint.ts';
 import { compare, type Rule } from './rule.ts';
 

@@ -1,6 +1,6 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { parseDurationMs } from './duration.ts';
+import { DURATION_EXAMPLES, parseDurationMs } from '@ringtail/model';
 import { AGGREGATIONS, COMPARISONS, NO_DATA_POLICIES, type Receiver, type Rule, type RuleSet } from './rule.ts';
 import { parseSelector, SelectorSyntaxError } from './selector.ts';
 import { compileTemplate, TemplateSyntaxError, type Template } from './template.ts';
@@ -24,7 +24,7 @@ export class RuleFileError extends Error {
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
-const duration = z.string().refine((s) => parseDurationMs(s) !== null, 'expected a duration like 0s, 30s, 5m, 1h30m');
+const duration = z.string().refine((s) => parseDurationMs(s) !== null, `expected a duration like ${DURATION_EXAMPLES}`);
 const labelName = z.string().regex(LABEL_NAME, 'expected a label name [a-zA-Z_][a-zA-Z0-9_]*');
 const labelMap = z.record(labelName, z.string()).default({});
 

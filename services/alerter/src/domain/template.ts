@@ -3,6 +3,7 @@
  * `{{ $value }}` placeholders, checked when the rule file loads so a typo
  * fails the load instead of producing a broken notification at 3 a.m.
  */
+import { formatValue } from '@ringtail/model';
 export interface Template {
   /** Label names the template reads. */
   readonly labelRefs: readonly string[];
@@ -54,9 +55,3 @@ export function compileTemplate(text: string): Template {
   };
 }
 
-/** A value as Prometheus prints it: shortest round-trip form. */
-export function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
-  return String(value);
-}

@@ -1,22 +1,5 @@
-/** Retry policy of one receiver. */
-export interface RetryPolicy {
-  readonly retryInitialMs: number;
-  readonly retryMaxMs: number;
-}
-
 /** Longest Retry-After honoured; a larger one is capped so a receiver cannot park notifications for days. */
 export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
-
-/**
- * Delay before attempt `attempt + 1` after `attempt` failures (1-based):
- * exponential from `retryInitialMs`, capped at `retryMaxMs`, with "equal
- * jitter" (half fixed, half random) so retries of many notifications spread
- * out. `random` returns [0, 1).
- */
-export function retryDelayMs(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const exp = Math.min(policy.retryMaxMs, policy.retryInitialMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp / 2 + random() * (exp / 2));
-}
 
 /** Parses a Retry-After header (delta seconds or an HTTP date) into a delay; null when absent or malformed. */
 export function parseRetryAfterMs(header: string | null | undefined, nowMs: number): number | null {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAlertsTable, type AlertRow } from '../../../services/alerter/src/index.ts';
+import { formatAlertsTable, type AlertRow } from '@ringtail/query';
 
 const NOW = 1_700_000_000_000;
 const row = (alertname: string, state: AlertRow['state'], agoMs: number, value: number | null): AlertRow => ({

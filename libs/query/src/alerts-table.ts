@@ -1,8 +1,5 @@
 import type { Redis } from 'ioredis';
-import { alerterKeys } from './alerter-keys.ts';
-import type { AlertRecord, AlertState } from './domain/alert.ts';
-import { formatDuration } from './domain/duration.ts';
-import { formatValue } from './domain/template.ts';
+import { alerterKeys, formatDuration, formatValue, type AlertRecord, type AlertState } from '@ringtail/model';
 
 /** One alert as the CLI and the API show it. */
 export interface AlertRow {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signatureHeader, verifyWebhook, WebhookVerificationError } from '../../../services/alerter/src/index.ts';
+import { signatureHeader, verifyWebhook, WebhookVerificationError } from '@ringtail/webhooks';
 
 const secret = () => `whsec_${randomBytes(24).toString('base64')}`;
 const NOW_MS = 1_700_000_000_000;

@@ -1,0 +1,21 @@
+import { WebhookReceiver, type ReceivedWebhook } from '@ringtail/webhooks';
+
+/** A receiver that also tracks, per alert key, when that alert's first firing notification arrived. */
+export interface FiringReceiver {
+  readonly receiver: WebhookReceiver;
+  /** Alert key (see `keyOf`) → arrival time in epoch ms of its first firing notification. */
+  readonly firstFiringAtMs: ReadonlyMap<string, number>;
+}
+
+/** Starts the project's webhook receiver; `keyOf` names an alert by its labels (undefined: not tracked). */
+export async function startFiringReceiver(keyOf: (labels: Readonly<Record<string, string>>) => string | undefined): Promise<FiringReceiver> {
+  const firstFiringAtMs = new Map<string, number>();
+  const onReceive = (w: ReceivedWebhook) => {
+    if (w.json?.status !== 'firing') return;
+    for (const a of w.json.alerts) {
+      const key = keyOf(a.labels);
+      if (key !== undefined && !firstFiringAtMs.has(key)) firstFiringAtMs.set(key, w.atMs);
+    }
+  };
+  return { receiver: await WebhookReceiver.start({ onReceive }), firstFiringAtMs };
+}
