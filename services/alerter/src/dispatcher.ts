@@ -4,13 +4,28 @@ import { backoffDelayMs } from '@ringtail/model';
 import { verdictOf } from './domain/delivery-attempt.ts';
 import type { Receiver } from './domain/rule.ts';
 import { LeaseLostError } from './errors.ts';
-import type { LeaderLease } from './leader-lease.ts';
-import type { Outbox, OutboxEntry, Settlement } from './outbox.ts';
+import type { OutboxEntry, Settlement } from './outbox.ts';
 import type { WebhookSender } from './webhook-sender.ts';
 
+/** What the dispatcher needs of the outbox (the Redis Streams `Outbox`, or a fake in tests). */
+export interface DeliveryOutbox {
+  due(nowMs: number, limit: number): Promise<OutboxEntry[]>;
+  /** Receivers disabled by a 410, by name. */
+  disabledReceivers(): Promise<ReadonlyMap<string, unknown>>;
+  /** True once `minReplicas` replicas hold every enqueued entry (or within `timeoutMs`). */
+  replicated(minReplicas: number, timeoutMs: number): Promise<boolean>;
+  /** Records an attempt's outcome under the lease `leaseValue` (false: it was settled already); throws LeaseLostError when fenced. */
+  settle(leaseValue: string, entry: OutboxEntry, settlement: Settlement): Promise<boolean>;
+}
+
+/** What the dispatcher needs of the leader lease: the value it holds, or null. */
+export interface LeaseHolder {
+  value(): string | null;
+}
+
 export interface DispatcherOptions {
-  readonly outbox: Outbox;
-  readonly lease: LeaderLease;
+  readonly outbox: DeliveryOutbox;
+  readonly lease: LeaseHolder;
   readonly send: WebhookSender;
   readonly receivers: () => ReadonlyMap<string, Receiver>;
   readonly clock: () => number;
@@ -34,6 +49,14 @@ export interface DispatcherOptions {
  */
 export class Dispatcher {
   private readonly inFlight = new Set<string>();
+  /**
+   * Entry id → sequence number of its settlement, for settlements newer than
+   * the outbox read of the current poll. An attempt can settle while a poll
+   * waits for its `due` read and WAIT, so that read may still list an entry
+   * that was just acknowledged (or rescheduled): it must not be sent again.
+   */
+  private readonly settledAt = new Map<string, number>();
+  private settlements = 0;
   private readonly pausedUntilMs = new Map<string, number>();
   private wakeUp: (() => void) | null = null;
   private running = false;
@@ -80,6 +103,9 @@ export class Dispatcher {
     const free = this.o.concurrency - this.inFlight.size;
     if (free <= 0) return;
     const nowMs = this.o.clock();
+    const readFrom = this.settlements;
+    // Settlements before this read are reflected in it.
+    for (const [id, seq] of this.settledAt) if (seq <= readFrom) this.settledAt.delete(id);
     const disabled = await this.o.outbox.disabledReceivers();
     const entries = await this.o.outbox.due(nowMs, free + this.inFlight.size);
     if (entries.length === 0) return;
@@ -89,13 +115,17 @@ export class Dispatcher {
     }
     for (const entry of entries) {
       if (this.inFlight.has(entry.entryId) || (this.pausedUntilMs.get(entry.receiver) ?? 0) > nowMs) continue;
+      if ((this.settledAt.get(entry.entryId) ?? 0) > readFrom) continue;
       if (this.inFlight.size >= this.o.concurrency) break;
       this.inFlight.add(entry.entryId);
-      void this.attempt(leaseValue, entry, disabled.has(entry.receiver)).finally(() => {
-        this.inFlight.delete(entry.entryId);
-        // A free slot may let the next due entry go without waiting for the poll.
-        this.wake();
-      });
+      void this.attempt(leaseValue, entry, disabled.has(entry.receiver))
+        .then(
+          // A free slot may let the next due entry go without waiting for the poll.
+          () => this.wake(),
+          // The entry stays due; the next poll (not an immediate wake, which would spin) tries again.
+          (err: unknown) => this.o.log.error({ err, webhookId: entry.webhookId }, 'webhook attempt failed unexpectedly'),
+        )
+        .finally(() => this.inFlight.delete(entry.entryId));
     }
   }
 
@@ -128,6 +158,7 @@ export class Dispatcher {
     }
     try {
       await this.o.outbox.settle(leaseValue, entry, settlement);
+      this.settledAt.set(entry.entryId, ++this.settlements);
     } catch (err) {
       // Unsettled entries stay due: the next leader (or this one) sends them again with the same webhook-id.
       if (err instanceof LeaseLostError) log.warn({ err }, 'lease lost before settling a webhook attempt');
