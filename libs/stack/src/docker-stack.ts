@@ -18,6 +18,15 @@ export function dockerEngineReachable(): boolean {
   return r.status === 0;
 }
 
+/**
+ * True when the servers at `t`'s ports serve clients, whoever started them: Kafka answers
+ * metadata and the Sentinels agree on a primary that has an online replica. The local
+ * stack's own readiness probes, run from the host, so containers are held to the same bar.
+ */
+export async function stackServes(t: StackTopology): Promise<boolean> {
+  return (await new KafkaBroker(t).isReady()) && (await new RedisSentinelSet(t).isReady());
+}
+
 /** `docker compose` (v2 plugin) where installed, else the standalone `docker-compose` (v1). */
 function composeCommand(): [string, ...string[]] {
   if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore', timeout: 10_000 }).status === 0) return ['docker', 'compose'];
@@ -42,10 +51,7 @@ export class DockerStack {
     this.requireEngine();
     if (this.runningContainers() === 0) await this.refuseTakenPorts();
     this.compose(['up', '-d', ...INFRA_SERVICES]);
-    // The same readiness probes as the local stack, run from the host: they check what clients need.
-    const kafka = new KafkaBroker(this.t);
-    const redis = new RedisSentinelSet(this.t);
-    const ready = await waitFor(async () => (await kafka.isReady()) && (await redis.isReady()), READY_TIMEOUT_MS, 500);
+    const ready = await waitFor(() => stackServes(this.t), READY_TIMEOUT_MS, 500);
     if (!ready) {
       throw new StackError('STACK_NOT_READY', `containers of ${this.project} not ready within ${READY_TIMEOUT_MS} ms; see \`docker-compose -p ${this.project} logs\``);
     }
