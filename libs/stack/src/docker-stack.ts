@@ -64,6 +64,13 @@ export class DockerStack {
     this.compose(['build', ...services]);
   }
 
+  /** Prints the project's containers and their health (`compose ps`); false when none runs. */
+  status(): boolean {
+    this.requireEngine();
+    this.compose(['ps']);
+    return this.runningContainers() > 0;
+  }
+
   /** Stops and removes the containers and their volumes. */
   async down(): Promise<void> {
     this.requireEngine();
