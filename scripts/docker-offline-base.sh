@@ -71,7 +71,7 @@ COPY ringtail-host-ca.pem /usr/local/share/ringtail-host-ca.pem
 ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ringtail-host-ca.pem
 CMD ["bash"]
 DOCKERFILE
-  docker build -q -t debian:bookworm-slim "$ctx" >/dev/null
+  docker build -q -t debian:bookworm-slim "$ctx" >"$cache/build.log" 2>&1 || { cat "$cache/build.log" >&2; exit 1; }
   rm -rf "$ctx"
   trap - EXIT
   echo "docker-offline-base: debian:bookworm-slim imported"
@@ -96,7 +96,7 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && node --version && npm --version
 CMD ["node"]
 DOCKERFILE
-  docker build -q -t node:20-bookworm-slim "$ctx" >/dev/null
+  docker build -q -t node:20-bookworm-slim "$ctx" >"$cache/build.log" 2>&1 || { cat "$cache/build.log" >&2; exit 1; }
   rm -rf "$ctx"
   trap - EXIT
   echo "docker-offline-base: node:20-bookworm-slim built with Node $("$node_bin" --version)"

@@ -10,7 +10,7 @@ declare module 'vitest' {
 }
 
 /**
- * The docker project needs an engine and the repository's Kafka and Redis images. Without
+ * The docker project needs an engine and the repository's images. Without
  * an engine the tests are skipped with the reason printed; with one, the images are built
  * (or found in the engine's cache) once, before any test starts containers from them.
  */
@@ -22,7 +22,8 @@ export default async function setup(project: TestProject): Promise<void> {
     return;
   }
   const started = performance.now();
-  new DockerStack(loadStackSettings(process.env).topology).build(['kafka', 'redis-a']);
+  // Kafka and Redis for the tests; `ingest` stands for the Ringtail image, built so CI checks it too.
+  new DockerStack(loadStackSettings(process.env).topology).build(['kafka', 'redis-a', 'ingest']);
   process.stdout.write(`[docker] images ready in ${Math.round(performance.now() - started)} ms\n`);
   project.provide('dockerSkipReason', '');
 }

@@ -61,7 +61,7 @@ export class DockerStack {
   /** Builds the images of the given compose services (all infrastructure images by default). */
   build(services: readonly string[] = INFRA_SERVICES): void {
     this.requireEngine();
-    this.compose(['build', ...services]);
+    this.compose(['build', '-q', ...services]);
   }
 
   /** Prints the project's containers and their health (`compose ps`); false when none runs. */
