@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
-import { SampleGenerator, produceLoad, type RawSample } from '@ringtail/loadgen';
+import { SampleGenerator } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
 import { loadStackSettings, type StackTopology } from '@ringtail/stack';
 import { eventually, randomNamespace } from '../support/fixtures.ts';
+import { ExactLoad } from '../support/exact-load.ts';
 import { PipelineUnderTest } from '../support/pipeline.ts';
 import { ContainerStack } from './containers.ts';
 
@@ -32,26 +33,7 @@ describe.skipIf(skipReason !== '')('the pipeline on Kafka and Redis Sentinel in 
   const stack = new ContainerStack(containerTopology(loadStackSettings(process.env).topology));
   let pipeline: PipelineUnderTest;
   let producer: Producer;
-  let generator: SampleGenerator;
-  const produced: RawSample[] = [];
-  let rawTopic: string;
-
-  const produce = (samples: number, ratePerSec: number) =>
-    produceLoad(producer, generator, { topic: rawTopic, ratePerSec, totalSamples: samples, samplesPerMessage: 50, messagesPerSend: 20 }, (s) => {
-      for (const x of s) produced.push(x);
-    });
-
-  /** Waits until Redis holds as many samples as were produced, then compares every window. */
-  const expectExact = async (what: string) => {
-    const started = performance.now();
-    await eventually(`${what}: ${produced.length} samples applied`, CATCH_UP_TIMEOUT_MS, async () => {
-      const applied = await pipeline.appliedCount(produced);
-      expect(applied, 'applied samples never exceed produced ones').toBeLessThanOrEqual(produced.length);
-      return applied === produced.length ? true : undefined;
-    }, 250);
-    process.stdout.write(`[docker] ${what}: ${produced.length} samples exact after ${Math.round(performance.now() - started)} ms of catch-up\n`);
-    expect(await pipeline.mismatches(produced)).toEqual([]);
-  };
+  let load: ExactLoad;
 
   beforeAll(async () => {
     process.stdout.write(`[docker] seed ${SEED} (set RINGTAIL_TEST_SEED to replay)\n`);
@@ -59,11 +41,11 @@ describe.skipIf(skipReason !== '')('the pipeline on Kafka and Redis Sentinel in 
     await stack.start();
     process.stdout.write(`[docker] containers serving in ${Math.round(performance.now() - started)} ms\n`);
     const namespace = randomNamespace('docker');
-    rawTopic = topicNames(namespace).raw;
     pipeline = new PipelineUnderTest(stack.endpoints, { namespace, workers: ['w0', 'w1'], ingestInstances: 1 });
     await pipeline.start();
     producer = await pipeline.producer();
-    generator = new SampleGenerator({ seriesCount: 2000, labelsPerSeries: 4, metricNames: 10, jitterMs: 15_000, seed: SEED });
+    const generator = new SampleGenerator({ seriesCount: 2000, labelsPerSeries: 4, metricNames: 10, jitterMs: 15_000, seed: SEED });
+    load = new ExactLoad(pipeline, producer, generator, topicNames(namespace).raw, 'docker', CATCH_UP_TIMEOUT_MS);
   });
 
   afterAll(async () => {
@@ -73,8 +55,8 @@ describe.skipIf(skipReason !== '')('the pipeline on Kafka and Redis Sentinel in 
   });
 
   it('aggregates out-of-order samples into exact windows', async () => {
-    await produce(50_000, 0);
-    await expectExact('steady state');
+    await load.produce(50_000, 0);
+    await load.expectExact('steady state');
   });
 
   it('stays exact when the Redis primary container is killed mid-stream', async () => {
@@ -84,16 +66,16 @@ describe.skipIf(skipReason !== '')('the pipeline on Kafka and Redis Sentinel in 
     try {
       const before = await primaryPort();
       const victim = before === t.redisPrimaryPort ? 'redis-a' : 'redis-b';
-      const sent = produced.length;
-      const load = produce(60_000, 10_000);
-      await eventually('traffic flowing', 30_000, async () => (produced.length > sent + 15_000 ? true : undefined), 20);
+      const sent = load.produced.length;
+      const traffic = load.produce(60_000, 10_000);
+      await eventually('traffic flowing', 30_000, async () => (load.produced.length > sent + 15_000 ? true : undefined), 20);
       stack.kill(victim);
       await eventually('Sentinel promoted the replica', 60_000, async () => ((await primaryPort()) !== before ? true : undefined), 250);
-      await load;
+      await traffic;
       // A supervisor restarts the dead node; Sentinel makes it a replica of the new primary,
       // which flushes need (WAIT 1) before their offsets are committed.
       stack.restart(victim);
-      await expectExact(`after docker kill of the primary (${victim})`);
+      await load.expectExact(`after docker kill of the primary (${victim})`);
     } finally {
       probe.disconnect();
     }
