@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { endpointsOf, stackServes, waitFor, type StackEndpoints, type StackTopology } from '@ringtail/stack';
+import { eventually } from '@ringtail/runtime';
+import { endpointsOf, stackServes, type StackEndpoints, type StackTopology } from '@ringtail/stack';
 
 const KAFKA_IMAGE = 'ringtail/kafka:3.9.1';
 const REDIS_IMAGE = 'ringtail/redis:7';
@@ -45,9 +46,7 @@ export class ContainerStack {
     await start('redis-b', REDIS_IMAGE, ['replica']);
     await Promise.all([1, 2, 3].map((n) => start(`sentinel-${n}`, REDIS_IMAGE, ['sentinel', String(n)])));
     await kafka;
-    if (!(await waitFor(() => stackServes(t), STARTUP_TIMEOUT_MS, 500))) {
-      throw new Error(`containers at Kafka port ${t.kafkaPort} never served clients`);
-    }
+    await eventually(`the containers at Kafka port ${t.kafkaPort} serving clients`, STARTUP_TIMEOUT_MS, () => stackServes(t), 500);
   }
 
   /** SIGKILL to the container's main process, as a crashed host would do it. */

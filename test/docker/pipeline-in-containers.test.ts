@@ -8,9 +8,9 @@ import { loadStackSettings, type StackTopology } from '@ringtail/stack';
 import { eventually, randomNamespace } from '../support/fixtures.ts';
 import { ExactLoad } from '../support/exact-load.ts';
 import { PipelineUnderTest } from '../support/pipeline.ts';
+import { testSeed } from '../support/test-seed.ts';
 import { ContainerStack } from './containers.ts';
 
-const SEED = Number(process.env.RINGTAIL_TEST_SEED ?? Date.now() % 2 ** 31);
 const CATCH_UP_TIMEOUT_MS = 180_000;
 // Ten ports above the configured stack, so the containers never meet the local stack
 // that the integration and e2e projects leave running.
@@ -36,7 +36,6 @@ describe.skipIf(skipReason !== '')('the pipeline on Kafka and Redis Sentinel in 
   let load: ExactLoad;
 
   beforeAll(async () => {
-    process.stdout.write(`[docker] seed ${SEED} (set RINGTAIL_TEST_SEED to replay)\n`);
     const started = performance.now();
     await stack.start();
     process.stdout.write(`[docker] containers serving in ${Math.round(performance.now() - started)} ms\n`);
@@ -44,7 +43,7 @@ describe.skipIf(skipReason !== '')('the pipeline on Kafka and Redis Sentinel in 
     pipeline = new PipelineUnderTest(stack.endpoints, { namespace, workers: ['w0', 'w1'], ingestInstances: 1 });
     await pipeline.start();
     producer = await pipeline.producer();
-    const generator = new SampleGenerator({ seriesCount: 2000, labelsPerSeries: 4, metricNames: 10, jitterMs: 15_000, seed: SEED });
+    const generator = new SampleGenerator({ seriesCount: 2000, labelsPerSeries: 4, metricNames: 10, jitterMs: 15_000, seed: testSeed('docker/pipeline') });
     load = new ExactLoad(pipeline, producer, generator, topicNames(namespace).raw, 'docker', CATCH_UP_TIMEOUT_MS);
   });
 

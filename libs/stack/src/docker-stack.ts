@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
 import { KafkaBroker } from './kafka-broker.ts';
-import { canConnect, waitFor } from './processes.ts';
+import { canConnect } from './processes.ts';
 import { RedisSentinelSet } from './redis-sentinel-set.ts';
 import { endpointsOf, type StackEndpoints, type StackTopology } from './topology.ts';
 
@@ -51,10 +52,9 @@ export class DockerStack {
     this.requireEngine();
     if (this.runningContainers() === 0) await this.refuseTakenPorts();
     this.compose(['up', '-d', ...INFRA_SERVICES]);
-    const ready = await waitFor(() => stackServes(this.t), READY_TIMEOUT_MS, 500);
-    if (!ready) {
-      throw new StackError('STACK_NOT_READY', `containers of ${this.project} not ready within ${READY_TIMEOUT_MS} ms; see \`docker-compose -p ${this.project} logs\``);
-    }
+    await eventually(`the containers of ${this.project}`, READY_TIMEOUT_MS, () => stackServes(this.t), 500).catch((cause: unknown) => {
+      throw new StackError('STACK_NOT_READY', `containers of ${this.project} not ready within ${READY_TIMEOUT_MS} ms; see \`docker-compose -p ${this.project} logs\``, { cause });
+    });
     return endpointsOf(this.t);
   }
 
