@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit tests are pure and need nothing running; integration and
+// Four projects: unit tests are pure and need nothing running; integration and
 // e2e tests share one local stack (Kafka + Redis Sentinel) that the global setup
 // brings up once per run and leaves running for the next run. The projects run
 // one after another (groupOrder): some tests kill the Redis primary, which
@@ -35,6 +35,19 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Kafka and Redis + Sentinels as testcontainers (needs a Docker engine; skipped
+        // with the reason printed when none answers). Ports sit above the local stack's.
+        test: {
+          name: 'docker',
+          include: ['test/docker/**/*.test.ts'],
+          sequence: { groupOrder: 3 },
+          globalSetup: ['test/docker/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
           fileParallelism: false,
         },
       },

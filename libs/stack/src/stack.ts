@@ -6,9 +6,14 @@ import { hostPortsSetting, type StackEndpoints, type StackSettings } from './top
 
 export type ResolvedMode = 'local' | 'docker' | 'external';
 
-/** `auto` means containers when a Docker engine is reachable, local processes otherwise. */
+/**
+ * `auto` means containers when a Docker engine answers, local processes otherwise; a local
+ * stack that is already running stays the one in use, so an engine started later (as CI
+ * does for the docker tests) does not move the stack under running clients.
+ */
 export function resolveMode(settings: StackSettings): ResolvedMode {
   if (settings.mode !== 'auto') return settings.mode;
+  if (new LocalStack(settings.topology).status().some((c) => c.running)) return 'local';
   return dockerEngineReachable() ? 'docker' : 'local';
 }
 

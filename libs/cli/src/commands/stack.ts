@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { formatHostPort } from '@ringtail/runtime';
-import { LocalStack, loadStackSettings, resolveMode, stackDown, stackUp, type StackEndpoints } from '@ringtail/stack';
+import { DockerStack, LocalStack, loadStackSettings, resolveMode, stackDown, stackUp, type StackEndpoints } from '@ringtail/stack';
 import type { Command } from '../command.ts';
 
 /** Environment lines a service or client needs to reach the stack. */
@@ -13,8 +13,9 @@ export function endpointEnv(e: StackEndpoints): string {
 }
 
 export const stackCommand: Command = {
-  summary: 'Start, stop or show the local stack: a Kafka broker (KRaft) and Redis primary + replica + 3 Sentinels.\n' +
-    'Mode from RINGTAIL_STACK_MODE: auto (default: Docker if an engine answers, else local processes), local, docker, external.',
+  summary: 'Start, stop or show the stack: a Kafka broker (KRaft) and Redis primary + replica + 3 Sentinels.\n' +
+    'Mode from RINGTAIL_STACK_MODE: auto (default: a running local stack, else containers if a Docker engine answers, else local processes),\n' +
+    'local, docker (docker-compose.yml), external.',
   usage: 'ringtail stack up|down|status',
   async run(args) {
     const settings = loadStackSettings(process.env);
@@ -34,8 +35,9 @@ export const stackCommand: Command = {
       }
       case 'status': {
         const mode = resolveMode(settings);
-        if (mode !== 'local') {
-          process.stdout.write(`mode ${mode}: status lists local processes only\n`);
+        if (mode === 'docker') return new DockerStack(settings.topology).status() ? 0 : 3;
+        if (mode === 'external') {
+          process.stdout.write('mode external: the stack is not Ringtail\'s to list\n');
           return 0;
         }
         const rows = new LocalStack(settings.topology).status();
