@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { RawSample } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
+import { WaitTimeoutError, eventually } from '@ringtail/runtime';
 import { LocalStack, loadStackSettings, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest } from '../support/pipeline.ts';
 
@@ -46,13 +47,15 @@ async function rawLag(admin: Admin, topic: string, groupId: string): Promise<num
   return lag;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await sleep(intervalMs);
-  }
-  return false;
+/** True once `check` holds, false when it did not within `timeoutMs` (the bench reports that rather than failing). */
+function until(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  return eventually('bench condition', timeoutMs, check, intervalMs).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof WaitTimeoutError) return false;
+      throw err;
+    },
+  );
 }
 
 async function main(): Promise<void> {
