@@ -15,6 +15,8 @@ export interface OpsServerOptions {
   readonly notReadyReason?: () => string;
   /** Extra routes by exact path (e.g. `/api/v1/alerts`). */
   readonly routes?: Readonly<Record<string, Route>>;
+  /** Answers every other path (e.g. `/api/v1/label/<name>/values`); default 404. */
+  readonly fallback?: Route;
   /** How long an idle keep-alive connection stays open; Node's default is 5 s. */
   readonly keepAliveTimeoutMs?: number;
 }
@@ -41,7 +43,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
     }
     if (path === '/healthz') return send(200, 'ok\n');
     if (path === '/readyz') return opts.isReady() ? send(200, 'ready\n') : send(503, `not ready${opts.notReadyReason ? `: ${opts.notReadyReason()}` : ''}\n`);
-    const route = opts.routes?.[path];
+    const route = opts.routes?.[path] ?? opts.fallback;
     if (route) {
       Promise.resolve(route(req, res)).catch((err: unknown) => {
         if (!res.headersSent) send(500, JSON.stringify({ status: 'error', error: String(err) }), 'application/json');

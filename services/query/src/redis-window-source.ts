@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys, Resolution } from '@ringtail/model';
+import type { Matcher, SeriesRef, SeriesWindow, WindowSource } from '@ringtail/promql';
+import { findSeries, labelPredicate, MAX_WINDOWS_PER_QUERY, readWindows, windowStarts, type SeriesCache } from '@ringtail/query';
+import { StorageUnavailableError } from './errors.ts';
+
+/**
+ * The evaluator's WindowSource over Redis, through @ringtail/query's one
+ * series lookup and window reader. A selector without a `__name__ =` matcher
+ * is run once per stored metric name its name matchers accept. Redis errors
+ * become StorageUnavailableError (503).
+ */
+export class RedisWindowSource implements WindowSource {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly cache: SeriesCache,
+  ) {}
+
+  async metricNames(): Promise<string[]> {
+    return this.guard(async () => (await this.redis.smembers(this.keys.metricNames)).sort());
+  }
+
+  async series(matchers: readonly Matcher[]): Promise<SeriesRef[]> {
+    const byName = matchers.filter((m) => m.name === '__name__');
+    const others = matchers.filter((m) => m.name !== '__name__');
+    const exact = byName.find((m) => m.op === '=');
+    const names = exact ? [exact.value] : await this.metricNames();
+    const nameMatches = labelPredicate(byName);
+    const found = await this.guard(() =>
+      Promise.all(names.filter((name) => nameMatches({ __name__: name })).map((metric) => findSeries(this.redis, this.keys, { metric, matchers: others }, this.cache))),
+    );
+    return found.flat().map((s) => ({ id: s.id, labels: { __name__: s.name, ...s.labels } }));
+  }
+
+  async windows(seriesIds: readonly string[], resolution: Resolution, fromMs: number, toMs: number): Promise<SeriesWindow[]> {
+    // readWindows caps one call at MAX_WINDOWS_PER_QUERY; the evaluator has checked the query's own limit already.
+    const perSeries = Math.max(1, windowStarts(resolution, fromMs, toMs).length);
+    const chunk = Math.max(1, Math.floor(MAX_WINDOWS_PER_QUERY / perSeries));
+    const out: SeriesWindow[] = [];
+    for (let i = 0; i < seriesIds.length; i += chunk) {
+      const part = await this.guard(() => readWindows(this.redis, this.keys, seriesIds.slice(i, i + chunk), resolution, fromMs, toMs));
+      for (const w of part) out.push(w);
+    }
+    return out;
+  }
+
+  private async guard<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      throw new StorageUnavailableError({ cause: err });
+    }
+  }
+}
