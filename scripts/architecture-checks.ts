@@ -16,7 +16,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 export const DOMAIN_PATHS = [
   'libs/hashring/src',
   'libs/model/src',
-  'libs/promql/src',
+  'libs/promql/src/domain',
   'libs/ring-status/src/ring-render.ts',
   'libs/ring-status/src/ring-status.ts',
   'services/alerter/src/domain',

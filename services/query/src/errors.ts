@@ -20,16 +20,6 @@ export class BadParameterError extends Error {
   }
 }
 
-/** Redis could not be read (503 unavailable): retry later; nothing was answered from partial data. */
-export class StorageUnavailableError extends Error {
-  override readonly name = 'StorageUnavailableError' as const;
-  readonly code = 'QUERY_STORAGE_UNAVAILABLE' as const;
-  readonly retriable = true as const;
-  constructor(options: { cause: unknown }) {
-    super(`storage unavailable: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
-  }
-}
-
 /** No such API path (404 not_found). */
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError' as const;
@@ -46,7 +36,6 @@ export function apiErrorOf(err: unknown): { readonly errorType: ApiErrorType; re
   let errorType: ApiErrorType = 'internal';
   if (isPromqlError(err)) errorType = err.errorType;
   else if (err instanceof BadParameterError) errorType = 'bad_data';
-  else if (err instanceof StorageUnavailableError) errorType = 'unavailable';
   else if (err instanceof NotFoundError) errorType = 'not_found';
   const message = errorType === 'internal' ? 'internal error' : (err as Error).message;
   return { errorType, status: STATUS[errorType], message };

@@ -3,7 +3,7 @@ import { evaluate, parsePromql, QueryLimitError, QueryTimeoutError, typeOf, Unsu
 import { durationParam, requiredParam, timeParam } from './api-params.ts';
 import { BadParameterError, NotFoundError } from './errors.ts';
 import { instantData, rangeData } from './result-json.ts';
-import type { RedisWindowSource } from './redis-window-source.ts';
+import type { RedisWindowSource } from '@ringtail/promql';
 
 export interface QueryApiOptions {
   readonly resolutions: readonly Resolution[];

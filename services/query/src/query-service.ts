@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redisKeys } from '@ringtail/model';
+import { RedisWindowSource } from '@ringtail/promql';
 import { SeriesCache } from '@ringtail/query';
 import { createMetricsRegistry, createSentinelClient, startOpsServer, type Logger, type Route } from '@ringtail/runtime';
 import { requestParams } from './api-params.ts';
@@ -7,7 +8,6 @@ import type { QueryApiConfig } from './config.ts';
 import { apiErrorOf } from './errors.ts';
 import { API_PATHS, PrometheusApi } from './prometheus-api.ts';
 import { registerQueryMetrics } from './query-metrics.ts';
-import { RedisWindowSource } from './redis-window-source.ts';
 
 /** Reported by /api/v1/status/buildinfo. */
 export const QUERY_API_VERSION = '0.1.0';

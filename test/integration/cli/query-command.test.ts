@@ -53,6 +53,19 @@ describe('ringtail query', () => {
     expect(coarse[0]!.points.map((p) => p.count)).toEqual([3, 1]);
   });
 
+  it('evaluates PromQL as the query API does, beside plain selectors', async () => {
+    const env = { ...stackEnv(stackEndpoints(), namespace), RESOLUTIONS: '5s:1h,30s:1d' };
+    const at = String(T0 + 60_000);
+    const { stdout } = await run(process.execPath, [CLI, 'query', 'sum_over_time(cli_probe{job="q"}[1m]) * 2', '--from', at, '--to', at, '--step', '30s', '--json'], {
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
+    expect(JSON.parse(stdout)).toEqual({ resultType: 'vector', series: [{ labels: { job: 'q' }, points: [[T0 + 60_000, 20]] }] });
+    const text = await run(process.execPath, [CLI, 'query', 'count_over_time(cli_probe[1m])', '--from', at, '--to', at, '--step', '30s'], { env: { ...process.env, ...env }, timeout: 60_000 });
+    expect(text.stdout).toContain('{job="q"}');
+    expect(text.stdout).toContain(`${new Date(T0 + 60_000).toISOString()}  4`);
+  });
+
   it('names RESOLUTIONS when it is malformed', async () => {
     const env = { ...stackEnv(stackEndpoints(), namespace), RESOLUTIONS: '5 s:1h' };
     const failed = await run(process.execPath, [CLI, 'query', 'cli_probe', '--json'], { env: { ...process.env, ...env } }).catch((err: { code: number; stderr: string }) => err);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESOLUTIONS } from '@ringtail/model';
-import { evaluate, EvaluationError, parsePromql, QueryLimitError, type EvaluationResult, type RangeFunctionName } from '@ringtail/promql';
+import { evaluate, EvaluationError, parsePromql, QueryLimitError, QueryTimeoutError, type EvaluationResult, type RangeFunctionName } from '@ringtail/promql';
 import { testSeed } from '../../support/test-seed.ts';
 import { MemoryWindowSource, type RawSeries } from './memory-window-source.ts';
 
@@ -155,5 +155,16 @@ describe('evaluate', () => {
     await expect(run(source, 'm', T0 + 20_000, T0 + 20_000, 0, { ...LIMITS, maxSeries: 2 })).rejects.toThrow(/QUERY_MAX_SERIES/);
     await expect(run(source, 'rate(m[1h])', NOW, NOW, 0, { ...LIMITS, maxWindows: 5 })).rejects.toThrow(QueryLimitError);
     expect(source.windowReads).toBe(0);
+  });
+
+  it('stops with a timeout error once the deadline check throws', async () => {
+    const source = new MemoryWindowSource([{ labels: { __name__: 'm' }, samples: [{ t: T0 + 1, v: 1 }] }]);
+    let checks = 0;
+    const checkDeadline = () => {
+      checks += 1;
+      if (checks > 2) throw new QueryTimeoutError(5, 'QUERY_TIMEOUT_MS');
+    };
+    const req = { expr: parsePromql('m'), startMs: T0, endMs: T0 + 3_600_000, stepMs: 10_000, nowMs: NOW, resolutions: DEFAULT_RESOLUTIONS, limits: LIMITS, checkDeadline };
+    await expect(evaluate(source, req)).rejects.toMatchObject({ name: 'QueryTimeoutError', errorType: 'timeout' });
   });
 });

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
-import { formatTable, querySeries } from '@ringtail/query';
-import { redisKeys } from '@ringtail/model';
+import type { Redis } from 'ioredis';
+import { evaluate, parsePromql, RedisWindowSource, type EvaluationResult } from '@ringtail/promql';
+import { formatTable, parseSelector, pickResolution, querySeries, SeriesCache } from '@ringtail/query';
+import { formatValue, redisKeys, type RedisKeys, type Resolution } from '@ringtail/model';
 import { connectionEnv, createSentinelClient, parseEnv, resolutionsSetting } from '@ringtail/runtime';
 import type { Command } from '../command.ts';
 import { durationOption, parseTimeMs } from '../durations.ts';
@@ -12,8 +14,10 @@ export const queryCommand: Command = {
   summary:
     'Reads window aggregates back from Redis: count, sum, min, max, first, last per step for every series the selector matches.\n' +
     'Selector: metric{label="v",other!="x",re=~"a.*",nre!~"b"}. Times: epoch ms, ISO, now, now-15m. Reaches Redis through REDIS_SENTINELS;\n' +
-    'reads the windows RESOLUTIONS lists, as the shard workers write them.',
-  usage: 'ringtail query <selector> [--from now-5m] [--to now] [--step 10s] [--json]',
+    'reads the windows RESOLUTIONS lists, as the shard workers write them.\n' +
+    'Any other PromQL (rate(x[1m]), sum by (job) (...), a / b) is evaluated as the query API does it, at every --step\n' +
+    '(default: the window of the resolution the range picks) from --from to --to: one value per series and time.',
+  usage: 'ringtail query <selector or PromQL> [--from now-5m] [--to now] [--step 10s] [--json]',
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -37,6 +41,13 @@ export const queryCommand: Command = {
     const stepMs = values.step ? durationOption(values.step, '--step') : undefined;
     const redis = createSentinelClient({ sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER }, 'ringtail-query');
     try {
+      if (!isPlainSelector(selector)) {
+        const resolutions = env.RESOLUTIONS;
+        const step = stepMs ?? pickResolution(resolutions, { rangeMs: toMs - fromMs }).stepMs;
+        const result = await promql(redis, redisKeys(env.RINGTAIL_NAMESPACE, env.SHARD_SLOTS), selector, { fromMs, toMs, stepMs: step, nowMs: now, resolutions });
+        process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : formatResult(result));
+        return 0;
+      }
       const rows = await querySeries(redis, redisKeys(env.RINGTAIL_NAMESPACE, env.SHARD_SLOTS), selector, { fromMs, toMs, stepMs, resolutions: env.RESOLUTIONS });
       process.stdout.write(values.json ? `${JSON.stringify(rows)}\n` : `${formatTable(rows)}\n`);
       return 0;
@@ -45,3 +56,38 @@ export const queryCommand: Command = {
     }
   },
 };
+
+/** True when `text` is a bare selector, answered with window aggregates as before PromQL was accepted. */
+function isPlainSelector(text: string): boolean {
+  try {
+    parseSelector(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CLI_LIMITS = { maxSeries: 20_000, maxWindows: 4_000_000, lookbackMs: 300_000 };
+
+async function promql(
+  redis: Redis,
+  keys: RedisKeys,
+  text: string,
+  opts: { fromMs: number; toMs: number; stepMs: number; nowMs: number; resolutions: readonly Resolution[] },
+): Promise<EvaluationResult> {
+  const source = new RedisWindowSource(redis, keys, new SeriesCache(CLI_LIMITS.maxSeries));
+  const startMs = Math.ceil(opts.fromMs / opts.stepMs) * opts.stepMs;
+  return evaluate(source, { expr: parsePromql(text), startMs, endMs: Math.max(startMs, opts.toMs), stepMs: opts.stepMs, nowMs: opts.nowMs, resolutions: opts.resolutions, limits: CLI_LIMITS, checkDeadline: () => undefined });
+}
+
+function formatResult(result: EvaluationResult): string {
+  if (result.resultType === 'string') return `${result.value}\n`;
+  const lines: string[] = [];
+  for (const s of result.series) {
+    const { __name__: name = '', ...rest } = s.labels;
+    const labels = Object.entries(rest).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
+    lines.push(`${name}{${labels}}`);
+    for (const [t, v] of s.points) lines.push(`  ${new Date(t).toISOString()}  ${formatValue(v)}`);
+  }
+  return lines.length === 0 ? '(no series)\n' : `${lines.join('\n')}\n`;
+}

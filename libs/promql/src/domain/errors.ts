@@ -4,9 +4,12 @@
  * `execution` 422, `timeout` 503); the HTTP service maps that to a status.
  */
 
-export type PrometheusErrorType = 'bad_data' | 'execution' | 'timeout';
+export type PrometheusErrorType = 'bad_data' | 'execution' | 'timeout' | 'unavailable';
 
 abstract class PromqlError extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+  }
   abstract readonly code: string;
   abstract readonly retriable: boolean;
   abstract readonly errorType: PrometheusErrorType;
@@ -68,6 +71,17 @@ export class QueryTimeoutError extends PromqlError {
   readonly errorType = 'timeout' as const;
   constructor(readonly timeoutMs: number, readonly setting: string) {
     super(`query timed out in expression evaluation after ${timeoutMs} ms (limit set by ${setting} or the request's timeout parameter)`);
+  }
+}
+
+/** The window store could not be read (Prometheus' `unavailable`, 503): retry later; nothing was answered from partial data. */
+export class StorageUnavailableError extends PromqlError {
+  override readonly name = 'StorageUnavailableError' as const;
+  readonly code = 'PROMQL_STORAGE_UNAVAILABLE' as const;
+  readonly retriable = true as const;
+  readonly errorType = 'unavailable' as const;
+  constructor(options: { cause: unknown }) {
+    super(`storage unavailable: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
   }
 }
 

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys, Resolution } from '@ringtail/model';
-import type { Matcher, SeriesRef, SeriesWindow, WindowSource } from '@ringtail/promql';
+import type { Matcher } from './domain/ast.ts';
+import { StorageUnavailableError } from './domain/errors.ts';
+import type { SeriesRef, SeriesWindow, WindowSource } from './domain/window-source.ts';
 import { findSeries, labelPredicate, MAX_WINDOWS_PER_QUERY, readWindows, windowStarts, type SeriesCache } from '@ringtail/query';
-import { StorageUnavailableError } from './errors.ts';
 
 /**
  * The evaluator's WindowSource over Redis, through @ringtail/query's one
@@ -17,6 +18,7 @@ export class RedisWindowSource implements WindowSource {
     private readonly cache: SeriesCache,
   ) {}
 
+  /** Every metric name stored, sorted. */
   async metricNames(): Promise<string[]> {
     return this.guard(async () => (await this.redis.smembers(this.keys.metricNames)).sort());
   }
