@@ -48,6 +48,8 @@ export interface HostMetricsOptions {
   readonly enableRemoteWriteReceiver?: boolean;
   /** Run node_exporter and scrape it (default true). */
   readonly scrapeNodeExporter?: boolean;
+  /** `host:port` of Ringtail services' ops servers, scraped as job `ringtail` (their /metrics into Ringtail, for the dashboard). */
+  readonly ringtailTargets?: readonly string[];
 }
 
 /**
@@ -131,6 +133,11 @@ export class HostMetricsAgents {
     const lines = ['global:', `  scrape_interval: ${interval}`, `  evaluation_interval: ${interval}`];
     if (this.opts.scrapeNodeExporter ?? true) {
       lines.push('scrape_configs:', `  - job_name: ${JSON.stringify(this.job)}`, '    static_configs:', `      - targets: ["127.0.0.1:${this.nePort}"]`);
+    }
+    const ringtail = this.opts.ringtailTargets ?? [];
+    if (ringtail.length > 0) {
+      if (!(this.opts.scrapeNodeExporter ?? true)) lines.push('scrape_configs:');
+      lines.push('  - job_name: "ringtail"', '    static_configs:', `      - targets: ${JSON.stringify(ringtail)}`);
     }
     if (this.opts.remoteWriteUrl !== undefined) {
       lines.push('remote_write:', `  - url: ${JSON.stringify(this.opts.remoteWriteUrl)}`);

@@ -22,10 +22,10 @@ export interface DemoHostMetrics {
 
 /**
  * Starts the gateway on `httpPort`, then node_exporter and Prometheus on ports
- * of their own (scraping every 5 s, remote-writing into the gateway). Without
+ * of their own (scraping node_exporter and the services at `ringtailTargets` every 5 s, remote-writing into the gateway). Without
  * the binaries the demo runs on without host metrics and says how to get them.
  */
-export async function startDemoHostMetrics(env: Readonly<Record<string, string>>, logDir: string, httpPort: number): Promise<DemoHostMetrics> {
+export async function startDemoHostMetrics(env: Readonly<Record<string, string>>, logDir: string, httpPort: number, ringtailTargets: readonly string[] = []): Promise<DemoHostMetrics> {
   const gateway = new ServiceProcess({ name: 'gateway', entry: 'services/gateway/src/main.ts', env, logDir, httpPort });
   await gateway.start(120_000);
   const url = `http://127.0.0.1:${gateway.port}`;
@@ -37,7 +37,7 @@ export async function startDemoHostMetrics(env: Readonly<Record<string, string>>
   } else {
     // A folder per run: a TSDB still locked by an earlier demo's orphaned Prometheus cannot get in the way.
     const dir = join(loadStackSettings(process.env).topology.cacheDir, 'demo-prometheus', `run-${process.pid}`);
-    agents = new HostMetricsAgents({ dir, remoteWriteUrl: `${url}/api/v1/write`, job: 'node' });
+    agents = new HostMetricsAgents({ dir, remoteWriteUrl: `${url}/api/v1/write`, job: 'node', ringtailTargets: [...ringtailTargets, `127.0.0.1:${gateway.port}`] });
     try {
       await agents.start();
     } catch (err) {

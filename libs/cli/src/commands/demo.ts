@@ -15,6 +15,8 @@ const RULES_FILE = new URL('../../demo/rules.yaml', import.meta.url).pathname;
 const BASE_HTTP_PORT = 9400;
 const ALERTER_HTTP_PORT = BASE_HTTP_PORT + 20;
 const HOST_METRICS_HTTP_PORT = BASE_HTTP_PORT + 30;
+/** The query API: deploy/grafana/datasource.yaml points Grafana here. */
+const QUERY_HTTP_PORT = BASE_HTTP_PORT + 40;
 const SERVICE_START_TIMEOUT_MS = 120_000;
 
 /** Prints each alert of a webhook, or why its signature was refused. */
@@ -39,7 +41,7 @@ function serviceEnv(endpoints: StackEndpoints): Record<string, string> {
   };
 }
 
-/** Ingest, one shard worker per name, and the alerter delivering to `webhookUrl`, as processes. */
+/** Ingest, one shard worker per name, the alerter delivering to `webhookUrl` and the query API, as processes. */
 function demoServices(env: Record<string, string>, workers: readonly string[], webhookUrl: string, secret: string): ServiceProcess[] {
   const logDir = LOG_DIR;
   return [
@@ -54,6 +56,7 @@ function demoServices(env: Record<string, string>, workers: readonly string[], w
       logDir,
       httpPort: ALERTER_HTTP_PORT,
     }),
+    new ServiceProcess({ name: 'query', entry: 'services/query/src/main.ts', env, logDir, httpPort: QUERY_HTTP_PORT }),
   ];
 }
 
@@ -65,6 +68,7 @@ function printWhereEverythingListens(services: readonly ServiceProcess[], host: 
   process.stdout.write(`${host.lines.join('\n')}\n`);
   process.stdout.write(`alerter    http://127.0.0.1:${ALERTER_HTTP_PORT}/api/v1/alerts  /api/v1/rules   rules: ${RULES_FILE}\n`);
   process.stdout.write(`webhooks   ${webhookUrl} (signatures checked)\n`);
+  process.stdout.write(`promql     http://127.0.0.1:${QUERY_HTTP_PORT}/api/v1/query  (Prometheus API for Grafana and promtool: deploy/grafana/)\n`);
   process.stdout.write(
     `\nproducing ${rate} samples/s over ${series} series to metrics.raw; ringtail_demo_queue_depth{queue="orders"} ` +
       'backs up for 30 s of every minute, so OrdersQueueBacklog fires and resolves.\n' +
@@ -117,7 +121,7 @@ export const demoCommand: Command = {
       // Ingest first: it creates the raw, DLQ and shard topics.
       await ingest!.start(SERVICE_START_TIMEOUT_MS);
       await Promise.all(others.map((s) => s.start(SERVICE_START_TIMEOUT_MS)));
-      host = await startDemoHostMetrics(env, LOG_DIR, HOST_METRICS_HTTP_PORT);
+      host = await startDemoHostMetrics(env, LOG_DIR, HOST_METRICS_HTTP_PORT, [ingest!, ...others].map((s) => `127.0.0.1:${s.port}`));
       printWhereEverythingListens([ingest!, ...others], host, receiver.url, values.rate!, values.series!);
       void host.showQuery(endpoints, signal);
       const produced = await produceDemoTraffic(endpoints.kafkaBrokers, { ratePerSec: Number(values.rate), seriesCount: Number(values.series), durationMs, signal });
