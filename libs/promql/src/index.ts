@@ -6,5 +6,5 @@ export { parseApiDurationMs, parsePromDurationMs } from './domain/durations.ts';
 export { chooseResolution, type Labels, type ResolutionNeed, type SeriesRef, type SeriesWindow, type WindowSource } from './domain/window-source.ts';
 export { applyRangeFunction, SeriesWindows } from './domain/range-functions.ts';
 export { evaluate, type EvaluationLimits, type EvaluationRequest, type EvaluationResult, type ResultSeries } from './domain/evaluator.ts';
-export { labelsKey, type Sample } from './domain/instant-vector.ts';
+export { compareLabels, labelsKey, type Sample } from './domain/instant-vector.ts';
 export { RedisWindowSource } from './redis-window-source.ts';

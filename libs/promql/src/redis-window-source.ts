@@ -5,6 +5,10 @@ import { StorageUnavailableError } from './domain/errors.ts';
 import type { SeriesRef, SeriesWindow, WindowSource } from './domain/window-source.ts';
 import { findSeries, labelPredicate, MAX_WINDOWS_PER_QUERY, readWindows, windowStarts, type SeriesCache } from '@ringtail/query';
 
+/** Windows one readWindows call asks for, and how many such calls run at once. */
+const WINDOWS_PER_READ = 20_000;
+const READS_IN_FLIGHT = 4;
+
 /**
  * The evaluator's WindowSource over Redis, through @ringtail/query's one
  * series lookup and window reader. A selector without a `__name__ =` matcher
@@ -36,14 +40,20 @@ export class RedisWindowSource implements WindowSource {
   }
 
   async windows(seriesIds: readonly string[], resolution: Resolution, fromMs: number, toMs: number): Promise<SeriesWindow[]> {
-    // readWindows caps one call at MAX_WINDOWS_PER_QUERY; the evaluator has checked the query's own limit already.
+    // Several readWindows calls in flight hide Redis round trips; each stays far under its MAX_WINDOWS_PER_QUERY
+    // (the evaluator has checked the query's own limit already).
     const perSeries = Math.max(1, windowStarts(resolution, fromMs, toMs).length);
-    const chunk = Math.max(1, Math.floor(MAX_WINDOWS_PER_QUERY / perSeries));
+    const chunk = Math.max(1, Math.floor(Math.min(WINDOWS_PER_READ, MAX_WINDOWS_PER_QUERY) / perSeries));
+    const parts: (readonly string[])[] = [];
+    for (let i = 0; i < seriesIds.length; i += chunk) parts.push(seriesIds.slice(i, i + chunk));
     const out: SeriesWindow[] = [];
-    for (let i = 0; i < seriesIds.length; i += chunk) {
-      const part = await this.guard(() => readWindows(this.redis, this.keys, seriesIds.slice(i, i + chunk), resolution, fromMs, toMs));
-      for (const w of part) out.push(w);
-    }
+    const next = async (): Promise<void> => {
+      for (let part = parts.shift(); part; part = parts.shift()) {
+        const read = await this.guard(() => readWindows(this.redis, this.keys, part!, resolution, fromMs, toMs));
+        for (const w of read) out.push(w);
+      }
+    };
+    await Promise.all(Array.from({ length: READS_IN_FLIGHT }, next));
     return out;
   }
 

@@ -35,6 +35,8 @@ export class WindowWriter {
     private readonly redis: Redis,
     namespace: string,
     private readonly resolutions: readonly Resolution[] = [DEFAULT_RESOLUTIONS[0]!],
+    /** Series whose index entries are written already (shared by writers of one namespace): skipped, then added. */
+    private readonly indexed?: Set<string>,
   ) {
     this.keys = redisKeys(namespace);
   }
@@ -51,9 +53,12 @@ export class WindowWriter {
     const multi = this.redis.multi();
     for (const s of samples) {
       const id = WindowWriter.seriesId(s.name, s.labels);
-      multi.sadd(k.metricNames, s.name).sadd(k.seriesOfMetric(s.name), id);
-      for (const [label, value] of Object.entries(s.labels)) multi.sadd(k.seriesOfLabel(label, value), id);
-      multi.hset(k.series(id), SERIES_FIELDS.name, s.name, SERIES_FIELDS.labels, JSON.stringify(s.labels));
+      if (!this.indexed?.has(id)) {
+        multi.sadd(k.metricNames, s.name).sadd(k.seriesOfMetric(s.name), id);
+        for (const [label, value] of Object.entries(s.labels)) multi.sadd(k.seriesOfLabel(label, value), id);
+        multi.hset(k.series(id), SERIES_FIELDS.name, s.name, SERIES_FIELDS.labels, JSON.stringify(s.labels));
+        this.indexed?.add(id);
+      }
       for (const r of this.resolutions) {
         const startMs = windowStartMs(s.timestampMs, r.stepMs);
         const key = k.window(id, r.name, startMs);

@@ -131,6 +131,12 @@ describe('evaluate', () => {
     expect(Object.keys(values(await run(source, 'bottomk(1, m)', at)))).toEqual(['{"__name__":"m","job":"odd","i":"1"}']);
   });
 
+  it('keeps, among equal values, the series Prometheus keeps: the first in label order', async () => {
+    const source = new MemoryWindowSource(['3', '1', '2'].map((i) => ({ labels: { __name__: 'm', i }, samples: [{ t: T0 + 1, v: 5 }] })));
+    expect(Object.keys(values(await run(source, 'topk(2, m)', T0 + 20_000)))).toEqual(['{"__name__":"m","i":"1"}', '{"__name__":"m","i":"2"}']);
+    expect(Object.keys(values(await run(source, 'bottomk(1, m)', T0 + 20_000)))).toEqual(['{"__name__":"m","i":"1"}']);
+  });
+
   it('applies operators between vectors and scalars with Prometheus matching and name rules', async () => {
     const at = T0 + 20_000;
     const source = new MemoryWindowSource([

@@ -54,6 +54,7 @@ export function aggregate(node: Aggregate, input: readonly Sample[], k?: number)
         const keep = Math.trunc(k ?? 0);
         if (!(keep >= 1)) break;
         const sign = node.op === 'topk' ? -1 : 1;
+        // A stable sort: among equal values the first in input order stays, as in Prometheus' heap.
         // NaN sorts last either way, as Prometheus keeps it out unless nothing else is left.
         const sorted = [...g.members].sort((a, b) => (Number.isNaN(a.value) ? 1 : Number.isNaN(b.value) ? -1 : sign * (a.value - b.value)));
         out.push(...sorted.slice(0, keep));

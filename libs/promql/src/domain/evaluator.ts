@@ -3,7 +3,7 @@ import { typeOf, type Expr, type MatrixSelector, type VectorSelector } from './a
 import { aggregate } from './aggregation.ts';
 import { scalarBinary, vectorBinary, vectorScalarBinary } from './binary-operation.ts';
 import { EvaluationError, QueryLimitError, UnsupportedPromqlError } from './errors.ts';
-import { dropMetricName, labelsKey, type Sample } from './instant-vector.ts';
+import { compareLabels, dropMetricName, labelsKey, type Sample } from './instant-vector.ts';
 import { applyRangeFunction, SeriesWindows } from './range-functions.ts';
 import { chooseResolution, type Labels, type SeriesRef, type WindowSource } from './window-source.ts';
 
@@ -149,7 +149,8 @@ async function loadSelectors(source: WindowSource, req: EvaluationRequest): Prom
       else byId.set(w.seriesId, [w]);
     }
     loaded.set(p.vector, {
-      series: p.series.map((ref) => ({
+      // In Prometheus' order, so that topk/bottomk keep the same series among equal values.
+      series: [...p.series].sort((a, b) => compareLabels(a.labels, b.labels)).map((ref) => ({
         ref,
         windows: new SeriesWindows((byId.get(ref.id) ?? []).sort((a, b) => a.startMs - b.startMs), p.resolution.stepMs),
       })),

@@ -36,3 +36,22 @@ export function withoutLabels(labels: Labels, names: readonly string[]): Labels 
   for (const [k, v] of Object.entries(labels)) if (!names.includes(k)) out[k] = v;
   return out;
 }
+
+/**
+ * Prometheus' order of label sets (labels.Compare): label by label in name
+ * order, name first, then value; a set that is a prefix of another sorts first.
+ * Selectors answer series in this order, which decides topk/bottomk ties.
+ */
+export function compareLabels(a: Labels, b: Labels): number {
+  const ak = Object.keys(a).sort();
+  const bk = Object.keys(b).sort();
+  for (let i = 0; i < Math.min(ak.length, bk.length); i++) {
+    const an = ak[i]!;
+    const bn = bk[i]!;
+    if (an !== bn) return an < bn ? -1 : 1;
+    const av = a[an]!;
+    const bv = b[bn]!;
+    if (av !== bv) return av < bv ? -1 : 1;
+  }
+  return ak.length - bk.length;
+}
