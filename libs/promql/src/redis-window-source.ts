@@ -6,7 +6,7 @@ import type { SeriesRef, SeriesWindow, WindowSource } from './domain/window-sour
 import { findSeries, labelPredicate, MAX_WINDOWS_PER_QUERY, readWindows, windowStarts, type SeriesCache } from '@ringtail/query';
 
 /** Windows one readWindows call asks for, and how many such calls run at once. */
-const WINDOWS_PER_READ = 20_000;
+const WINDOWS_PER_READ = 5_000;
 const READS_IN_FLIGHT = 4;
 
 /**
@@ -16,6 +16,9 @@ const READS_IN_FLIGHT = 4;
  * become StorageUnavailableError (503).
  */
 export class RedisWindowSource implements WindowSource {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -40,21 +43,26 @@ export class RedisWindowSource implements WindowSource {
   }
 
   async windows(seriesIds: readonly string[], resolution: Resolution, fromMs: number, toMs: number): Promise<SeriesWindow[]> {
-    // Several readWindows calls in flight hide Redis round trips; each stays far under its MAX_WINDOWS_PER_QUERY
-    // (the evaluator has checked the query's own limit already).
+    // Smaller readWindows calls, at most READS_IN_FLIGHT of them at once over every query this source serves:
+    // round trips overlap, yet no command waits behind so many others that it passes the client's command
+    // timeout. Each stays far under MAX_WINDOWS_PER_QUERY (the evaluator has checked the query's own limit).
     const perSeries = Math.max(1, windowStarts(resolution, fromMs, toMs).length);
     const chunk = Math.max(1, Math.floor(Math.min(WINDOWS_PER_READ, MAX_WINDOWS_PER_QUERY) / perSeries));
     const parts: (readonly string[])[] = [];
     for (let i = 0; i < seriesIds.length; i += chunk) parts.push(seriesIds.slice(i, i + chunk));
-    const out: SeriesWindow[] = [];
-    const next = async (): Promise<void> => {
-      for (let part = parts.shift(); part; part = parts.shift()) {
-        const read = await this.guard(() => readWindows(this.redis, this.keys, part!, resolution, fromMs, toMs));
-        for (const w of read) out.push(w);
-      }
-    };
-    await Promise.all(Array.from({ length: READS_IN_FLIGHT }, next));
-    return out;
+    const reads = await Promise.all(parts.map((part) => this.limited(() => this.guard(() => readWindows(this.redis, this.keys, part, resolution, fromMs, toMs)))));
+    return reads.flat();
+  }
+
+  private async limited<T>(read: () => Promise<T>): Promise<T> {
+    while (this.inFlight >= READS_IN_FLIGHT) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight += 1;
+    try {
+      return await read();
+    } finally {
+      this.inFlight -= 1;
+      this.waiting.shift()?.();
+    }
   }
 
   private async guard<T>(read: () => Promise<T>): Promise<T> {
