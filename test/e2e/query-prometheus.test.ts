@@ -159,7 +159,7 @@ describe('query API: PromQL answers equal to a real Prometheus holding the same 
     await eventually('answers equal to Prometheus', 60_000, async () => ((await compareAll()).length === 0 ? true : undefined), 1000).catch(() => undefined);
     const problems = await compareAll();
     expect(problems.slice(0, 20)).toEqual([]);
-    process.stdout.write(`[query-prometheus] ${queries.length} queries equal at ${POINTS} steps from ${startS} (${onBoundary.size} boundary scrapes left out)\n`);
+    process.stdout.write(`[query-prometheus] ${queries.length} queries equal at ${POINTS} steps from ${startS} (${onBoundary.size} evaluation times left out for scrapes on a window boundary)\n`);
   });
 
   it('answers label, series, metadata and buildinfo requests as Grafana reads them', async () => {
