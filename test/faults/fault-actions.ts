@@ -76,6 +76,15 @@ export async function primaryPort(endpoints: StackEndpoints): Promise<number> {
   throw new Error('no Sentinel named a primary');
 }
 
+/** Waits until the Sentinels name a primary other than `oldPort` (at most a minute). */
+async function waitForNewPrimary(endpoints: StackEndpoints, oldPort: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if ((await primaryPort(endpoints).catch(() => oldPort)) !== oldPort) return;
+    await sleep(100);
+  }
+  throw new Error(`the Sentinels did not fail over from ${oldPort} within a minute`);
+}
+
 export interface Cluster {
   readonly stack: LocalStack;
   readonly endpoints: StackEndpoints;
@@ -148,7 +157,16 @@ export async function strike(kind: FaultKind, pick: number, c: Cluster): Promise
     case 'kill-redis-primary': {
       const port = await primaryPort(c.endpoints);
       await killPid(c.stack.redisPidByPort(port), `Redis primary on ${port}`);
-      return { endedAt: c.now(), target: `redis:${port}`, restore: () => c.stack.up().then(() => undefined) };
+      const endedAt = c.now();
+      // The promoted replica has no replica of its own, so flushes cannot be confirmed
+      // (WAIT) until the old primary is back: an operator restarts it, and so does this,
+      // but only once the Sentinels have failed over. Restarted earlier, it would come
+      // back as primary with the writes of its last AOF second missing, and the replica
+      // would resynchronise from it and lose them too.
+      await waitForNewPrimary(c.endpoints, port);
+      await sleep(c.timings.downMs);
+      await c.stack.up();
+      return { endedAt, target: `redis:${port}` };
     }
     case 'kill-redis-replica': {
       const primary = await primaryPort(c.endpoints);
