@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelayMs, decodeShardRecord, type BackoffPolicy } from '@ringtail/model';
 import type { Logger } from '@ringtail/runtime';
 import { isRetriable } from './errors.ts';
@@ -68,6 +69,8 @@ export interface ShardWorkerOptions {
 
 // kafkajs has no background heartbeat: a long batch heartbeats itself (a no-op unless one is due).
 const HEARTBEAT_EVERY_MESSAGES = 500;
+// While a batch waits for a flush (Redis failing over, WAIT retried), it heartbeats this often.
+const HEARTBEAT_WHILE_WAITING_MS = 500;
 
 /**
  * Consumes one shard topic: folds records into the aggregator and flushes
@@ -129,7 +132,7 @@ export class ShardWorker {
         if (r.invalid > 0) metrics.samplesInvalid.inc(r.invalid);
         if (aggregator.pendingSamples >= this.o.flushMaxSamples) {
           // Backpressure: limb deltas must stay within FLUSH_MAX_SAMPLES, so wait for the flush in flight.
-          if (this.inFlight !== null) await this.inFlight;
+          if (this.inFlight !== null) await heartbeatUntil(this.inFlight, control);
           void this.startFlush();
         } else if (this.flushRequested && this.inFlight === null) {
           void this.startFlush();
@@ -358,4 +361,24 @@ export class ShardWorker {
       }
     }
   }
+}
+
+/**
+ * Waits for `work` and heartbeats the group meanwhile: a flush retried through a
+ * Redis failover can outlast the session timeout, and a worker that is only
+ * waiting must not be dropped from the group and lose its slots for it.
+ * Real time on purpose: heartbeats are due in real time whatever clock the
+ * worker was given.
+ */
+async function heartbeatUntil(work: Promise<void>, control: BatchControl): Promise<void> {
+  let settled = false;
+  const done = work.then(
+    () => void (settled = true),
+    () => void (settled = true),
+  );
+  while (!settled) {
+    await Promise.race([done, delay(HEARTBEAT_WHILE_WAITING_MS)]);
+    if (!settled && control.isActive()) await control.heartbeat();
+  }
+  await work;
 }

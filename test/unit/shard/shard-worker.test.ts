@@ -96,6 +96,22 @@ describe('ShardWorker', () => {
     expect(commits).toEqual(['0@2', '0@3']);
   });
 
+  it('heartbeats the group while a batch waits for a stuck flush, so a Redis failover does not cost its slots', async () => {
+    const { sink, commits, worker, messages } = setup(2);
+    let release!: () => void;
+    sink.applyGate = new Promise((resolve) => (release = resolve));
+    let heartbeats = 0;
+    const control = { heartbeat: async () => void (heartbeats += 1), isActive: () => true };
+    // Two samples reach FLUSH_MAX_SAMPLES: the first flush starts and sticks; the third must wait for it.
+    const batch = worker.handleBatch(0, messages(0, record(0, [0]), record(0, [1]), record(0, [2]), record(0, [3])), control);
+    await eventually('heartbeats while waiting', 10_000, () => heartbeats >= 2, 10);
+    sink.applyGate = null;
+    release();
+    await batch;
+    await worker.flush();
+    expect(commits.at(-1)).toBe('0@4');
+  });
+
   it('keeps consuming while a flush is in flight and commits each batch after its own flush', async () => {
     const { sink, commits, worker, control, messages } = setup();
     let release!: () => void;
