@@ -26,11 +26,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { SampleGenerator, prng, type RawSample } from '@ringtail/loadgen';
 import { DLQ_HEADERS, DEFAULT_SHARD_SLOTS, redisKeys, topicNames } from '@ringtail/model';
-import { WaitTimeoutError, eventually } from '@ringtail/runtime';
 import { LocalStack, ServiceProcess, loadStackSettings, stackUp } from '@ringtail/stack';
 import { WebhookReceiver } from '@ringtail/webhooks';
 import { stackEnv } from '../support/stack-env.ts';
 import { PipelineUnderTest } from '../support/pipeline.ts';
+import { until } from '../support/until.ts';
 import { AlertProbes, accountWebhooks, probeRules } from './alert-probes.ts';
 import { recoveryBoundMs, rssMb, strike, type Cluster, type FaultTimings } from './fault-actions.ts';
 import { FAULT_KINDS, PROFILES, countByKind, faultSchedule, type FaultKind } from './fault-schedule.ts';
@@ -64,17 +64,9 @@ interface Recovery {
   /** null: not recovered within RECOVERY_TIMEOUT_MS. */
   recoveryMs: number | null;
   boundMs: number;
+  /** The lag just before the fault struck: what the pipeline ran at in steady state. */
+  lagBeforeMs: number;
 }
-
-/** True once `check` holds, false on timeout. */
-const until = (what: string, timeoutMs: number, check: () => Promise<boolean> | boolean, intervalMs = 100) =>
-  eventually(what, timeoutMs, check, intervalMs).then(
-    () => true,
-    (err: unknown) => {
-      if (err instanceof WaitTimeoutError) return false;
-      throw err;
-    },
-  );
 
 async function main(): Promise<void> {
   const settings = loadStackSettings(process.env);
@@ -255,12 +247,13 @@ async function main(): Promise<void> {
     const fault = faults[i] ?? { kind: FAULT_KINDS[Math.floor(random() * FAULT_KINDS.length)]!, gapMs: profile!.gapMs[0], pick: random() };
     if (i >= faults.length) faults.push(fault);
     await sleep(fault.gapMs);
+    const lagBeforeMs = Math.round(freshness.lagMs());
     const outcome = await strike(fault.kind, fault.pick, cluster);
     const alerterBack = fault.kind === 'kill-alerter' || fault.kind === 'pause-alerter' ? alerterRecovered() : async () => true;
     const ok = await until(`${fault.kind} recovery`, RECOVERY_TIMEOUT_MS, async () => freshness.caughtUpSince(outcome.endedAt, LAG_OK_MS) && (await alerterBack()));
     const recoveryMs = ok ? Math.round(performance.now() - outcome.endedAt) : null;
-    recoveries.push({ kind: fault.kind, target: outcome.target, recoveryMs, boundMs: recoveryBoundMs(fault.kind, TIMINGS) });
-    say(`${i + 1}. ${fault.kind} (${outcome.target}): ${recoveryMs === null ? 'NOT recovered' : `recovered in ${recoveryMs} ms`}; ${produced.length} samples so far`);
+    recoveries.push({ kind: fault.kind, target: outcome.target, recoveryMs, boundMs: recoveryBoundMs(fault.kind, TIMINGS), lagBeforeMs });
+    say(`${i + 1}. ${fault.kind} (${outcome.target}): ${recoveryMs === null ? 'NOT recovered' : `recovered in ${recoveryMs} ms`} (lag before: ${lagBeforeMs} ms); ${produced.length} samples so far`);
     if (outcome.restore) await outcome.restore();
     if (!ok) await until('lag back before the next fault', SETTLE_TIMEOUT_MS, () => freshness.lagMs() < LAG_OK_MS);
   }
