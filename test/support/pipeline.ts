@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import xxhash from 'xxhash-wasm';
 import { canonicalSeriesKey, createSeriesHasher, seriesIdHex, type SeriesHasher } from '@ringtail/hashring';
 import type { RawSample } from '@ringtail/loadgen';
-import { DEFAULT_RESOLUTIONS, WINDOW_FIELDS, decodeWindowHash, redisKeys, topicNames, windowValues } from '@ringtail/model';
+import { DEFAULT_RESOLUTIONS, redisKeys, topicNames, windowValues, type Resolution, type WindowValues } from '@ringtail/model';
+import { readWindows } from '@ringtail/query';
 import { readRingStatus, redisRingStatusStore, type RingStatus } from '@ringtail/ring-status';
 import { createSentinelClient } from '@ringtail/runtime';
 import { ServiceProcess, type StackEndpoints } from '@ringtail/stack';
@@ -136,56 +137,68 @@ export class PipelineUnderTest {
   }
 
   /**
-   * Compares every window of every resolution with the reference aggregation of
-   * `samples`. Returns the mismatches (empty when exact), at most `limit` of them.
+   * Every stored window of `resolution` of the series of `samples` over the
+   * samples' time range, read through libs/query's one read path (hot windows
+   * and compacted blocks alike), keyed `${seriesId}|${startMs}`.
    */
-  async mismatches(samples: readonly RawSample[], limit = 10): Promise<string[]> {
+  private async storedWindows(samples: readonly RawSample[], resolution: Resolution): Promise<Map<string, WindowValues>> {
     const keys = redisKeys(this.opts.namespace);
-    const out: string[] = [];
-    for (const r of DEFAULT_RESOLUTIONS) {
-      const expected = [...expectedWindows(samples, r.stepMs, (s) => this.seriesId(s))];
-      for (let i = 0; i < expected.length && out.length < limit; i += 2000) {
-        const chunk = expected.slice(i, i + 2000);
-        const pipeline = this.redis.pipeline();
-        for (const [k] of chunk) {
-          const [id, start] = k.split('|');
-          pipeline.hgetall(keys.window(id!, r.name, Number(start)));
-        }
-        const replies = (await pipeline.exec()) ?? [];
-        chunk.forEach(([k, want], j) => {
-          const [err, fields] = replies[j] ?? [new Error('no reply'), null];
-          const reading = err ? null : decodeWindowHash(fields as Record<string, string>);
-          const got = reading ? windowValues(0, reading) : null;
-          const same =
-            got !== null &&
-            got.count === want.count &&
-            got.sum === want.sum &&
-            got.min === want.min &&
-            got.max === want.max &&
-            got.first === want.first &&
-            got.last === want.last;
-          if (!same && out.length < limit) {
-            out.push(`${r.name} ${k}: want ${JSON.stringify(want)} got ${JSON.stringify(got)}`);
-          }
-        });
+    const ids = new Set<string>();
+    let fromMs = Number.POSITIVE_INFINITY;
+    let toMs = Number.NEGATIVE_INFINITY;
+    for (const s of samples) {
+      ids.add(this.seriesId(s));
+      fromMs = Math.min(fromMs, s.timestamp);
+      toMs = Math.max(toMs, s.timestamp);
+    }
+    const out = new Map<string, WindowValues>();
+    if (ids.size === 0) return out;
+    const windowsPerSeries = Math.floor((toMs - fromMs) / resolution.stepMs) + 2;
+    const seriesPerRead = Math.max(1, Math.floor(100_000 / windowsPerSeries));
+    const all = [...ids];
+    for (let i = 0; i < all.length; i += seriesPerRead) {
+      for (const w of await readWindows(this.redis, keys, all.slice(i, i + seriesPerRead), resolution, fromMs, toMs + 1)) {
+        out.set(`${w.seriesId}|${w.startMs}`, windowValues(w.startMs, w.reading));
       }
     }
     return out;
   }
 
-  /** Sum of `count` over the finest-resolution windows the samples fall in. */
-  async appliedCount(samples: readonly RawSample[]): Promise<number> {
-    const keys = redisKeys(this.opts.namespace);
-    const r = DEFAULT_RESOLUTIONS[0]!;
-    const windows = new Set<string>();
-    for (const s of samples) windows.add(keys.window(this.seriesId(s), r.name, Math.floor(s.timestamp / r.stepMs) * r.stepMs));
-    let total = 0;
-    const all = [...windows];
-    for (let i = 0; i < all.length; i += 5000) {
-      const pipeline = this.redis.pipeline();
-      for (const key of all.slice(i, i + 5000)) pipeline.hget(key, WINDOW_FIELDS.count);
-      for (const [err, value] of (await pipeline.exec()) ?? []) if (!err && value) total += Number(value);
+  /**
+   * Compares every window of every resolution with the reference aggregation of
+   * `samples`, including windows stored that the reference does not have.
+   * Returns the mismatches (empty when exact), at most `limit` of them.
+   */
+  async mismatches(samples: readonly RawSample[], limit = 10): Promise<string[]> {
+    const out: string[] = [];
+    for (const r of DEFAULT_RESOLUTIONS) {
+      const expected = expectedWindows(samples, r.stepMs, (s) => this.seriesId(s));
+      const stored = await this.storedWindows(samples, r);
+      for (const [k, want] of expected) {
+        if (out.length >= limit) return out;
+        const got = stored.get(k) ?? null;
+        const same =
+          got !== null &&
+          got.count === want.count &&
+          got.sum === want.sum &&
+          got.min === want.min &&
+          got.max === want.max &&
+          got.first === want.first &&
+          got.last === want.last;
+        if (!same) out.push(`${r.name} ${k}: want ${JSON.stringify(want)} got ${JSON.stringify(got)}`);
+      }
+      for (const [k, got] of stored) {
+        if (out.length >= limit) return out;
+        if (!expected.has(k)) out.push(`${r.name} ${k}: not expected, got ${JSON.stringify(got)}`);
+      }
     }
+    return out;
+  }
+
+  /** Sum of `count` over the finest-resolution windows of the samples' series and time range. */
+  async appliedCount(samples: readonly RawSample[]): Promise<number> {
+    let total = 0;
+    for (const w of (await this.storedWindows(samples, DEFAULT_RESOLUTIONS[0]!)).values()) total += w.count;
     return total;
   }
 }
