@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -13,9 +13,9 @@ export const REDACTED_LOG_PATHS = [
   '*.password',
   '*.*.password',
   '*.*.*.password',
+  '*.*.*.*.password',
   'sasl',
   '*.sasl',
-  'key',
   '*.tls.key',
   'authorization',
   '*.authorization',
@@ -30,7 +30,8 @@ export const REDACTED_LOG_PATHS = [
   '*.command.args',
 ];
 
-/** The one root logger of a process; components take `log.child({ component })`. */
-export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level, base: { service, pid: process.pid }, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } });
+/** The one root logger of a process; components take `log.child({ component })`. `destination` defaults to stdout. */
+export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
+  const options = { name: service, level, base: { service, pid: process.pid }, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
