@@ -6,8 +6,8 @@ import type { RawSample } from '@ringtail/loadgen';
 import { DEFAULT_RESOLUTIONS, redisKeys, topicNames, windowValues, type Resolution, type WindowValues } from '@ringtail/model';
 import { readWindows } from '@ringtail/query';
 import { readRingStatus, redisRingStatusStore, type RingStatus } from '@ringtail/ring-status';
-import { createSentinelClient } from '@ringtail/runtime';
-import { ServiceProcess, type StackEndpoints } from '@ringtail/stack';
+import { createSentinelClient, kafkaSecurityOptions, type RedisSecurity } from '@ringtail/runtime';
+import { ServiceProcess, stackClientSecurity, type StackEndpoints } from '@ringtail/stack';
 import { expectedWindows } from './expected-windows.ts';
 import { stackEnv } from './stack-env.ts';
 
@@ -36,6 +36,7 @@ export class PipelineUnderTest {
   readonly redis: Redis;
   readonly env: Readonly<Record<string, string>>;
   private hasher: SeriesHasher | undefined;
+  private readonly redisSecurity: RedisSecurity;
   private admin: Admin | undefined;
 
   constructor(
@@ -49,8 +50,10 @@ export class PipelineUnderTest {
       (_, i) => new ServiceProcess({ name: `${this.tag}-ingest-${i}`, entry: 'services/ingest/src/main.ts', env, logDir: LOG_DIR }),
     );
     this.shards = new Map(opts.workers.map((w) => [w, this.shardProcess(w)]));
-    this.kafka = new Kafka({ clientId: `${this.tag}-test`, brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
-    this.redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, `${this.tag}-test`, 10_000);
+    const security = stackClientSecurity({ ...stack.clientEnv });
+    this.redisSecurity = security.redis;
+    this.kafka = new Kafka({ clientId: `${this.tag}-test`, brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING, ...kafkaSecurityOptions(security.kafka) });
+    this.redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName, security: security.redis }, `${this.tag}-test`, 10_000);
     this.redis.on('error', () => undefined);
   }
 
@@ -115,7 +118,7 @@ export class PipelineUnderTest {
       await admin.disconnect();
     }
     // pipeline.stop() disconnected this.redis, so the purge has a client of its own.
-    const redis = createSentinelClient({ sentinels: this.stack.sentinels, masterName: this.stack.sentinelMasterName }, 'pipeline-purge', 10_000);
+    const redis = createSentinelClient({ sentinels: this.stack.sentinels, masterName: this.stack.sentinelMasterName, security: this.redisSecurity }, 'pipeline-purge', 10_000);
     try {
       for await (const keys of redis.scanStream({ match: redisKeys(this.opts.namespace).scanPattern, count: 1000 }) as AsyncIterable<string[]>) {
         if (keys.length > 0) await redis.del(...keys);

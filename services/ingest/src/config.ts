@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RAW_PARTITIONS, type SampleAgePolicy, type SampleLimits } from '@ringtail/model';
-import { connectionEnv, consumerEnv, consumerTimingsRule, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom } from '@ringtail/runtime';
+import { connectionEnv, consumerEnv, consumerTimingsRule, kafkaSecurityEnv, kafkaSecurityFrom, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type KafkaSecurity } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const KIB = 1024;
@@ -9,6 +9,7 @@ const KIB = 1024;
 export const ingestEnv = connectionEnv
   .pick({ KAFKA_BROKERS: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true, SHARD_SLOTS: true })
   .extend(consumerEnv.shape)
+  .extend(kafkaSecurityEnv)
   .extend({
     KAFKA_CLIENT_ID: z.string().min(1).default('ringtail-ingest'),
     // Partition counts used when ingest creates missing topics. Raw partitions cap
@@ -41,6 +42,8 @@ export const ingestEnv = connectionEnv
 export interface IngestConfig {
   readonly kafkaBrokers: readonly string[];
   readonly kafkaClientId: string;
+  /** SASL and TLS to Kafka (KAFKA_SASL_*, KAFKA_TLS_*). */
+  readonly kafkaSecurity: KafkaSecurity;
   /** Prefix of topic names and group ids. */
   readonly namespace: string;
   readonly logLevel: string;
@@ -68,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
   return {
     kafkaBrokers: e.KAFKA_BROKERS,
     kafkaClientId: e.KAFKA_CLIENT_ID,
+    kafkaSecurity: kafkaSecurityFrom(e),
     namespace: e.RINGTAIL_NAMESPACE,
     logLevel: e.LOG_LEVEL,
     httpPort: e.HTTP_PORT,

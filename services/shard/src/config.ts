@@ -2,11 +2,30 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { MAX_SAMPLES_PER_LIMB_DELTA, type BackoffPolicy, type Resolution } from '@ringtail/model';
-import { connectionEnv, consumerEnv, consumerTimingsRule, parseEnv, resolutionsSetting, type HostPort } from '@ringtail/runtime';
+import {
+  connectionEnv,
+  consumerEnv,
+  consumerTimingsRule,
+  httpAuthEnv,
+  httpAuthFrom,
+  kafkaSecurityEnv,
+  kafkaSecurityFrom,
+  parseEnv,
+  redisSecurityEnv,
+  redisSecurityFrom,
+  resolutionsSetting,
+  type HostPort,
+  type HttpAuth,
+  type KafkaSecurity,
+  type RedisSecurity,
+} from '@ringtail/runtime';
 
 /** The shard worker's environment; like every service, loadConfig maps it to a camelCase config. */
 export const shardEnv = connectionEnv
   .extend(consumerEnv.shape)
+  .extend(kafkaSecurityEnv)
+  .extend(redisSecurityEnv)
+  .extend(httpAuthEnv)
   .extend({
     // For logs, metrics and `ringtail ring status` only: membership comes from the consumer group,
     // so replicas need no id of their own (default: host name, pid and a random suffix, which
@@ -39,7 +58,11 @@ export const shardEnv = connectionEnv
 
 export interface ShardConfig {
   readonly kafkaBrokers: readonly string[];
-  readonly redis: { readonly sentinels: readonly HostPort[]; readonly masterName: string; readonly commandTimeoutMs: number };
+  /** SASL and TLS to Kafka (KAFKA_SASL_*, KAFKA_TLS_*). */
+  readonly kafkaSecurity: KafkaSecurity;
+  readonly redis: { readonly sentinels: readonly HostPort[]; readonly masterName: string; readonly commandTimeoutMs: number; readonly security: RedisSecurity };
+  /** Bearer tokens for /ring (HTTP_BEARER_TOKENS). */
+  readonly httpAuth: HttpAuth;
   /** Prefix of topic names, group ids and Redis keys. */
   readonly namespace: string;
   /** SHARD_SLOTS: partitions of the shard topic. */
@@ -64,7 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ShardConfig {
   const e = parseEnv(shardEnv, env);
   return {
     kafkaBrokers: e.KAFKA_BROKERS,
-    redis: { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    kafkaSecurity: kafkaSecurityFrom(e),
+    redis: { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, security: redisSecurityFrom(e) },
+    httpAuth: httpAuthFrom(e),
     namespace: e.RINGTAIL_NAMESPACE,
     shardSlots: e.SHARD_SLOTS,
     logLevel: e.LOG_LEVEL,

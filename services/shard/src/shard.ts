@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/model';
 import { redisRingStatusStore } from '@ringtail/ring-status';
-import { createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
+import { checkRedisAccess, createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
 import { ringRoutes } from './ring-routes.ts';
@@ -11,6 +11,9 @@ import { shardGroup } from './shard-group.ts';
 import { createShardMetrics } from './shard-metrics.ts';
 import { ShardWorker } from './shard-worker.ts';
 import { WindowAggregator } from './window-aggregator.ts';
+
+// Long enough for a Sentinel lookup and a login on a loaded machine; a Redis still down after it is retried as before.
+const REDIS_ACCESS_CHECK_MS = 10_000;
 
 export interface RunningShard {
   /** Port of the ops server (/metrics, /healthz, /readyz, /ring). */
@@ -25,12 +28,13 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
   const names = topicNames(config.namespace);
   const keys = redisKeys(config.namespace, config.shardSlots);
   const clientId = `ringtail-shard-${config.workerId}`;
-  const kafka = createKafka(config.kafkaBrokers, clientId, log);
+  const kafka = createKafka(config.kafkaBrokers, clientId, log, { security: config.kafkaSecurity });
   const admin = kafka.admin();
   await admin.connect();
   await ensureShardTopic(admin, names.shard, config.shardSlots, log);
 
   const redis = createSentinelClient(config.redis, clientId, config.redis.commandTimeoutMs);
+  await checkRedisAccess(redis, REDIS_ACCESS_CHECK_MS);
   const registry = createMetricsRegistry();
   const metrics = createShardMetrics(registry);
   let lastFlushAtMs: number | null = null;
@@ -75,6 +79,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     metrics: registry,
     isReady: () => group.isJoined() && redis.status === 'ready',
     notReadyReason: () => (group.isJoined() ? `redis ${redis.status}` : group.describe()),
+    auth: config.httpAuth,
     routes: ringRoutes({ admin, status, topic: names.shard, groupId: names.shardGroup }),
   });
   log.info({ shardTopic: names.shard, slots: config.shardSlots, httpPort: ops.port }, 'shard worker started');

@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { formatTable, querySeries } from '@ringtail/query';
 import { redisKeys } from '@ringtail/model';
-import { connectionEnv, createSentinelClient, parseEnv, resolutionsSetting } from '@ringtail/runtime';
+import { parseEnv, resolutionsSetting } from '@ringtail/runtime';
+import { cliEnv, connectCliRedis } from '../client-env.ts';
 import type { Command } from '../command.ts';
 import { durationOption, parseTimeMs } from '../durations.ts';
 
 // The windows the shard workers write: RESOLUTIONS, read the same way they read it.
-const queryEnv = connectionEnv.extend({ RESOLUTIONS: resolutionsSetting });
+const queryEnv = cliEnv.extend({ RESOLUTIONS: resolutionsSetting });
 
 export const queryCommand: Command = {
   summary:
@@ -35,7 +36,7 @@ export const queryCommand: Command = {
     const fromMs = parseTimeMs(values.from!, '--from', now);
     const toMs = parseTimeMs(values.to!, '--to', now);
     const stepMs = values.step ? durationOption(values.step, '--step') : undefined;
-    const redis = createSentinelClient({ sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER }, 'ringtail-query');
+    const redis = await connectCliRedis(env, 'ringtail-query');
     try {
       const rows = await querySeries(redis, redisKeys(env.RINGTAIL_NAMESPACE, env.SHARD_SLOTS), selector, { fromMs, toMs, stepMs, resolutions: env.RESOLUTIONS });
       process.stdout.write(values.json ? `${JSON.stringify(rows)}\n` : `${formatTable(rows)}\n`);
