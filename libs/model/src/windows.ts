@@ -1,5 +1,5 @@
 import { DURATION_EXAMPLES, parseDurationMs } from './durations.ts';
-import { addToLimbs, limbsToScaled, mergeLimbs, scaledToNumber, type Limbs } from './exact-sum.ts';
+import { addToLimbs, doubleToScaled, limbsToScaled, mergeLimbs, scaledToNumber, type Limbs } from './exact-sum.ts';
 
 /**
  * Time windows: every sample lands in one window per resolution. A window is
@@ -157,6 +157,15 @@ export function readingOf(w: WindowAggregate): WindowReading {
 export function windowValues(startMs: number, r: WindowReading): WindowValues {
   const { sumScaled, ...rest } = r;
   return { startMs, ...rest, sum: scaledToNumber(sumScaled) };
+}
+
+/**
+ * The reading of a closed window kept in a block: its sum was rounded once
+ * already, so `windowValues` of the result gives `v` back field for field.
+ */
+export function readingOfValues(v: WindowValues): WindowReading {
+  const { startMs: _startMs, sum, ...rest } = v;
+  return { ...rest, sumScaled: doubleToScaled(sum) };
 }
 
 /**
