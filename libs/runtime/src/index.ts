@@ -1,5 +1,5 @@
 export { createLogger, type Logger } from './logger.ts';
-export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
+export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, latenessRule, latenessSetting, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
 export { createSentinelClient, sentinelPrimary, type SentinelTarget } from './redis-client.ts';
 export { connectIdempotentProducer, createKafka, type KafkaTimeouts } from './kafka-client.ts';
 export { Counter, createMetricsRegistry, Gauge, Histogram, LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.ts';
