@@ -24,7 +24,7 @@ function copyState(s: SinkState): SinkState {
 export class FakeWindowSink implements WindowSink {
   windows = new Map<string, WindowAggregate>();
   watermarks = new Map<string, Map<number, number>>();
-  /** Slot → the Kafka offset after its last applied batch (flush-1.lua's field `k`). */
+  /** Slot → the Kafka offset after its last applied batch (flush-2.lua's field `k`). */
   resumeOffsets = new Map<string, string>();
   series = new Set<string>();
   readonly calls: string[] = [];

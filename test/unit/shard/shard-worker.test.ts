@@ -3,8 +3,8 @@ import { DEFAULT_RESOLUTIONS, encodeShardRecord, type ShardRecord } from '@ringt
 import { MetricsRegistry, createLogger, eventually, metricValue, parseExposition } from '@ringtail/runtime';
 import { ReplicationTimeoutError, RedisUnavailableError } from '../../../services/shard/src/errors.ts';
 import { createShardMetrics } from '../../../services/shard/src/shard-metrics.ts';
-import { ShardWorker, type ConsumedMessage, type ShardConsumerPort } from '../../../services/shard/src/shard-worker.ts';
-import { WindowAggregator } from '../../../services/shard/src/window-aggregator.ts';
+import { ShardWorker, type ConsumedMessage, type LateSampleSink, type ShardConsumerPort } from '../../../services/shard/src/shard-worker.ts';
+import { WindowAggregator, type LateSample } from '../../../services/shard/src/window-aggregator.ts';
 import { FakeWindowSink } from './fake-window-sink.ts';
 
 const T0 = 1_700_000_000_000;
@@ -25,6 +25,8 @@ function setup(flushMaxSamples = 1000) {
     },
     seek: (_topic, partition, offset) => void seeks.push(`${partition}@${offset}`),
   };
+  const late: LateSample[] = [];
+  const lateSamples: LateSampleSink = { reject: async (samples) => void late.push(...samples) };
   const registry = new MetricsRegistry();
   const metrics = createShardMetrics(registry);
   // Read back as a scrape would: the exposition, parsed.
@@ -33,6 +35,7 @@ function setup(flushMaxSamples = 1000) {
     shardTopic: 't',
     aggregator: new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS }),
     sink,
+    lateSamples,
     consumer,
     metrics,
     log: createLogger('test', 'silent'),
@@ -45,7 +48,7 @@ function setup(flushMaxSamples = 1000) {
   const control = { heartbeat: async () => undefined, isActive: () => true };
   const messages = (first: number, ...records: ShardRecord[]): ConsumedMessage[] =>
     records.map((r, i) => ({ offset: String(first + i), value: encodeShardRecord(r) }));
-  return { sink, commits, seeks, metric, worker, control, messages };
+  return { sink, commits, seeks, metric, worker, control, messages, late };
 }
 
 
