@@ -27,6 +27,8 @@ export const shardEnv = connectionEnv
     MAX_SAMPLE_LATENESS: latenessSetting,
     // How often each worker compacts the closed windows of its slots into blocks; 0 turns compaction off.
     COMPACT_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+    // Hot windows one compaction pass moves per slot and resolution: bounds a pass's memory and Redis time.
+    COMPACT_MAX_WINDOWS_PER_PASS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
     // Replicas a flush must reach (WAIT) before its offsets are committed; 0 only for a replica-less dev Redis.
     WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(1),
     WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2000),
@@ -62,6 +64,7 @@ export interface ShardConfig {
   readonly resolutions: readonly Resolution[];
   /** COMPACT_INTERVAL_MS; 0: no compaction. */
   readonly compactIntervalMs: number;
+  readonly compactMaxWindowsPerPass: number;
   readonly waitReplicas: number;
   readonly waitTimeoutMs: number;
   readonly shutdownGraceMs: number;
@@ -86,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ShardConfig {
     flushRetry: { initialMs: e.FLUSH_RETRY_INITIAL_MS, maxMs: e.FLUSH_RETRY_MAX_MS },
     resolutions: withLateness(e.RESOLUTIONS, e.MAX_SAMPLE_LATENESS),
     compactIntervalMs: e.COMPACT_INTERVAL_MS,
+    compactMaxWindowsPerPass: e.COMPACT_MAX_WINDOWS_PER_PASS,
     waitReplicas: e.WAIT_REPLICAS,
     waitTimeoutMs: e.WAIT_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -275,15 +275,21 @@ export class ShardWorker {
     const closed = await this.queue.run(async () => {
       if (this.inFlight !== null) await this.inFlight;
       const out: [number, Map<string, number>][] = [];
-      for (const slot of aggregator.loadedPartitions()) {
-        if (this.stopping || !this.owns(slot)) continue;
+      for (const slot of this.ownedPartitions()) {
+        if (this.stopping) break;
         try {
+          // A slot without traffic since this process got it still has windows to close.
+          if (!aggregator.hasPartition(slot)) {
+            const stored = await this.o.sink.readSlot(slot);
+            aggregator.loadPartition(slot, stored.watermarks, stored.resumeOffset === null ? null : BigInt(stored.resumeOffset), stored.closedThrough);
+          }
           const ct = await compactor.close(slot, aggregator.oldestPendingStarts(slot));
           aggregator.closeThrough(slot, ct);
           out.push([slot, ct]);
         } catch (err) {
           this.countFailure(err);
-          log.warn({ err, slot }, 'closing windows failed, retried next pass');
+          // The message only: a Redis error carries the whole script call.
+          log.warn({ err: (err as Error).message, slot }, 'closing windows failed, retried next pass');
         }
       }
       return out;
@@ -301,7 +307,7 @@ export class ShardWorker {
         if (r.corrupt.length > 0) log.error({ slot, blocks: r.corrupt }, 'blocks that do not decode left alone; their hot windows stay hot');
       } catch (err) {
         this.countFailure(err);
-        log.warn({ err, slot }, 'compaction failed, retried next pass');
+        log.warn({ err: (err as Error).message, slot }, 'compaction failed, retried next pass');
       }
       metrics.compactionDurationMs.observe(this.o.nowMs() - startedMs);
     }

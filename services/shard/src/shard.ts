@@ -60,7 +60,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     aggregator: new WindowAggregator({ resolutions: config.resolutions }),
     sink: new RedisWindowSink(redis, { keys, minReplicas: config.waitReplicas, waitTimeoutMs: config.waitTimeoutMs }),
     lateSamples,
-    ...(config.compactIntervalMs > 0 ? { compactor: new RedisWindowCompactor(redis, { keys, resolutions: config.resolutions }) } : {}),
+    ...(config.compactIntervalMs > 0 ? { compactor: new RedisWindowCompactor(redis, { keys, resolutions: config.resolutions, maxWindowsPerPass: config.compactMaxWindowsPerPass }) } : {}),
     consumer: group.consumer,
     metrics,
     log: log.child({ component: 'shard-worker' }),

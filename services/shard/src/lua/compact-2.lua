@@ -6,10 +6,11 @@
   KEYS[2]  sorted set of the slot's hot windows of the resolution (member
            <seriesId>:<startMs>, score startMs)
 
-  ARGV[1]  JSON {r = resolution, b = [[blockKey, expireAtMs, [windowKey, ...],
-           [member, ...]], ...], g = [[member, windowKey], ...]}: per block the
-           window hashes it now holds and their index members; `g` index
-           members whose window hash is gone (expired) to drop from the index
+  ARGV[1]  JSON {r: resolution, b: blocks, g: gone}. Each of `b` is an array
+           (blockKey, expireAtMs, windowKeys, members): the window hashes the
+           block now holds and their index members. Each of `g` is an array
+           (member, windowKey): an index member whose window hash is gone
+           (expired), to drop from the index
   ARGV[2i], ARGV[2i+1]  for block i (1-based): the block's bytes the caller
            read ("" = absent) and its new bytes (the old windows plus the listed ones)
 
