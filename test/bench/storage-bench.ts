@@ -43,7 +43,8 @@ const { values } = parseArgs({
 const say = (line: string) => values.json || process.stderr.write(`${line}\n`);
 const SLOTS = 4;
 const SCRAPE_MS = 10_000;
-const FLUSH_SAMPLES = 100_000;
+// Small flushes: one script call must stay far below the command timeout and Sentinel's down-after.
+const FLUSH_SAMPLES = 10_000;
 const GB = 1024 ** 3;
 
 type Shape = 'counter_int' | 'counter_cs' | 'gauge_int' | 'gauge_float' | 'constant' | 'random';
@@ -205,7 +206,7 @@ function perSeriesBytes(results: readonly PhaseResult[], resolutions: readonly R
 
 async function main(): Promise<void> {
   const { endpoints } = await stackUp(loadStackSettings(process.env));
-  const redis = createSentinelClient({ sentinels: endpoints.sentinels, masterName: endpoints.sentinelMasterName }, 'storage-bench');
+  const redis = createSentinelClient({ sentinels: endpoints.sentinels, masterName: endpoints.sentinelMasterName }, 'storage-bench', 60_000);
   const random = prng(Number(values.seed));
   const nowMs = windowStartMs(Date.now(), 3_600_000);
   const spans: Record<string, number> = {
