@@ -1,5 +1,5 @@
 export { createLogger, REDACTED_LOG_PATHS, type Logger } from './logger.ts';
-export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
+export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, latenessRule, latenessSetting, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
 export { checkRedisAccess, createSentinelClient, nodeSecurityOptions, redisRefusal, sentinelPrimary, sentinelSecurityOptions, type SentinelTarget } from './redis-client.ts';
 export { connectIdempotentProducer, createKafka, kafkaRefusal, kafkaSecurityOptions, type KafkaClientOptions, type KafkaTimeouts } from './kafka-client.ts';
 export { Secret } from './secret.ts';

@@ -5,7 +5,9 @@ import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/
 import { redisRingStatusStore } from '@ringtail/ring-status';
 import { checkRedisAccess, createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
+import { kafkaLateSampleSink } from './late-sample-sink.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
+import { RedisWindowCompactor } from './window-compactor.ts';
 import { ringRoutes } from './ring-routes.ts';
 import { shardGroup } from './shard-group.ts';
 import { createShardMetrics } from './shard-metrics.ts';
@@ -56,10 +58,13 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     lastFlushAtMs: () => lastFlushAtMs,
     clockMs: () => Date.now(),
   });
+  const lateSamples = kafkaLateSampleSink(kafka, names);
   const worker = new ShardWorker({
     shardTopic: names.shard,
     aggregator: new WindowAggregator({ resolutions: config.resolutions }),
     sink: new RedisWindowSink(redis, { keys, minReplicas: config.waitReplicas, waitTimeoutMs: config.waitTimeoutMs }),
+    lateSamples,
+    ...(config.compactIntervalMs > 0 ? { compactor: new RedisWindowCompactor(redis, { keys, resolutions: config.resolutions, maxWindowsPerPass: config.compactMaxWindowsPerPass }) } : {}),
     consumer: group.consumer,
     metrics,
     log: log.child({ component: 'shard-worker' }),
@@ -74,6 +79,14 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
 
   // Under load a flush outlasts the interval; the next one then starts as soon as it finished.
   const timer = setInterval(() => worker.requestFlush(), config.flushIntervalMs);
+  // One pass at a time: a pass slower than the interval is followed by the next one's tick.
+  let compaction: Promise<unknown> | null = null;
+  const compactTimer =
+    config.compactIntervalMs > 0
+      ? setInterval(() => {
+          compaction ??= worker.compact().finally(() => (compaction = null));
+        }, config.compactIntervalMs)
+      : null;
   const ops = await startOpsServer({
     port: config.httpPort,
     metrics: registry,
@@ -89,7 +102,10 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     shardTopic: names.shard,
     async stop() {
       clearInterval(timer);
+      if (compactTimer) clearInterval(compactTimer);
       await group.stop();
+      await compaction;
+      await lateSamples.close();
       await ops.close();
       await admin.disconnect();
       redis.disconnect();
