@@ -16,9 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { RawSample } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
-import { WaitTimeoutError, eventually } from '@ringtail/runtime';
 import { LocalStack, loadStackSettings, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest } from '../support/pipeline.ts';
+import { until } from '../support/until.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,17 +45,6 @@ async function rawLag(admin: Admin, topic: string, groupId: string): Promise<num
     lag += Number(end.high) - Math.max(0, Number(c?.offset ?? 0));
   }
   return lag;
-}
-
-/** True once `check` holds, false when it did not within `timeoutMs` (the bench reports that rather than failing). */
-function until(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
-  return eventually('bench condition', timeoutMs, check, intervalMs).then(
-    () => true,
-    (err: unknown) => {
-      if (err instanceof WaitTimeoutError) return false;
-      throw err;
-    },
-  );
 }
 
 async function main(): Promise<void> {
@@ -102,14 +91,14 @@ async function main(): Promise<void> {
       await sleep(DOWN_MS);
       const restartAt = performance.now();
       void stackUp(settings);
-      if (!(await until(async () => (await admin.fetchTopicMetadata({ topics: [topics.raw] })).topics.length === 1, CATCH_UP_TIMEOUT_MS, 50))) {
+      if (!(await until('the broker answering', CATCH_UP_TIMEOUT_MS, async () => (await admin.fetchTopicMetadata({ topics: [topics.raw] })).topics.length === 1, 50))) {
         throw new Error('broker did not answer again');
       }
       const answeringAt = performance.now();
       // Catching up means past everything produced by the time the broker answered, and then keeping up.
       const target = produced.slice();
-      const ingestDone = until(async () => (await rawLag(admin, topics.raw, topics.ingestGroup)) <= MESSAGES_PER_SECOND, CATCH_UP_TIMEOUT_MS).then(() => performance.now());
-      const shardDone = until(async () => (await pipeline.appliedCount(target)) >= target.length, CATCH_UP_TIMEOUT_MS, 250).then(() => performance.now());
+      const ingestDone = until('ingest caught up', CATCH_UP_TIMEOUT_MS, async () => (await rawLag(admin, topics.raw, topics.ingestGroup)) <= MESSAGES_PER_SECOND).then(() => performance.now());
+      const shardDone = until('shard caught up', CATCH_UP_TIMEOUT_MS, async () => (await pipeline.appliedCount(target)) >= target.length, 250).then(() => performance.now());
       const [ingestAt, shardAt] = await Promise.all([ingestDone, shardDone]);
       const r = { brokerStartMs: Math.round(answeringAt - restartAt), ingestCaughtUpMs: Math.round(ingestAt - answeringAt), shardCaughtUpMs: Math.round(shardAt - answeringAt) };
       say(`round ${round + 1}: broker answered after ${r.brokerStartMs} ms; ingest caught up ${r.ingestCaughtUpMs} ms and shard ${r.shardCaughtUpMs} ms after that`);
@@ -120,7 +109,7 @@ async function main(): Promise<void> {
     producing = false;
     await load.catch(() => undefined);
     const total = produced.length;
-    await until(async () => (await pipeline.appliedCount(produced)) >= total, CATCH_UP_TIMEOUT_MS, 500);
+    await until('every sample applied', CATCH_UP_TIMEOUT_MS, async () => (await pipeline.appliedCount(produced)) >= total, 500);
     const counted = await pipeline.appliedCount(produced);
     await admin.disconnect();
     await producer.disconnect();

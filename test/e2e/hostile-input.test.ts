@@ -67,15 +67,14 @@ describe('hostile input through the real broker', () => {
     expect(metrics.filter((m) => m.name === 'ringtail_ingest_consumer_restarts_total')).toEqual([]);
   });
 
-  it('rejects samples past every retention or too far ahead of their record, and counts those a finer resolution no longer keeps', async () => {
+  it('rejects samples closed in every resolution or too far ahead of their record, and counts those a finer resolution has closed', async () => {
     const recordMs = Date.now();
-    const day = 24 * 3_600_000;
     const at = (i: number, timestamp: number): RawSample => ({ name: 'age_probe', labels: { i: String(i) }, value: i, timestamp });
     const tooOld = [at(1, 0), at(2, Date.UTC(2023, 5, 1))];
     const tooNew = [at(3, recordMs + 3_600_000)];
-    const twoDaysOld = at(4, recordMs - 2 * day);
+    const halfHourOld = at(4, recordMs - 30 * 60_000);
     const onTime = at(5, recordMs);
-    const messages = [...tooOld, ...tooNew, twoDaysOld, onTime].map((s) => ({ partition: 0, value: JSON.stringify(s), timestamp: String(recordMs) }));
+    const messages = [...tooOld, ...tooNew, halfHourOld, onTime].map((s) => ({ partition: 0, value: JSON.stringify(s), timestamp: String(recordMs) }));
     await producer.send({ topic: topics.raw, acks: -1, messages });
 
     const codes: string[] = [];
@@ -91,11 +90,12 @@ describe('hostile input through the real broker', () => {
     await eventually('on-time sample applied', 90_000, async () => ((await pipeline.appliedCount([onTime])) === 1 ? true : undefined), 250);
     const keys = redisKeys(namespace);
     const countIn = async (resolution: string, stepMs: number) =>
-      pipeline.redis.hget(keys.window(pipeline.seriesId(twoDaysOld), resolution, Math.floor(twoDaysOld.timestamp / stepMs) * stepMs), WINDOW_FIELDS.count);
-    // Kept by the 1m (7 d) and 1h (90 d) resolutions, not written to the 10s one (6 h).
-    expect([await countIn('10s', 10_000), await countIn('1m', 60_000), await countIn('1h', 3_600_000)]).toEqual([null, '1', '1']);
+      pipeline.redis.hget(keys.window(pipeline.seriesId(halfHourOld), resolution, Math.floor(halfHourOld.timestamp / stepMs) * stepMs), WINDOW_FIELDS.count);
+    // Default MAX_SAMPLE_LATENESS: the 1h window (open until 1 h after its end) takes it; the 10s (5 min) and 1m (10 min) ones are closed.
+    expect([await countIn('10s', 10_000), await countIn('1m', 60_000), await countIn('1h', 3_600_000)]).toEqual([null, null, '1']);
     const metrics = await scrapeMetrics(pipeline.ingest[0]!.port);
     expect(metricValue(metrics, 'ringtail_ingest_samples_expired_total', { resolution: '10s' })).toBe(1);
+    expect(metricValue(metrics, 'ringtail_ingest_samples_expired_total', { resolution: '1m' })).toBe(1);
     expect(metricValue(metrics, 'ringtail_ingest_dlq_records_total', { code: 'TIMESTAMP_TOO_OLD' })).toBe(2);
   });
 });

@@ -3,10 +3,11 @@ import type { Redis } from 'ioredis';
 import xxhash from 'xxhash-wasm';
 import { canonicalSeriesKey, createSeriesHasher, seriesIdHex, type SeriesHasher } from '@ringtail/hashring';
 import type { RawSample } from '@ringtail/loadgen';
-import { DEFAULT_RESOLUTIONS, WINDOW_FIELDS, decodeWindowHash, redisKeys, topicNames, windowValues } from '@ringtail/model';
+import { DEFAULT_RESOLUTIONS, redisKeys, topicNames, windowValues, type Resolution, type WindowValues } from '@ringtail/model';
+import { readWindows } from '@ringtail/query';
 import { readRingStatus, redisRingStatusStore, type RingStatus } from '@ringtail/ring-status';
-import { createSentinelClient } from '@ringtail/runtime';
-import { ServiceProcess, type StackEndpoints } from '@ringtail/stack';
+import { createSentinelClient, kafkaSecurityOptions, type RedisSecurity } from '@ringtail/runtime';
+import { ServiceProcess, stackClientSecurity, type StackEndpoints } from '@ringtail/stack';
 import { expectedWindows } from './expected-windows.ts';
 import { stackEnv } from './stack-env.ts';
 
@@ -35,6 +36,7 @@ export class PipelineUnderTest {
   readonly redis: Redis;
   readonly env: Readonly<Record<string, string>>;
   private hasher: SeriesHasher | undefined;
+  private readonly redisSecurity: RedisSecurity;
   private admin: Admin | undefined;
 
   constructor(
@@ -48,8 +50,10 @@ export class PipelineUnderTest {
       (_, i) => new ServiceProcess({ name: `${this.tag}-ingest-${i}`, entry: 'services/ingest/src/main.ts', env, logDir: LOG_DIR }),
     );
     this.shards = new Map(opts.workers.map((w) => [w, this.shardProcess(w)]));
-    this.kafka = new Kafka({ clientId: `${this.tag}-test`, brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING });
-    this.redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, `${this.tag}-test`, 10_000);
+    const security = stackClientSecurity({ ...stack.clientEnv });
+    this.redisSecurity = security.redis;
+    this.kafka = new Kafka({ clientId: `${this.tag}-test`, brokers: [...stack.kafkaBrokers], logLevel: logLevel.NOTHING, ...kafkaSecurityOptions(security.kafka) });
+    this.redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName, security: security.redis }, `${this.tag}-test`, 10_000);
     this.redis.on('error', () => undefined);
   }
 
@@ -114,7 +118,7 @@ export class PipelineUnderTest {
       await admin.disconnect();
     }
     // pipeline.stop() disconnected this.redis, so the purge has a client of its own.
-    const redis = createSentinelClient({ sentinels: this.stack.sentinels, masterName: this.stack.sentinelMasterName }, 'pipeline-purge', 10_000);
+    const redis = createSentinelClient({ sentinels: this.stack.sentinels, masterName: this.stack.sentinelMasterName, security: this.redisSecurity }, 'pipeline-purge', 10_000);
     try {
       for await (const keys of redis.scanStream({ match: redisKeys(this.opts.namespace).scanPattern, count: 1000 }) as AsyncIterable<string[]>) {
         if (keys.length > 0) await redis.del(...keys);
@@ -136,56 +140,68 @@ export class PipelineUnderTest {
   }
 
   /**
-   * Compares every window of every resolution with the reference aggregation of
-   * `samples`. Returns the mismatches (empty when exact), at most `limit` of them.
+   * Every stored window of `resolution` of the series of `samples` over the
+   * samples' time range, read through libs/query's one read path (hot windows
+   * and compacted blocks alike), keyed `${seriesId}|${startMs}`.
    */
-  async mismatches(samples: readonly RawSample[], limit = 10): Promise<string[]> {
+  private async storedWindows(samples: readonly RawSample[], resolution: Resolution): Promise<Map<string, WindowValues>> {
     const keys = redisKeys(this.opts.namespace);
-    const out: string[] = [];
-    for (const r of DEFAULT_RESOLUTIONS) {
-      const expected = [...expectedWindows(samples, r.stepMs, (s) => this.seriesId(s))];
-      for (let i = 0; i < expected.length && out.length < limit; i += 2000) {
-        const chunk = expected.slice(i, i + 2000);
-        const pipeline = this.redis.pipeline();
-        for (const [k] of chunk) {
-          const [id, start] = k.split('|');
-          pipeline.hgetall(keys.window(id!, r.name, Number(start)));
-        }
-        const replies = (await pipeline.exec()) ?? [];
-        chunk.forEach(([k, want], j) => {
-          const [err, fields] = replies[j] ?? [new Error('no reply'), null];
-          const reading = err ? null : decodeWindowHash(fields as Record<string, string>);
-          const got = reading ? windowValues(0, reading) : null;
-          const same =
-            got !== null &&
-            got.count === want.count &&
-            got.sum === want.sum &&
-            got.min === want.min &&
-            got.max === want.max &&
-            got.first === want.first &&
-            got.last === want.last;
-          if (!same && out.length < limit) {
-            out.push(`${r.name} ${k}: want ${JSON.stringify(want)} got ${JSON.stringify(got)}`);
-          }
-        });
+    const ids = new Set<string>();
+    let fromMs = Number.POSITIVE_INFINITY;
+    let toMs = Number.NEGATIVE_INFINITY;
+    for (const s of samples) {
+      ids.add(this.seriesId(s));
+      fromMs = Math.min(fromMs, s.timestamp);
+      toMs = Math.max(toMs, s.timestamp);
+    }
+    const out = new Map<string, WindowValues>();
+    if (ids.size === 0) return out;
+    const windowsPerSeries = Math.floor((toMs - fromMs) / resolution.stepMs) + 2;
+    const seriesPerRead = Math.max(1, Math.floor(100_000 / windowsPerSeries));
+    const all = [...ids];
+    for (let i = 0; i < all.length; i += seriesPerRead) {
+      for (const w of await readWindows(this.redis, keys, all.slice(i, i + seriesPerRead), resolution, fromMs, toMs + 1)) {
+        out.set(`${w.seriesId}|${w.startMs}`, windowValues(w.startMs, w.reading));
       }
     }
     return out;
   }
 
-  /** Sum of `count` over the finest-resolution windows the samples fall in. */
-  async appliedCount(samples: readonly RawSample[]): Promise<number> {
-    const keys = redisKeys(this.opts.namespace);
-    const r = DEFAULT_RESOLUTIONS[0]!;
-    const windows = new Set<string>();
-    for (const s of samples) windows.add(keys.window(this.seriesId(s), r.name, Math.floor(s.timestamp / r.stepMs) * r.stepMs));
-    let total = 0;
-    const all = [...windows];
-    for (let i = 0; i < all.length; i += 5000) {
-      const pipeline = this.redis.pipeline();
-      for (const key of all.slice(i, i + 5000)) pipeline.hget(key, WINDOW_FIELDS.count);
-      for (const [err, value] of (await pipeline.exec()) ?? []) if (!err && value) total += Number(value);
+  /**
+   * Compares every window of every resolution with the reference aggregation of
+   * `samples`, including windows stored that the reference does not have.
+   * Returns the mismatches (empty when exact), at most `limit` of them.
+   */
+  async mismatches(samples: readonly RawSample[], limit = 10): Promise<string[]> {
+    const out: string[] = [];
+    for (const r of DEFAULT_RESOLUTIONS) {
+      const expected = expectedWindows(samples, r.stepMs, (s) => this.seriesId(s));
+      const stored = await this.storedWindows(samples, r);
+      for (const [k, want] of expected) {
+        if (out.length >= limit) return out;
+        const got = stored.get(k) ?? null;
+        const same =
+          got !== null &&
+          got.count === want.count &&
+          got.sum === want.sum &&
+          got.min === want.min &&
+          got.max === want.max &&
+          got.first === want.first &&
+          got.last === want.last;
+        if (!same) out.push(`${r.name} ${k}: want ${JSON.stringify(want)} got ${JSON.stringify(got)}`);
+      }
+      for (const [k, got] of stored) {
+        if (out.length >= limit) return out;
+        if (!expected.has(k)) out.push(`${r.name} ${k}: not expected, got ${JSON.stringify(got)}`);
+      }
     }
+    return out;
+  }
+
+  /** Sum of `count` over the finest-resolution windows of the samples' series and time range. */
+  async appliedCount(samples: readonly RawSample[]): Promise<number> {
+    let total = 0;
+    for (const w of (await this.storedWindows(samples, DEFAULT_RESOLUTIONS[0]!)).values()) total += w.count;
     return total;
   }
 }

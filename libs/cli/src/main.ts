@@ -1,3 +1,4 @@
+import { explainStartupError } from '@ringtail/runtime';
 import { StackError } from '@ringtail/stack';
 import { exitQuietlyOnBrokenPipe } from './broken-pipe.ts';
 import type { Command } from './command.ts';
@@ -54,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     return await command.run(rest);
-  } catch (err) {
+  } catch (thrown) {
+    const err = explainStartupError(thrown);
     if (err instanceof StackError || (err instanceof Error && 'code' in err)) {
       process.stderr.write(`ringtail ${name}: ${err.message}\n`);
       return 1;

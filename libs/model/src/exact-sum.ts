@@ -80,3 +80,20 @@ export function exactSum(values: Iterable<number>): number {
   for (const v of values) addToLimbs(limbs, v);
   return scaledToNumber(limbsToScaled(limbs));
 }
+
+/** 2^2098: the smallest scaled magnitude that rounds to ±Infinity is below it, so it stands for an overflowed sum. */
+const SCALED_INFINITY = 1n << 2098n;
+
+/**
+ * The scaled integer (value * 2^1074) of a double, so that `scaledToNumber`
+ * gives the double back: exact for finite values, a magnitude that rounds to
+ * ±Infinity for infinite ones. NaN has no scaled value: it throws RangeError.
+ */
+export function doubleToScaled(value: number): bigint {
+  if (Number.isNaN(value)) throw new RangeError('NaN has no exact sum');
+  if (value === Infinity) return SCALED_INFINITY;
+  if (value === -Infinity) return -SCALED_INFINITY;
+  const limbs: Limbs = new Map();
+  addToLimbs(limbs, value);
+  return limbsToScaled(limbs);
+}

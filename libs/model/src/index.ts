@@ -16,3 +16,5 @@ export * from './redis-keys.ts';
 export * from './slots.ts';
 export * from './alert-record.ts';
 export * from './format-value.ts';
+export * from './errors.ts';
+export * from './window-block.ts';

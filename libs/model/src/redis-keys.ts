@@ -23,6 +23,15 @@ export interface RedisKeys {
   window(seriesId: string, resolution: string, startMs: number): string;
   /** Hash of highest applied raw offsets of one slot: field = raw partition. */
   watermarks(slot: number): string;
+  /**
+   * String: the closed windows of one series in one resolution over one block
+   * period (see window-block.ts); carries the series' slot's hash tag.
+   */
+  block(seriesId: string, resolution: string, blockStartMs: number): string;
+  /** Sorted set of the hot windows of one slot and resolution: member `<seriesId>:<startMs>`, score startMs. */
+  hotWindows(slot: number, resolution: string): string;
+  /** Hash of one slot's closing state: `t` the slot clock (ms), and per resolution name the closed-through window start. */
+  closure(slot: number): string;
   /** Set of every metric name seen. */
   readonly metricNames: string;
   /** Set of series ids of one metric name. */
@@ -35,6 +44,22 @@ export interface RedisKeys {
   readonly ringMembers: string;
   /** List of the shard group's latest rebalances, newest first, JSON each (capped). */
   readonly ringRebalances: string;
+}
+
+/** Field of the closure hash holding the slot clock; the other fields are resolution names. */
+export const SLOT_CLOCK_FIELD = 't';
+
+/** The member of a hot-window index (`hotWindows`) naming one window. */
+export function hotWindowMember(seriesId: string, startMs: number): string {
+  return `${seriesId}:${startMs}`;
+}
+
+/** The series id and start of a hot-window index member; null if it is not one. */
+export function parseHotWindowMember(member: string): { seriesId: string; startMs: number } | null {
+  const at = member.lastIndexOf(':');
+  const startMs = Number(member.slice(at + 1));
+  if (at <= 0 || !Number.isSafeInteger(startMs)) return null;
+  return { seriesId: member.slice(0, at), startMs };
 }
 
 /** Field names of the series hash. */
@@ -55,6 +80,9 @@ export function redisKeys(namespace: string, slotCount = DEFAULT_SHARD_SLOTS): R
     slotCount,
     window: (id, resolution, startMs) => `${slotPrefix(slotOfSeriesId(id, slotCount))}w:${resolution}:${id}:${startMs}`,
     watermarks: (slot) => `${slotPrefix(slot)}wm`,
+    block: (id, resolution, blockStartMs) => `${slotPrefix(slotOfSeriesId(id, slotCount))}b:${resolution}:${id}:${blockStartMs}`,
+    hotWindows: (slot, resolution) => `${slotPrefix(slot)}hot:${resolution}`,
+    closure: (slot) => `${slotPrefix(slot)}cl`,
     metricNames: `${prefix}metrics`,
     seriesOfMetric: (name) => `${prefix}m:${name}`,
     // Label names cannot contain '=', so name=value is unambiguous.

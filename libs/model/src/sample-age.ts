@@ -1,20 +1,20 @@
-import { windowExpiresAtMs, windowStartMs, type Resolution } from './windows.ts';
+import { windowClosesAtMs, windowStartMs, type Resolution } from './windows.ts';
 
 /** What decides whether a sample is too old or too new to keep. */
 export interface SampleAgePolicy {
-  /** The windows samples are written to (the `RESOLUTIONS` setting), finest first. */
+  /** The windows samples are written to (the `RESOLUTIONS` setting, with `MAX_SAMPLE_LATENESS`), finest first. */
   readonly resolutions: readonly Resolution[];
   /** How far past its Kafka record's timestamp a sample may lie (`MAX_SAMPLE_FUTURE_MS`). */
   readonly maxFutureMs: number;
 }
 
 /** The environment variables named in age rejections. */
-export const SAMPLE_AGE_ENV_KEYS = { maxFutureMs: 'MAX_SAMPLE_FUTURE_MS', resolutions: 'RESOLUTIONS' } as const;
+export const SAMPLE_AGE_ENV_KEYS = { maxFutureMs: 'MAX_SAMPLE_FUTURE_MS', resolutions: 'RESOLUTIONS', lateness: 'MAX_SAMPLE_LATENESS' } as const;
 
 export type SampleAgeVerdict =
   | {
       readonly ok: true;
-      /** Bit r set: resolution r no longer keeps the sample's window, so the sample is not written to it. 0 almost always. */
+      /** Bit r set: resolution r's window of the sample is closed, so the sample is not written to it. 0 almost always. */
       readonly expiredMask: number;
     }
   | { readonly ok: false; readonly code: 'TIMESTAMP_TOO_OLD' | 'TIMESTAMP_TOO_NEW'; readonly reason: string };
@@ -27,10 +27,14 @@ const KEEP_ALL: SampleAgeVerdict = { ok: true, expiredMask: 0 };
  * replay, a restart) always gives the same verdict:
  *
  * - more than `maxFutureMs` after the record: rejected, TIMESTAMP_TOO_NEW;
- * - its window already past retention, as of the record's time, in every
+ * - its window already closed (its end plus the allowed lateness, never
+ *   beyond retention: `windowClosesAtMs`), as of the record's time, in every
  *   resolution: rejected, TIMESTAMP_TOO_OLD;
- * - past retention in some resolutions only: accepted, and `expiredMask` names
+ * - closed in some resolutions only: accepted, and `expiredMask` names
  *   the resolutions it is not written to (the coarser ones still keep it).
+ *
+ * This is the one lateness rule: the shard worker applies the same one against
+ * its slot's clock (see services/shard/README.md, "Closing windows").
  *
  * A record without a timestamp (`recordTimestampMs` negative or not finite,
  * Kafka's -1) gives no reference: the sample is kept in every resolution.
@@ -50,16 +54,20 @@ export function judgeSampleAge(timestampMs: number, recordTimestampMs: number, p
   const { resolutions } = policy;
   for (let r = 0; r < resolutions.length; r++) {
     const resolution = resolutions[r]!;
-    if (windowExpiresAtMs(windowStartMs(timestampMs, resolution.stepMs), resolution) <= recordTimestampMs) expiredMask |= 1 << r;
+    if (windowClosesAtMs(windowStartMs(timestampMs, resolution.stepMs), resolution) <= recordTimestampMs) expiredMask |= 1 << r;
   }
   if (expiredMask === 0) return KEEP_ALL;
   if (expiredMask === 2 ** resolutions.length - 1) {
-    const longest = Math.max(...resolutions.map((r) => r.retentionMs));
     return {
       ok: false,
       code: 'TIMESTAMP_TOO_OLD',
-      reason: `timestamp is ${-aheadMs} ms before its Kafka record's, past the retention of every resolution (longest ${longest} ms; ${SAMPLE_AGE_ENV_KEYS.resolutions})`,
+      reason: `timestamp is ${-aheadMs} ms before its Kafka record's: every resolution's window of it is closed (${lateSummary(resolutions)}; ${SAMPLE_AGE_ENV_KEYS.lateness}, ${SAMPLE_AGE_ENV_KEYS.resolutions})`,
     };
   }
   return { ok: true, expiredMask };
+}
+
+/** `10s closes 5m after its end, 1m 10m …` in ms, for rejection reasons. */
+export function lateSummary(resolutions: readonly Resolution[]): string {
+  return resolutions.map((r) => `${r.name} closes ${windowClosesAtMs(0, r) - r.stepMs} ms after its end`).join(', ');
 }

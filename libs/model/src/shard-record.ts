@@ -13,6 +13,12 @@ export interface ShardRecord {
   readonly v: 2;
   /** Raw partition every sample in this record came from. */
   readonly rp: number;
+  /**
+   * Highest Kafka timestamp (ms) of the raw records whose samples this record
+   * holds; absent when none had one. Advances the slot's clock, which decides
+   * when windows close (see services/shard/README.md, "Closing windows").
+   */
+  readonly rt?: number;
   /** Series referenced by the samples: index in this array is the sample's first element. */
   readonly series: readonly ShardSeries[];
   /** [series index, value, timestamp ms, raw offset, expired mask?], raw offsets non-decreasing. */

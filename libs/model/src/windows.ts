@@ -1,5 +1,5 @@
 import { DURATION_EXAMPLES, parseDurationMs } from './durations.ts';
-import { addToLimbs, limbsToScaled, mergeLimbs, scaledToNumber, type Limbs } from './exact-sum.ts';
+import { addToLimbs, doubleToScaled, limbsToScaled, mergeLimbs, scaledToNumber, type Limbs } from './exact-sum.ts';
 
 /**
  * Time windows: every sample lands in one window per resolution. A window is
@@ -11,6 +11,12 @@ export interface Resolution {
   readonly name: string;
   readonly stepMs: number;
   readonly retentionMs: number;
+  /**
+   * How long after its end a window still takes samples (`MAX_SAMPLE_LATENESS`);
+   * later ones are rejected and the window may be compacted into a block.
+   * Absent: `defaultLatenessMs(stepMs)`.
+   */
+  readonly latenessMs?: number;
 }
 
 const SECOND_MS = 1000;
@@ -41,6 +47,49 @@ export function parseResolutions(text: string): Resolution[] {
   }
   for (let i = 1; i < out.length; i++) {
     if (out[i]!.stepMs <= out[i - 1]!.stepMs) throw new Error('resolutions must be listed finest first');
+  }
+  return out;
+}
+
+/**
+ * The default allowed lateness of a resolution: ten windows, at least 5 minutes
+ * and at most 1 hour — 10s: 5m, 1m: 10m, 1h: 1h (reasons in services/shard/README.md).
+ */
+export function defaultLatenessMs(stepMs: number): number {
+  return Math.max(5 * MINUTE_MS, Math.min(10 * stepMs, HOUR_MS));
+}
+
+/** The allowed lateness of `r` (see `Resolution.latenessMs`), never beyond its retention. */
+export function latenessMs(r: Resolution): number {
+  return Math.min(r.latenessMs ?? defaultLatenessMs(r.stepMs), r.retentionMs);
+}
+
+/**
+ * Time by which the window starting at `startMs` closes: its end plus the
+ * allowed lateness. A sample whose raw record is this late or later is not
+ * written to the window; once a slot's clock passes it, compaction may move the
+ * window into a block.
+ */
+export function windowClosesAtMs(startMs: number, r: Resolution): number {
+  return startMs + r.stepMs + latenessMs(r);
+}
+
+/**
+ * Parses `MAX_SAMPLE_LATENESS`: `10s:5m,1m:10m` (resolution name:duration, any
+ * subset) into `resolutions` with `latenessMs` set. Throws a plain Error naming
+ * the problem; config code wraps it with the variable name.
+ */
+export function withLateness(resolutions: readonly Resolution[], text: string | undefined): Resolution[] {
+  const out = resolutions.map((r) => ({ ...r }));
+  if (text === undefined || text.trim() === '') return out;
+  for (const part of text.split(',')) {
+    const [name, duration, extra] = part.trim().split(':');
+    const ms = parseDurationMs(duration ?? '');
+    const target = out.find((r) => r.name === name);
+    if (ms === null || extra !== undefined || target === undefined) {
+      throw new Error(`expected resolution:duration (${DURATION_EXAMPLES}) for resolutions ${out.map((r) => r.name).join(', ')}, got '${part}'`);
+    }
+    target.latenessMs = ms;
   }
   return out;
 }
@@ -157,6 +206,15 @@ export function readingOf(w: WindowAggregate): WindowReading {
 export function windowValues(startMs: number, r: WindowReading): WindowValues {
   const { sumScaled, ...rest } = r;
   return { startMs, ...rest, sum: scaledToNumber(sumScaled) };
+}
+
+/**
+ * The reading of a closed window kept in a block: its sum was rounded once
+ * already, so `windowValues` of the result gives `v` back field for field.
+ */
+export function readingOfValues(v: WindowValues): WindowReading {
+  const { startMs: _startMs, sum, ...rest } = v;
+  return { ...rest, sumScaled: doubleToScaled(sum) };
 }
 
 /**

@@ -27,3 +27,17 @@ export class QueryRangeError extends Error {
     super(`--${option}: ${reason}`);
   }
 }
+
+/** A stored window block does not decode: the query cannot answer for its windows. Not retriable (the bytes stay the same). */
+export class CorruptBlockError extends Error {
+  override readonly name = 'CorruptBlockError' as const;
+  readonly code = 'QUERY_BLOCK_CORRUPT' as const;
+  readonly retriable = false as const;
+  constructor(
+    /** The Redis key of the block. */
+    readonly key: string,
+    options: { cause: unknown },
+  ) {
+    super(`block ${key}: ${(options.cause as Error).message}`, options);
+  }
+}

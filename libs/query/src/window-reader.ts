@@ -1,6 +1,18 @@
 import type { Redis } from 'ioredis';
-import { decodeWindowHash, windowStartMs, type RedisKeys, type Resolution, type WindowReading } from '@ringtail/model';
-import { QueryRangeError } from './errors.ts';
+import {
+  blockSlots,
+  blockStartMs,
+  decodeWindowBlock,
+  decodeWindowHash,
+  mergeReading,
+  readingOfValues,
+  windowExpiresAtMs,
+  windowStartMs,
+  type RedisKeys,
+  type Resolution,
+  type WindowReading,
+} from '@ringtail/model';
+import { CorruptBlockError, QueryRangeError } from './errors.ts';
 
 /** Keys per pipeline round trip: large enough to amortize latency, small enough not to stall Redis. */
 const PIPELINE_CHUNK = 1000;
@@ -22,7 +34,11 @@ export function windowStarts(resolution: Resolution, fromMs: number, toMs: numbe
 
 /**
  * Reads the stored windows of `resolution` overlapping [fromMs, toMs) for each
- * series; windows that do not exist (no sample, or expired) are left out.
+ * series, by series (in `seriesIds` order) then start: hot windows (hashes)
+ * and closed ones (blocks) alike, so a window reads the same before and after
+ * compaction. Windows that do not exist (no sample, or past retention as of
+ * `nowMs`) are left out.
+ * @throws CorruptBlockError when a block in the range does not decode
  */
 export async function readWindows(
   redis: Redis,
@@ -31,6 +47,7 @@ export async function readWindows(
   resolution: Resolution,
   fromMs: number,
   toMs: number,
+  nowMs: number = Date.now(),
 ): Promise<StoredWindow[]> {
   if (!(toMs > fromMs)) throw new QueryRangeError('to', 'must be after --from');
   const starts = windowStarts(resolution, fromMs, toMs);
@@ -51,16 +68,89 @@ export async function readWindows(
       if (reading !== null) out.push({ ...chunk[j]!, reading });
     });
   }
+  return mergeStored(seriesIds, out, await readBlockWindows(redis, keys, seriesIds, resolution, fromMs, toMs, nowMs));
+}
+
+/**
+ * The closed windows of `resolution` kept in blocks that overlap [fromMs,
+ * toMs), for each series: one GET per block, pipelined. Windows past their own
+ * retention as of `nowMs` are left out (a block lives until its last window expires).
+ * @throws CorruptBlockError when a block does not decode
+ */
+export async function readBlockWindows(
+  redis: Redis,
+  keys: RedisKeys,
+  seriesIds: readonly string[],
+  resolution: Resolution,
+  fromMs: number,
+  toMs: number,
+  nowMs: number = Date.now(),
+): Promise<StoredWindow[]> {
+  if (!(toMs > fromMs)) throw new QueryRangeError('to', 'must be after --from');
+  const periodMs = blockSlots(resolution) * resolution.stepMs;
+  const firstStart = windowStartMs(fromMs, resolution.stepMs);
+  const wanted: { seriesId: string; key: string }[] = [];
+  for (const seriesId of seriesIds) {
+    for (let b = blockStartMs(firstStart, resolution); b < toMs; b += periodMs) wanted.push({ seriesId, key: keys.block(seriesId, resolution.name, b) });
+  }
+  const out: StoredWindow[] = [];
+  for (let i = 0; i < wanted.length; i += PIPELINE_CHUNK) {
+    const chunk = wanted.slice(i, i + PIPELINE_CHUNK);
+    const replies = (await redis.pipeline(chunk.map((w) => ['getBuffer', w.key])).exec()) ?? [];
+    replies.forEach(([err, bytes], j) => {
+      if (err) throw err;
+      if (bytes === null) return;
+      const { seriesId, key } = chunk[j]!;
+      let windows;
+      try {
+        windows = decodeWindowBlock(bytes as Buffer).windows;
+      } catch (cause) {
+        throw new CorruptBlockError(key, { cause });
+      }
+      for (const w of windows) {
+        if (w.startMs < firstStart || w.startMs >= toMs || windowExpiresAtMs(w.startMs, resolution) <= nowMs) continue;
+        out.push({ seriesId, startMs: w.startMs, reading: readingOfValues(w) });
+      }
+    });
+  }
   return out;
 }
 
-/** The exact stored window of one series, or null if there is none. */
+/**
+ * Hot and block windows together, by series then start. A window is in one
+ * place only (compaction moves it atomically); were it in both, the two would
+ * be merged like any partial windows.
+ */
+function mergeStored(seriesIds: readonly string[], hot: StoredWindow[], blocks: StoredWindow[]): StoredWindow[] {
+  if (blocks.length === 0) return hot;
+  const byKey = new Map<string, StoredWindow>();
+  for (const w of [...hot, ...blocks]) {
+    const k = `${w.seriesId}:${w.startMs}`;
+    const seen = byKey.get(k);
+    if (seen === undefined) byKey.set(k, { ...w, reading: { ...w.reading } });
+    else mergeReading(seen.reading, w.reading);
+  }
+  const order = new Map(seriesIds.map((id, i) => [id, i]));
+  return [...byKey.values()].sort((a, b) => order.get(a.seriesId)! - order.get(b.seriesId)! || a.startMs - b.startMs);
+}
+
+/**
+ * The stored window of one series starting at `startMs`, or null if there is
+ * none: the exact hot window, or the closed one from its block (its sum rounded once).
+ * @throws CorruptBlockError when its block does not decode
+ */
 export async function readWindow(
   redis: Redis,
   keys: RedisKeys,
   seriesId: string,
   resolution: Resolution,
   startMs: number,
+  nowMs: number = Date.now(),
 ): Promise<WindowReading | null> {
-  return decodeWindowHash(await redis.hgetall(keys.window(seriesId, resolution.name, startMs)));
+  const hot = decodeWindowHash(await redis.hgetall(keys.window(seriesId, resolution.name, startMs)));
+  const closed = await readBlockWindows(redis, keys, [seriesId], resolution, startMs, startMs + 1, nowMs);
+  if (closed.length === 0) return hot;
+  if (hot === null) return closed[0]!.reading;
+  mergeReading(hot, closed[0]!.reading);
+  return hot;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, DEFAULT_SHARD_SLOTS, MAX_SHARD_SLOTS, parseResolutions, type Resolution, type SampleLimits } from '@ringtail/model';
+import { DEFAULT_RESOLUTIONS, DEFAULT_SAMPLE_LIMITS, DEFAULT_SHARD_SLOTS, MAX_SHARD_SLOTS, parseResolutions, withLateness, type Resolution, type SampleLimits } from '@ringtail/model';
 import { formatHostPort, parseHostPorts, type HostPort } from './host-ports.ts';
 
 /** A configuration error naming the environment variable at fault. */
@@ -109,6 +109,22 @@ export const consumerEnv = z.object({
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
   KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
 });
+
+/**
+ * MAX_SAMPLE_LATENESS, read beside RESOLUTIONS by ingest and the shard worker
+ * (keep them equal): `10s:5m,1m:10m` per resolution name, defaults in
+ * `defaultLatenessMs`. Checked against RESOLUTIONS by `latenessRule`, applied by `withLateness`.
+ */
+export const latenessSetting = z.string().optional();
+
+/** The check of MAX_SAMPLE_LATENESS against RESOLUTIONS (`.superRefine(latenessRule)`). */
+export function latenessRule(c: { RESOLUTIONS: readonly Resolution[]; MAX_SAMPLE_LATENESS?: string | undefined }, ctx: z.RefinementCtx): void {
+  try {
+    withLateness(c.RESOLUTIONS, c.MAX_SAMPLE_LATENESS);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', path: ['MAX_SAMPLE_LATENESS'], message: (err as Error).message });
+  }
+}
 
 /** The check every consumerEnv user applies (`.superRefine(consumerTimingsRule)`): Kafka needs several heartbeats per session. */
 export function consumerTimingsRule(c: { KAFKA_SESSION_TIMEOUT_MS: number; KAFKA_HEARTBEAT_INTERVAL_MS: number }, ctx: z.RefinementCtx): void {

@@ -1,7 +1,30 @@
-export { createLogger, type Logger } from './logger.ts';
-export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
-export { createSentinelClient, sentinelPrimary, type SentinelTarget } from './redis-client.ts';
-export { connectIdempotentProducer, createKafka, type KafkaTimeouts } from './kafka-client.ts';
+export { createLogger, REDACTED_LOG_PATHS, type Logger } from './logger.ts';
+export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, latenessRule, latenessSetting, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
+export { checkRedisAccess, createSentinelClient, nodeSecurityOptions, redisRefusal, sentinelPrimary, sentinelSecurityOptions, type SentinelTarget } from './redis-client.ts';
+export { connectIdempotentProducer, createKafka, kafkaRefusal, kafkaSecurityOptions, type KafkaClientOptions, type KafkaTimeouts } from './kafka-client.ts';
+export { Secret } from './secret.ts';
+export { ConnectionRefusedError } from './security-errors.ts';
+export { explainStartupError } from './startup-error.ts';
+export {
+  kafkaSecurityEnv,
+  kafkaSecurityFrom,
+  httpAuthEnv,
+  httpAuthFrom,
+  OPEN_HTTP,
+  OPEN_KAFKA,
+  OPEN_REDIS,
+  redisSecurityEnv,
+  redisSecurityFrom,
+  type HttpAuth,
+  type HttpAuthSettings,
+  type KafkaSecurity,
+  type KafkaSecuritySettings,
+  type RedisCredentials,
+  type RedisSecurity,
+  type RedisSecuritySettings,
+  type SaslMechanism,
+  type TlsMaterial,
+} from './security-env.ts';
 export { Counter, createMetricsRegistry, Gauge, Histogram, LATENCY_BUCKETS_MS, MetricsRegistry } from './metrics.ts';
 export { metricValue, parseExposition, scrapeMetrics, type ExpositionSample } from './exposition.ts';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Route } from './ops-server.ts';

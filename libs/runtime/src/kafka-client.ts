@@ -1,5 +1,8 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry, type Producer } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from './logger.ts';
+import { ConnectionRefusedError } from './security-errors.ts';
+import type { KafkaSecurity } from './security-env.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -14,6 +17,9 @@ const KNOWN_NOTICES = [/switched default partitioner/, /Limiting retries for the
 /** Settings a caller may tighten, e.g. to bound how long a produce can take. */
 export type KafkaTimeouts = Pick<KafkaConfig, 'retry' | 'requestTimeout' | 'connectionTimeout'>;
 
+/** Timeouts plus the credentials and TLS (kafkaSecurityFrom); no security means the open loopback stack. */
+export type KafkaClientOptions = KafkaTimeouts & { readonly security?: KafkaSecurity };
+
 /**
  * Retries of every request (and of reconnecting), tuned for a broker restart:
  * steps capped at 1 s, so a client notices within about a second that the broker
@@ -27,7 +33,8 @@ export type KafkaTimeouts = Pick<KafkaConfig, 'retry' | 'requestTimeout' | 'conn
 const KAFKA_RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 60 };
 
 /** A kafkajs client whose own logs go to the process's pino logger. */
-export function createKafka(brokers: readonly string[], clientId: string, log: Logger, timeouts: KafkaTimeouts = {}): Kafka {
+export function createKafka(brokers: readonly string[], clientId: string, log: Logger, options: KafkaClientOptions = {}): Kafka {
+  const { security, ...timeouts } = options;
   const kafkaLog = log.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
@@ -41,8 +48,46 @@ export function createKafka(brokers: readonly string[], clientId: string, log: L
         kafkaLog[notice ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);
       },
     retry: KAFKA_RETRY,
+    ...kafkaSecurityOptions(security),
     ...timeouts,
   });
+}
+
+/** The kafkajs `ssl` and `sasl` options of `security`. */
+export function kafkaSecurityOptions(security: KafkaSecurity | undefined): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  if (!security) return {};
+  const { sasl, tls } = security;
+  let ssl: ConnectionOptions | undefined;
+  if (tls) {
+    ssl = {
+      ...(tls.ca !== null ? { ca: [tls.ca] } : {}),
+      ...(tls.cert !== null ? { cert: tls.cert } : {}),
+      ...(tls.key !== null ? { key: tls.key.reveal() } : {}),
+    };
+  }
+  return {
+    ...(ssl ? { ssl } : {}),
+    ...(sasl ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password.reveal() } as SASLOptions } : {}),
+  };
+}
+
+/**
+ * The refusal `err` (from connect, send or any admin call) stands for, or null.
+ * kafkajs raises KafkaJSSASLAuthenticationError, not retriable, for refused
+ * credentials; a failed certificate check comes as a connection error whose
+ * cause carries Node's TLS error code, possibly inside the error that ended the retries.
+ */
+export function kafkaRefusal(err: unknown): ConnectionRefusedError | null {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = (e as { originalError?: unknown }).originalError ?? e.cause, depth++) {
+    if (e.name === 'KafkaJSSASLAuthenticationError') {
+      return new ConnectionRefusedError('kafka', ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE'], `Kafka refused the credentials: ${e.message}`);
+    }
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|EPROTO/.test(code)) {
+      return new ConnectionRefusedError('kafka', ['KAFKA_TLS', 'KAFKA_TLS_CA_FILE', 'KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE'], `TLS to Kafka failed: ${e.message}`);
+    }
+  }
+  return null;
 }
 
 /**

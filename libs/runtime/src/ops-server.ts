@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
+import type { HttpAuth } from './security-env.ts';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -19,7 +21,11 @@ export interface OpsServerOptions {
   readonly fallback?: Route;
   /** How long an idle keep-alive connection stays open; Node's default is 5 s. */
   readonly keepAliveTimeoutMs?: number;
+  /** Bearer tokens for the extra routes (and, if so set, the ops endpoints); none means open. */
+  readonly auth?: HttpAuth;
 }
+
+const OPS_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 
 export interface OpsServer {
   readonly port: number;
@@ -34,6 +40,11 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
+    if (opts.auth && !admits(req, opts.auth, OPS_PATHS.has(path))) {
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' });
+      res.end('unauthorized: send Authorization: Bearer <token> (HTTP_BEARER_TOKENS is set)\n');
+      return;
+    }
     if (path === '/metrics') {
       opts.metrics.metrics().then(
         (text) => send(200, text, opts.metrics.contentType),
@@ -61,4 +72,16 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Whether `req` may reach a route: open routes always; others with one of the tokens (constant time per token). */
+export function admits(req: IncomingMessage, auth: HttpAuth, opsPath: boolean): boolean {
+  if (auth.tokens.length === 0 || (opsPath && !auth.opsEndpoints)) return true;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const given = Buffer.from(m[1]!);
+  return auth.tokens.some((t) => {
+    const want = Buffer.from(t.reveal());
+    return want.length === given.length && timingSafeEqual(want, given);
+  });
 }

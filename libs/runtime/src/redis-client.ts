@@ -1,9 +1,14 @@
-import { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { HostPort } from './host-ports.ts';
+import { ConnectionRefusedError } from './security-errors.ts';
+import type { RedisSecurity, TlsMaterial } from './security-env.ts';
 
 export interface SentinelTarget {
   readonly sentinels: readonly { host: string; port: number }[];
   readonly masterName: string;
+  /** Credentials and TLS (redisSecurityFrom); absent means the open loopback stack. */
+  readonly security?: RedisSecurity;
 }
 
 /**
@@ -35,6 +40,105 @@ export function createSentinelClient(target: SentinelTarget, name: string, comma
     retryStrategy: (times) => Math.min(times * 50, 500),
     // A failed-over primary answers READONLY once demoted: reconnect to find the new one.
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
+    ...sentinelSecurityOptions(target.security),
+  });
+}
+
+/** ioredis options for a Sentinel-mode client: data-node and Sentinel credentials, TLS to both. */
+export function sentinelSecurityOptions(security: RedisSecurity | undefined): RedisOptions {
+  if (!security) return {};
+  const tls = tlsOptions(security.tls);
+  return {
+    ...(security.data ? { username: security.data.username ?? undefined, password: security.data.password.reveal() } : {}),
+    ...(security.sentinel ? { sentinelUsername: security.sentinel.username ?? undefined, sentinelPassword: security.sentinel.password.reveal() } : {}),
+    ...(tls ? { tls, sentinelTLS: tls, enableTLSForSentinelMode: true } : {}),
+  };
+}
+
+/** ioredis options for a direct connection to one node: a data node (`role: 'data'`) or a Sentinel. */
+export function nodeSecurityOptions(security: RedisSecurity | undefined, role: 'data' | 'sentinel'): RedisOptions {
+  if (!security) return {};
+  const creds = role === 'data' ? security.data : security.sentinel;
+  const tls = tlsOptions(security.tls);
+  return {
+    ...(creds ? { username: creds.username ?? undefined, password: creds.password.reveal() } : {}),
+    ...(tls ? { tls } : {}),
+  };
+}
+
+function tlsOptions(tls: TlsMaterial | null): ConnectionOptions | undefined {
+  if (!tls) return undefined;
+  return {
+    ...(tls.ca !== null ? { ca: tls.ca } : {}),
+    ...(tls.cert !== null ? { cert: tls.cert } : {}),
+    ...(tls.key !== null ? { key: tls.key.reveal() } : {}),
+  };
+}
+
+/**
+ * The refusal `err` stands for, or null when it is not one (a node down, a timeout).
+ * Redis reports a refused login with the error codes WRONGPASS and NOAUTH at the
+ * start of its reply; ioredis wraps a Sentinel's in "failed to connect to sentinel …"
+ * or "All sentinels are unreachable … Last error: …", which is how the two are told apart.
+ */
+export function redisRefusal(err: Error & { code?: string }): ConnectionRefusedError | null {
+  const text = err.message;
+  const viaSentinel = /sentinel/i.test(text);
+  const server = viaSentinel ? 'sentinel' : 'redis';
+  if (/\b(WRONGPASS|NOAUTH)\b/.test(text)) {
+    const settings = viaSentinel
+      ? ['REDIS_SENTINEL_USERNAME', 'REDIS_SENTINEL_PASSWORD', 'REDIS_SENTINEL_PASSWORD_FILE']
+      : ['REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_PASSWORD_FILE'];
+    return new ConnectionRefusedError(server, settings, `${viaSentinel ? 'a Redis Sentinel' : 'Redis'} refused the credentials: ${firstLine(text)}`);
+  }
+  if (/\bNOPERM\b/.test(text)) {
+    return new ConnectionRefusedError(server, [viaSentinel ? 'REDIS_SENTINEL_USERNAME' : 'REDIS_USERNAME'], `the Redis user lacks a permission Ringtail needs: ${firstLine(text)}`);
+  }
+  if (TLS_FAILURE.test(text) || TLS_FAILURE.test(err.code ?? '')) {
+    return new ConnectionRefusedError(server, ['REDIS_TLS', 'REDIS_TLS_CA_FILE', 'REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE'], `TLS to ${viaSentinel ? 'a Redis Sentinel' : 'Redis'} failed: ${firstLine(text)}`);
+  }
+  return null;
+}
+
+// Node's certificate-verification codes and OpenSSL's handshake failures (a TLS client on a plaintext port).
+const TLS_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|EPROTO|wrong version number|ssl3_|tlsv1 alert|handshake/i;
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.slice(0, 300);
+}
+
+/**
+ * Waits until `redis` is ready and rejects with ConnectionRefusedError once a
+ * node or a Sentinel refuses its credentials or TLS, so a misconfigured process
+ * stops and says which setting to fix instead of retrying forever. A Redis that
+ * is merely unreachable is not an error here: after `timeoutMs` this resolves and
+ * the client keeps reconnecting as usual (the process' /readyz says so).
+ * On a refusal the client is disconnected.
+ */
+export async function checkRedisAccess(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('error', onError);
+      redis.off('sentinelError', onError);
+    };
+    const onReady = () => {
+      done();
+      resolve();
+    };
+    const onError = (err: Error) => {
+      const refusal = redisRefusal(err);
+      if (!refusal) return;
+      done();
+      redis.disconnect();
+      reject(refusal);
+    };
+    const timer = setTimeout(onReady, timeoutMs);
+    redis.on('ready', onReady);
+    redis.on('error', onError);
+    redis.on('sentinelError', onError);
   });
 }
 
@@ -43,8 +147,15 @@ export function createSentinelClient(target: SentinelTarget, name: string, comma
  * asked on a short-lived connection; null when that Sentinel knows no such master.
  * Throws when the Sentinel cannot be reached.
  */
-export async function sentinelPrimary(sentinel: HostPort, masterName: string): Promise<HostPort | null> {
-  const probe = new Redis({ host: sentinel.host, port: sentinel.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+export async function sentinelPrimary(sentinel: HostPort, masterName: string, security?: RedisSecurity): Promise<HostPort | null> {
+  const probe = new Redis({
+    host: sentinel.host,
+    port: sentinel.port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    ...nodeSecurityOptions(security, 'sentinel'),
+  });
   probe.on('error', () => undefined);
   try {
     await probe.connect();

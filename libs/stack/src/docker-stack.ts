@@ -49,6 +49,9 @@ export class DockerStack {
 
   /** Builds the images if missing, starts the containers, resolves when the stack serves. */
   async up(): Promise<StackEndpoints> {
+    if (this.t.secure) {
+      throw new StackError('STACK_MODE_UNAVAILABLE', 'the secured stack runs as local processes only: set RINGTAIL_STACK_MODE=local with RINGTAIL_STACK_SECURE=true (or `ringtail stack up --secure`)');
+    }
     this.requireEngine();
     if (this.runningContainers() === 0) await this.refuseTakenPorts();
     this.compose(['up', '-d', ...INFRA_SERVICES]);

@@ -4,11 +4,13 @@ export { LocalStack, type ComponentStatus } from './local-stack.ts';
 export { resolveMode, stackDown, stackUp, externalEndpoints, type ResolvedMode } from './stack.ts';
 export {
   endpointsOf,
+  stackCredentialsOf,
   loadStackSettings,
   type StackEndpoints,
   type StackMode,
   type StackSettings,
   type StackTopology,
 } from './topology.ts';
+export { STACK_USERS, StackCredentials, stackClientSecurity } from './stack-credentials.ts';
 export { ServiceProcess, freePort, type ServiceProcessOptions } from './service-process.ts';
 export { HostMetricsAgents, missingHostMetricsTools, type HostMetricsOptions } from './host-metrics-agents.ts';

@@ -4,12 +4,13 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { eventually } from '@ringtail/runtime';
+import { eventually, kafkaSecurityOptions } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
 import { JAVA, MAVEN, requireTools } from './prerequisites.ts';
 import { ProcessFile } from './process-files.ts';
 import { canConnect, spawnDetached, stopProcess } from './processes.ts';
-import type { StackTopology } from './topology.ts';
+import { STACK_USERS, stackClientSecurity, type StackCredentials } from './stack-credentials.ts';
+import { endpointsOf, stackCredentialsOf, type StackTopology } from './topology.ts';
 
 const POM = fileURLToPath(new URL('../kafka/pom.xml', import.meta.url));
 const READY_TIMEOUT_MS = 90_000;
@@ -20,9 +21,12 @@ export class KafkaBroker {
   private readonly dir: string;
   private readonly configPath: string;
   private readonly pidFile: ProcessFile;
+  /** Null for the open stack. */
+  private readonly credentials: StackCredentials | null;
 
   constructor(private readonly t: StackTopology) {
-    this.dir = join(t.cacheDir, 'stack', 'kafka');
+    this.credentials = t.secure ? stackCredentialsOf(t) : null;
+    this.dir = join(t.stackDir, 'kafka');
     this.configPath = join(this.dir, 'server.properties');
     this.pidFile = new ProcessFile(join(this.dir, 'kafka.pid'), this.configPath);
   }
@@ -66,6 +70,7 @@ export class KafkaBroker {
       requireTools([JAVA]);
       this.ensureJars();
       mkdirSync(this.dir, { recursive: true });
+      this.credentials?.ensure();
       this.writeConfig();
       this.formatStorageOnce();
       const pid = spawnDetached('java', this.javaArgs('kafka.Kafka', [this.configPath]), join(this.dir, 'kafka.log'), this.dir);
@@ -91,6 +96,7 @@ export class KafkaBroker {
       logLevel: logLevel.NOTHING,
       connectionTimeout: 1000,
       retry: { retries: 0 },
+      ...kafkaSecurityOptions(this.credentials ? stackClientSecurity(endpointsOf(this.t).clientEnv).kafka : undefined),
     }).admin();
     try {
       await admin.connect();
@@ -123,7 +129,11 @@ export class KafkaBroker {
     if (existsSync(join(this.dir, 'data', 'meta.properties'))) return;
     // A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
     const clusterId = randomBytes(16).toString('base64url');
-    const r = spawnSync('java', this.javaArgs('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', this.configPath]), {
+    // The secured broker's SCRAM user exists from the first start (KIP-900), so no client ever reaches it unauthenticated to create one.
+    const scram = this.credentials
+      ? ['SCRAM-SHA-512', 'SCRAM-SHA-256'].flatMap((m) => ['--add-scram', `${m}=[name=${STACK_USERS.kafka},password=${this.credentials!.password('kafka')}]`])
+      : [];
+    const r = spawnSync('java', this.javaArgs('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', this.configPath, ...scram]), {
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -132,17 +142,52 @@ export class KafkaBroker {
     }
   }
 
+  /**
+   * Open: PLAINTEXT for clients. Secured: one SASL_SSL listener for clients and
+   * for the broker itself (inter-broker traffic authenticates as the stack user),
+   * SCRAM-SHA-512/256 and PLAIN; the controller listener stays PLAINTEXT on
+   * loopback, serving only the KRaft quorum inside this one JVM.
+   */
+  private listenerConfig(): string[] {
+    const t = this.t;
+    const c = this.credentials;
+    if (!c) {
+      return [
+        `listeners=PLAINTEXT://127.0.0.1:${t.kafkaPort},CONTROLLER://127.0.0.1:${t.kafkaControllerPort}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${t.kafkaPort}`,
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        'inter.broker.listener.name=PLAINTEXT',
+      ];
+    }
+    const user = STACK_USERS.kafka;
+    const password = c.password('kafka');
+    return [
+      `listeners=SASL_SSL://127.0.0.1:${t.kafkaPort},CONTROLLER://127.0.0.1:${t.kafkaControllerPort}`,
+      `advertised.listeners=SASL_SSL://127.0.0.1:${t.kafkaPort}`,
+      'listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name=SASL_SSL',
+      'sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN',
+      'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+      `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${user}" password="${password}";`,
+      'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${user}="${password}";`,
+      'ssl.keystore.type=PEM',
+      `ssl.keystore.location=${c.kafkaKeystoreFile}`,
+      'ssl.truststore.type=PEM',
+      `ssl.truststore.location=${c.caFile}`,
+      // Clients prove who they are with SASL; a client certificate is accepted but not required.
+      'ssl.client.auth=requested',
+    ];
+  }
+
   private writeConfig(): void {
     const t = this.t;
     const props = [
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${t.kafkaControllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${t.kafkaPort},CONTROLLER://127.0.0.1:${t.kafkaControllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${t.kafkaPort}`,
+      ...this.listenerConfig(),
       'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      'inter.broker.listener.name=PLAINTEXT',
       `log.dirs=${join(this.dir, 'data')}`,
       // Topics are created by Ringtail with explicit partition counts; a typo must not create one.
       'auto.create.topics.enable=false',
@@ -160,7 +205,8 @@ export class KafkaBroker {
       'log.segment.bytes=67108864',
       'delete.topic.enable=true',
     ];
-    writeFileSync(this.configPath, `${props.join('\n')}\n`);
+    // The secured broker's file holds its own SCRAM password (the JAAS line): owner only.
+    writeFileSync(this.configPath, `${props.join('\n')}\n`, { mode: 0o600 });
     writeFileSync(
       join(this.dir, 'log4j.properties'),
       [

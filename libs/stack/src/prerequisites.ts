@@ -38,3 +38,8 @@ export function requireTools(tools: readonly Tool[]): void {
     );
   }
 }
+export const OPENSSL: Tool = {
+  command: 'openssl',
+  versionArgs: ['version'],
+  install: 'install OpenSSL, which makes the secured stack\'s certificates (Debian/Ubuntu: sudo apt-get install -y openssl)',
+};

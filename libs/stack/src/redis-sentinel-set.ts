@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { eventually } from '@ringtail/runtime';
+import { Redis, type RedisOptions } from 'ioredis';
+import { eventually, nodeSecurityOptions, type RedisSecurity } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
 import { REDIS_SERVER, requireTools } from './prerequisites.ts';
 import { ProcessFile } from './process-files.ts';
 import { canConnect, spawnDetached, stopProcess } from './processes.ts';
-import type { StackTopology } from './topology.ts';
+import { STACK_USERS, stackClientSecurity, type StackCredentials } from './stack-credentials.ts';
+import { endpointsOf, stackCredentialsOf, type StackTopology } from './topology.ts';
 
 const READY_TIMEOUT_MS = 60_000;
 const SENTINEL_DOWN_AFTER_MS = 5000;
@@ -28,9 +29,12 @@ interface RedisInstance {
 export class RedisSentinelSet {
   private readonly dir: string;
   private readonly instances: readonly RedisInstance[];
+  /** Null for the open stack. */
+  private readonly credentials: StackCredentials | null;
 
   constructor(private readonly t: StackTopology) {
-    this.dir = join(t.cacheDir, 'stack', 'redis');
+    this.credentials = t.secure ? stackCredentialsOf(t) : null;
+    this.dir = join(t.stackDir, 'redis');
     this.instances = [
       { name: 'redis-a', port: t.redisPrimaryPort, sentinel: false },
       { name: 'redis-b', port: t.redisReplicaPort, sentinel: false },
@@ -58,11 +62,13 @@ export class RedisSentinelSet {
         throw new StackError('STACK_START_FAILED', `port ${inst.port} (${inst.name}) is taken by a process this stack did not start; stop it or set ${variable}`);
       }
     }
+    if (toStart.length > 0) this.credentials?.ensure();
     for (const inst of toStart) {
       const dir = join(this.dir, inst.name);
       mkdirSync(dir, { recursive: true });
       const conf = join(dir, inst.sentinel ? 'sentinel.conf' : 'redis.conf');
-      if (!existsSync(conf)) writeFileSync(conf, this.configFor(inst, dir));
+      // Owner only: a secured node's file holds its users' passwords.
+      if (!existsSync(conf)) writeFileSync(conf, this.configFor(inst, dir), { mode: 0o600 });
       const args = inst.sentinel ? [conf, '--sentinel'] : [conf];
       const pid = spawnDetached('redis-server', args, join(dir, 'server.log'), dir);
       this.pidFile(inst).record(pid);
@@ -87,7 +93,8 @@ export class RedisSentinelSet {
    * replica, and CKQUORUM reports all three Sentinels usable (they found each other).
    */
   async isReady(): Promise<boolean> {
-    const clients = this.t.sentinelPorts.map((port) => probe(port));
+    const security = this.security();
+    const clients = this.t.sentinelPorts.map((port) => probe(port, nodeSecurityOptions(security, 'sentinel')));
     try {
       const masters = await Promise.all(
         clients.map((c) => c.call('SENTINEL', 'get-master-addr-by-name', this.t.sentinelMasterName) as Promise<string[] | null>),
@@ -98,7 +105,7 @@ export class RedisSentinelSet {
         clients.map((c) => c.call('SENTINEL', 'ckquorum', this.t.sentinelMasterName) as Promise<string>),
       );
       if (!quorum.every((q) => q.includes('3 usable'))) return false;
-      const primary = probe(Number(first[1]));
+      const primary = probe(Number(first[1]), nodeSecurityOptions(security, 'data'));
       try {
         const info = await primary.info('replication');
         return /role:master/.test(info) && /connected_slaves:[1-9]/.test(info) && /slave0:.*state=online/.test(info);
@@ -117,8 +124,57 @@ export class RedisSentinelSet {
     return new ProcessFile(join(this.dir, inst.name, 'server.pid'), `127.0.0.1:${inst.port}`);
   }
 
+  /** What the probes present: the stack's client settings, read once the credentials exist. */
+  private security(): RedisSecurity | undefined {
+    return this.credentials ? stackClientSecurity(endpointsOf(this.t).clientEnv).redis : undefined;
+  }
+
+  /**
+   * Open: a plaintext port. Secured: TLS only (`port 0`), to clients and between
+   * nodes (replication, Sentinel to node, Sentinel to Sentinel: `tls-replication`).
+   * Client certificates are accepted, not required: clients log in with ACL users.
+   */
+  private listenConfig(inst: RedisInstance): string[] {
+    const c = this.credentials;
+    if (!c) return [`port ${inst.port}`];
+    return [
+      'port 0',
+      `tls-port ${inst.port}`,
+      `tls-cert-file ${c.serverCertFile}`,
+      `tls-key-file ${c.serverKeyFile}`,
+      `tls-ca-cert-file ${c.caFile}`,
+      'tls-auth-clients optional',
+      'tls-replication yes',
+    ];
+  }
+
+  /**
+   * Secured: the `default` user is off, so every connection logs in. Data nodes
+   * have the Ringtail user (every key, channel and command: Ringtail runs Lua,
+   * WAIT and the Sentinels' pub/sub hello channel); Sentinels have their own.
+   */
+  private accessConfig(inst: RedisInstance): string[] {
+    const c = this.credentials;
+    if (!c) return [];
+    const [user, password] = inst.sentinel ? [STACK_USERS.sentinel, c.password('sentinel')] : [STACK_USERS.redis, c.password('redis')];
+    return ['user default off', `user ${user} on >${password} ~* &* +@all`];
+  }
+
+  /** How a secured Sentinel logs in to the data nodes and to the other Sentinels. */
+  private sentinelAuthConfig(): string[] {
+    const c = this.credentials;
+    if (!c) return [];
+    const m = this.t.sentinelMasterName;
+    return [
+      `sentinel auth-user ${m} ${STACK_USERS.redis}`,
+      `sentinel auth-pass ${m} ${c.password('redis')}`,
+      `sentinel sentinel-user ${STACK_USERS.sentinel}`,
+      `sentinel sentinel-pass ${c.password('sentinel')}`,
+    ];
+  }
+
   private configFor(inst: RedisInstance, dir: string): string {
-    const common = ['bind 127.0.0.1', `port ${inst.port}`, `dir ${dir}`, 'daemonize no', 'protected-mode no'];
+    const common = ['bind 127.0.0.1', ...this.listenConfig(inst), `dir ${dir}`, 'daemonize no', 'protected-mode no', ...this.accessConfig(inst)];
     if (inst.sentinel) {
       const m = this.t.sentinelMasterName;
       return [
@@ -130,6 +186,7 @@ export class RedisSentinelSet {
         `sentinel down-after-milliseconds ${m} ${SENTINEL_DOWN_AFTER_MS}`,
         `sentinel failover-timeout ${m} 10000`,
         `sentinel parallel-syncs ${m} 1`,
+        ...this.sentinelAuthConfig(),
         '',
       ].join('\n');
     }
@@ -142,12 +199,14 @@ export class RedisSentinelSet {
       'maxmemory-policy noeviction',
     ];
     if (inst.port !== this.t.redisPrimaryPort) lines.push(`replicaof 127.0.0.1 ${this.t.redisPrimaryPort}`);
+    if (this.credentials) lines.push(`masteruser ${STACK_USERS.redis}`, `masterauth ${this.credentials.password('redis')}`);
     return `${lines.join('\n')}\n`;
   }
 }
 
-function probe(port: number): Redis {
+function probe(port: number, security: RedisOptions): Redis {
   const client = new Redis({
+    ...security,
     host: '127.0.0.1',
     port,
     lazyConnect: false,

@@ -50,5 +50,7 @@ export function externalEndpoints(settings: StackSettings): StackEndpoints {
     kafkaBrokers: hostPortsSetting(kafkaBrokers, 'KAFKA_BROKERS').map(formatHostPort),
     sentinels: hostPortsSetting(sentinels, 'REDIS_SENTINELS'),
     sentinelMasterName: settings.topology.sentinelMasterName,
+    // The process' own KAFKA_SASL_* / REDIS_* settings apply; the launcher adds none.
+    clientEnv: {},
   };
 }

@@ -3,10 +3,15 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { parseHostPorts, type HostPort } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
+import { StackCredentials } from './stack-credentials.ts';
 
 /** Where the stack listens and keeps its files. Every port is on 127.0.0.1. */
 export interface StackTopology {
   readonly cacheDir: string;
+  /** Where this stack's processes keep config, data and logs: `stack/` open, `stack-secure/` secured. */
+  readonly stackDir: string;
+  /** Secured: Redis ACL users and TLS everywhere, Kafka SASL_SCRAM over TLS (RINGTAIL_STACK_SECURE). */
+  readonly secure: boolean;
   readonly kafkaVersion: string;
   readonly kafkaPort: number;
   readonly kafkaControllerPort: number;
@@ -23,6 +28,11 @@ export interface StackEndpoints {
   readonly kafkaBrokers: readonly string[];
   readonly sentinels: readonly { host: string; port: number }[];
   readonly sentinelMasterName: string;
+  /**
+   * Settings a Ringtail process needs besides the addresses: for a secured stack the
+   * users, password files and CA (KAFKA_SASL_*, REDIS_*), never a password itself; empty when open.
+   */
+  readonly clientEnv: Readonly<Record<string, string>>;
 }
 
 export type StackMode = 'auto' | 'local' | 'docker' | 'external';
@@ -39,6 +49,8 @@ const stackEnvSchema = z.object({
   RINGTAIL_REDIS_PORT: port.default(16390),
   RINGTAIL_SENTINEL_PORT: port.default(26390),
   RINGTAIL_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('ringtail'),
+  // The secured stack (`ringtail stack up --secure`): its own folder, so an open and a secured stack can sit side by side on different ports.
+  RINGTAIL_STACK_SECURE: z.enum(['true', 'false', '1', '0', '']).default('false').transform((v) => v === 'true' || v === '1'),
   // Only for the external mode: where the existing Kafka and Sentinels are.
   KAFKA_BROKERS: z.string().optional(),
   REDIS_SENTINELS: z.string().optional(),
@@ -65,6 +77,8 @@ export function loadStackSettings(env: NodeJS.ProcessEnv): StackSettings {
     mode: e.RINGTAIL_STACK_MODE,
     topology: {
       cacheDir: e.RINGTAIL_CACHE_DIR,
+      stackDir: join(e.RINGTAIL_CACHE_DIR, e.RINGTAIL_STACK_SECURE ? 'stack-secure' : 'stack'),
+      secure: e.RINGTAIL_STACK_SECURE,
       kafkaVersion: e.RINGTAIL_KAFKA_VERSION,
       kafkaPort: e.RINGTAIL_KAFKA_PORT,
       kafkaControllerPort: e.RINGTAIL_KAFKA_PORT + 1,
@@ -84,7 +98,13 @@ export function endpointsOf(t: StackTopology): StackEndpoints {
     kafkaBrokers: [`127.0.0.1:${t.kafkaPort}`],
     sentinels: t.sentinelPorts.map((p) => ({ host: '127.0.0.1', port: p })),
     sentinelMasterName: t.sentinelMasterName,
+    clientEnv: t.secure ? stackCredentialsOf(t).clientEnv() : {},
   };
+}
+
+/** The certificates and passwords of a secured stack (made by `ensure()` at stack up). */
+export function stackCredentialsOf(t: StackTopology): StackCredentials {
+  return new StackCredentials(join(t.stackDir, 'secrets'));
 }
 
 /** Parses `host:port,host:port` with the one parser; throws StackError naming `variable`. */

@@ -1,4 +1,4 @@
-import { CrashSupervisor, createMetricsRegistry, createSentinelClient, startOpsServer, type Logger } from '@ringtail/runtime';
+import { CrashSupervisor, checkRedisAccess, createMetricsRegistry, createSentinelClient, startOpsServer, type Logger } from '@ringtail/runtime';
 import { alerterKeys, redisKeys } from '@ringtail/model';
 import { AlertEvaluator } from './alert-evaluator.ts';
 import { AlertStore } from './alert-store.ts';
@@ -16,6 +16,9 @@ import { redisWindowSource } from './redis-window-source.ts';
 import { RuleLoader } from './rule-loader.ts';
 import { withScripts } from './scripts.ts';
 import { fetchWebhookSender } from './webhook-sender.ts';
+
+// Long enough for a Sentinel lookup and a login on a loaded machine.
+const REDIS_ACCESS_CHECK_MS = 10_000;
 
 export interface RunningAlerter {
   /** Port of the ops/API server. */
@@ -49,6 +52,8 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
   const loader = new RuleLoader(config.rulesFile, { defaultReceivers: defaults, secretLookup: (v) => process.env[v] }, log.child({ component: 'rules' }), metrics);
 
   const redis = withScripts(createSentinelClient(config.redis, `ringtail-alerter-${config.instanceId}`));
+  // Refused credentials or TLS stop the start here, naming the setting; a Redis that is only down is retried by the loops.
+  await checkRedisAccess(redis, REDIS_ACCESS_CHECK_MS);
   const keys = alerterKeys(config.namespace);
   const lease = new LeaderLease(redis, keys, config.instanceId, config.leaseTtlMs, clock);
   const outbox = new Outbox(redis, keys, config.outboxMaxLen);
@@ -93,6 +98,7 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
     metrics: registry,
     isReady: () => loops.ready() && loopSupervisor.isRunning(),
     notReadyReason: () => (loopSupervisor.isRunning() ? 'no lease refresh has reached Redis yet' : loopSupervisor.describe()),
+    auth: config.httpAuth,
     routes: apiRoutes({ redis, namespace: config.namespace, rules: () => loader.current(), evaluator, outbox, evalIntervalMs: config.evalIntervalMs, clock }),
   });
   log.info({ port: server.port, instanceId: config.instanceId, rules: loader.current().rules.length }, 'alerter listening');

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Resolution } from '@ringtail/model';
-import { connectionEnv, parseEnv, resolutionsSetting, type SentinelTarget } from '@ringtail/runtime';
+import { connectionEnv, httpAuthEnv, httpAuthFrom, parseEnv, redisSecurityEnv, redisSecurityFrom, resolutionsSetting, type HttpAuth, type SentinelTarget } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
@@ -11,6 +11,8 @@ const SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 /** The alerter's environment. Rules and receivers are documented in services/alerter/README.md. */
 export const alerterEnv = connectionEnv
   .pick({ REDIS_SENTINELS: true, REDIS_SENTINEL_MASTER: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true, SHARD_SLOTS: true })
+  .extend(redisSecurityEnv)
+  .extend(httpAuthEnv)
   .extend({
     RULES_FILE: z.string().min(1, 'path of the YAML rule file'),
     EVAL_INTERVAL_MS: positiveInt(5000),
@@ -42,6 +44,8 @@ export const alerterEnv = connectionEnv
 
 export interface AlerterConfig {
   readonly redis: SentinelTarget;
+  /** Bearer tokens for the alerter's API (HTTP_BEARER_TOKENS). */
+  readonly httpAuth: HttpAuth;
   readonly namespace: string;
   /** SHARD_SLOTS: the window keys' slot tags depend on it. */
   readonly shardSlots: number;
@@ -67,7 +71,8 @@ export interface AlerterConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): AlerterConfig {
   const e = parseEnv(alerterEnv, env);
   return {
-    redis: { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER },
+    redis: { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER, security: redisSecurityFrom(e) },
+    httpAuth: httpAuthFrom(e),
     namespace: e.RINGTAIL_NAMESPACE,
     shardSlots: e.SHARD_SLOTS,
     logLevel: e.LOG_LEVEL,

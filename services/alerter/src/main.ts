@@ -1,4 +1,4 @@
-import { createLogger, onShutdown } from '@ringtail/runtime';
+import { createLogger, explainStartupError, onShutdown } from '@ringtail/runtime';
 import { startAlerter } from './alerter.ts';
 import { loadConfig } from './config.ts';
 
@@ -12,6 +12,6 @@ try {
   });
   onShutdown(log, config.shutdownGraceMs, () => alerter.stop());
 } catch (err) {
-  log.fatal({ err }, 'alerter failed to start');
+  log.fatal({ err: explainStartupError(err) }, 'alerter failed to start');
   process.exit(1);
 }

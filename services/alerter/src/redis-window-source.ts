@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { decodeWindowHash, WINDOW_FIELDS, windowValues, type RedisKeys, type Resolution, type WindowValues } from '@ringtail/model';
-import { findSeries, pickResolution, SeriesCache, windowStarts } from '@ringtail/query';
+import { findSeries, pickResolution, readBlockWindows, SeriesCache, windowStarts } from '@ringtail/query';
 import type { SeriesWindows } from './domain/aggregate.ts';
 import type { Aggregation } from './domain/rule.ts';
 import type { WindowQuery, WindowSource } from './domain/window-source.ts';
@@ -57,7 +57,17 @@ export function redisWindowSource(redis: ScriptClient, keys: RedisKeys, resoluti
     const starts = windowStarts(resolution, q.fromMs, q.toMs);
     const windowKeys = series.flatMap((s) => starts.map((start) => keys.window(s.id, resolution.name, start)));
     const names = FIELDS[q.aggregation];
-    const replies = await redis.alerterReadWindows(keys.seriesOfMetric(q.selector.metric), names ? names.join(',') : '*', ...windowKeys);
+    const [replies, closed] = await Promise.all([
+      redis.alerterReadWindows(keys.seriesOfMetric(q.selector.metric), names ? names.join(',') : '*', ...windowKeys),
+      // Closed windows live in blocks: read through @ringtail/query like every reader.
+      readBlockWindows(redis, keys, series.map((s) => s.id), resolution, q.fromMs, q.toMs),
+    ]);
+    const closedBySeries = new Map<string, WindowValues[]>();
+    for (const w of closed) {
+      const list = closedBySeries.get(w.seriesId) ?? [];
+      list.push(windowValues(w.startMs, w.reading));
+      closedBySeries.set(w.seriesId, list);
+    }
     return series.map((s, i) => {
       const windows: WindowValues[] = [];
       starts.forEach((startMs, j) => {
@@ -72,7 +82,12 @@ export function redisWindowSource(redis: ScriptClient, keys: RedisKeys, resoluti
         const reading = decodeWindowHash(fields);
         if (reading) windows.push(windowValues(startMs, reading));
       });
-      return { labels: s.labels, windows };
+      const fromBlocks = closedBySeries.get(s.id);
+      if (fromBlocks === undefined) return { labels: s.labels, windows };
+      // A window is hot or in its block, never both (compaction moves it in one script).
+      const hot = new Set(windows.map((w) => w.startMs));
+      const all = [...windows, ...fromBlocks.filter((w) => !hot.has(w.startMs))].sort((a, b) => a.startMs - b.startMs);
+      return { labels: s.labels, windows: all };
     });
   };
 

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { SampleLimits } from '@ringtail/model';
-import { connectionEnv, parseEnv, sampleLimitsEnv, sampleLimitsFrom } from '@ringtail/runtime';
+import { connectionEnv, kafkaSecurityEnv, kafkaSecurityFrom, parseEnv, sampleLimitsEnv, sampleLimitsFrom, type KafkaSecurity } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const MIB = 1024 * 1024;
 const KIB = 1024;
 
 /** The gateway's environment; services/gateway/README.md documents each variable. */
-export const gatewayEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true }).extend({
+export const gatewayEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true }).extend(kafkaSecurityEnv).extend({
   KAFKA_CLIENT_ID: z.string().min(1).default('ringtail-gateway'),
   // Listen address: loopback unless the gateway is meant to be reached from other hosts.
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -44,6 +44,8 @@ export const gatewayEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAM
 export interface GatewayConfig {
   readonly kafkaBrokers: readonly string[];
   readonly kafkaClientId: string;
+  /** SASL and TLS to Kafka (KAFKA_SASL_*, KAFKA_TLS_*). */
+  readonly kafkaSecurity: KafkaSecurity;
   readonly namespace: string;
   readonly logLevel: string;
   readonly httpHost: string;
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   return {
     kafkaBrokers: e.KAFKA_BROKERS,
     kafkaClientId: e.KAFKA_CLIENT_ID,
+    kafkaSecurity: kafkaSecurityFrom(e),
     namespace: e.RINGTAIL_NAMESPACE,
     logLevel: e.LOG_LEVEL,
     httpHost: e.HTTP_HOST,

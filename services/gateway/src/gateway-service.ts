@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SampleValidator, topicNames } from '@ringtail/model';
-import { MetricsRegistry, createKafka, startOpsServer, type Logger, type Route } from '@ringtail/runtime';
+import { MetricsRegistry, createKafka, kafkaRefusal, startOpsServer, type Logger, type Route } from '@ringtail/runtime';
 import type { GatewayConfig } from './config.ts';
 import { registerGatewayMetrics } from './gateway-metrics.ts';
 import { otlpRoute } from './otlp-route.ts';
@@ -35,6 +35,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   // Each attempt waits at most PRODUCE_TIMEOUT_MS and kafkajs tries three times, so a
   // request is answered (503 at worst) well within a sender's own timeout.
   const kafka = createKafka(config.kafkaBrokers, config.kafkaClientId, log, {
+    security: config.kafkaSecurity,
     requestTimeout: config.produceTimeoutMs,
     connectionTimeout: 1000,
     retry: { initialRetryTime: 100, retries: 2, maxRetryTime: 1000 },
@@ -127,6 +128,9 @@ async function waitForTopic(kafka: ReturnType<typeof createKafka>, topic: string
         const partitions = topics[0]?.partitions.length ?? 0;
         if (partitions > 0) return partitions;
       } catch (err) {
+        // Refused credentials or TLS stay refused: stop and say which setting, rather than poll forever.
+        const refusal = kafkaRefusal(err);
+        if (refusal) throw refusal;
         if (attempt % 10 === 0) log.info({ err, topic }, 'waiting for the raw topic (ingest creates it)');
       }
       await sleep(TOPIC_POLL_MS);

@@ -1,4 +1,4 @@
-import { createLogger, onShutdown } from '@ringtail/runtime';
+import { createLogger, explainStartupError, onShutdown } from '@ringtail/runtime';
 import { loadConfig } from './config.ts';
 import { startGateway } from './gateway-service.ts';
 
@@ -8,6 +8,6 @@ try {
   const service = await startGateway(config, log);
   onShutdown(log, config.shutdownGraceMs, () => service.stop());
 } catch (err) {
-  log.fatal({ err }, 'gateway failed to start');
+  log.fatal({ err: explainStartupError(err) }, 'gateway failed to start');
   process.exit(1);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_RAW_PARTITIONS, type SampleAgePolicy, type SampleLimits } from '@ringtail/model';
-import { connectionEnv, consumerEnv, consumerTimingsRule, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom } from '@ringtail/runtime';
+import { DEFAULT_RAW_PARTITIONS, withLateness, type SampleAgePolicy, type SampleLimits } from '@ringtail/model';
+import { connectionEnv, consumerEnv, consumerTimingsRule, kafkaSecurityEnv, kafkaSecurityFrom, latenessRule, latenessSetting, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type KafkaSecurity } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const KIB = 1024;
@@ -9,6 +9,7 @@ const KIB = 1024;
 export const ingestEnv = connectionEnv
   .pick({ KAFKA_BROKERS: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true, SHARD_SLOTS: true })
   .extend(consumerEnv.shape)
+  .extend(kafkaSecurityEnv)
   .extend({
     KAFKA_CLIENT_ID: z.string().min(1).default('ringtail-ingest'),
     // Partition counts used when ingest creates missing topics. Raw partitions cap
@@ -20,6 +21,9 @@ export const ingestEnv = connectionEnv
     // The shard workers' windows (the same setting): a sample whose window is past a
     // resolution's retention is not written to it, and one past every retention is rejected.
     RESOLUTIONS: resolutionsSetting,
+    // How long after its end each resolution's window takes samples (judged against the raw record's
+    // timestamp); a sample later than that in every resolution is rejected (TIMESTAMP_TOO_OLD).
+    MAX_SAMPLE_LATENESS: latenessSetting,
     // Mimir's creation grace period: a sample this far ahead of its Kafka record is rejected.
     MAX_SAMPLE_FUTURE_MS: z.coerce.number().int().min(0).default(10 * 60 * 1000),
     // Bounds the cardinality limiter's memory: metric names remembered at once.
@@ -36,11 +40,14 @@ export const ingestEnv = connectionEnv
     WRITE_PIPELINE_MAX_SAMPLES: positiveInt(100_000),
     SHUTDOWN_GRACE_MS: positiveInt(30_000),
   })
-  .superRefine(consumerTimingsRule);
+  .superRefine(consumerTimingsRule)
+  .superRefine(latenessRule);
 
 export interface IngestConfig {
   readonly kafkaBrokers: readonly string[];
   readonly kafkaClientId: string;
+  /** SASL and TLS to Kafka (KAFKA_SASL_*, KAFKA_TLS_*). */
+  readonly kafkaSecurity: KafkaSecurity;
   /** Prefix of topic names and group ids. */
   readonly namespace: string;
   readonly logLevel: string;
@@ -68,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
   return {
     kafkaBrokers: e.KAFKA_BROKERS,
     kafkaClientId: e.KAFKA_CLIENT_ID,
+    kafkaSecurity: kafkaSecurityFrom(e),
     namespace: e.RINGTAIL_NAMESPACE,
     logLevel: e.LOG_LEVEL,
     httpPort: e.HTTP_PORT,
@@ -76,7 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
     dlqPartitions: e.DLQ_PARTITIONS,
     replicationFactor: e.TOPIC_REPLICATION_FACTOR,
     limits: sampleLimitsFrom(e),
-    agePolicy: { resolutions: e.RESOLUTIONS, maxFutureMs: e.MAX_SAMPLE_FUTURE_MS },
+    agePolicy: { resolutions: withLateness(e.RESOLUTIONS, e.MAX_SAMPLE_LATENESS), maxFutureMs: e.MAX_SAMPLE_FUTURE_MS },
     cardinalityTrackedMetrics: e.CARDINALITY_TRACKED_METRICS,
     shardRecordMaxBytes: e.SHARD_RECORD_MAX_BYTES,
     shardRecordMaxSamples: e.SHARD_RECORD_MAX_SAMPLES,

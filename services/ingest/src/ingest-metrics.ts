@@ -11,7 +11,7 @@ export function registerIngestMetrics(registry: MetricsRegistry) {
     dlqRecords: new Counter({ name: 'ringtail_ingest_dlq_records_total', help: 'Records written to the DLQ, by rejection code.', labelNames: ['code'] as const, registers }),
     samplesExpired: new Counter({
       name: 'ringtail_ingest_samples_expired_total',
-      help: 'Accepted samples not written to a resolution because their window was past its retention (as of the raw record timestamp), by resolution.',
+      help: 'Accepted samples not written to a resolution because their window was closed (its end plus MAX_SAMPLE_LATENESS, as of the raw record timestamp), by resolution.',
       labelNames: ['resolution'] as const,
       registers,
     }),

@@ -32,7 +32,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
   const registry = createMetricsRegistry();
   const metrics = registerIngestMetrics(registry);
 
-  const kafka = createKafka(config.kafkaBrokers, config.kafkaClientId, log);
+  const kafka = createKafka(config.kafkaBrokers, config.kafkaClientId, log, { security: config.kafkaSecurity });
   await ensureTopicsWith(kafka, ingestTopicSpecs(topics, config), { log });
 
   const writer = new RoutedBatchWriter(kafka, topics, { dlqPartitions: config.dlqPartitions, maxBatchBytes: config.produceMaxBatchBytes }, log.child({ component: 'writer' }));

@@ -1,4 +1,4 @@
-import { createLogger, onShutdown } from '@ringtail/runtime';
+import { createLogger, explainStartupError, onShutdown } from '@ringtail/runtime';
 import { loadConfig } from './config.ts';
 import { startIngest } from './ingest-service.ts';
 
@@ -8,6 +8,6 @@ try {
   const service = await startIngest(config, log);
   onShutdown(log, config.shutdownGraceMs, () => service.stop());
 } catch (err) {
-  log.fatal({ err }, 'ingest failed to start');
+  log.fatal({ err: explainStartupError(err) }, 'ingest failed to start');
   process.exit(1);
 }

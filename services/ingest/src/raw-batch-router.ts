@@ -137,7 +137,7 @@ export class RawBatchRouter {
     const route = this.deps.router.route(key);
     const overLimit = this.deps.cardinality.admit(sample.name, route.seriesId);
     if (overLimit !== undefined) return { code: overLimit.code, reason: `${samplePath(index, array)}.name: ${overLimit.reason}`, sampleIndex: index };
-    this.builderFor(route.slot).add(key, route.seriesId, sample, rawOffset, age.expiredMask);
+    this.builderFor(route.slot).add(key, route.seriesId, sample, rawOffset, age.expiredMask, recordTimestampMs);
     for (let r = 0; age.expiredMask >>> r !== 0; r++) if ((age.expiredMask & (1 << r)) !== 0) this.expired[r]! += 1;
     return undefined;
   }

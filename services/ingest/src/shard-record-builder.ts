@@ -34,6 +34,7 @@ export class ShardRecordBuilder {
   private bytes = 0;
   private lastOffset = -1;
   private addedSamples = 0;
+  private recordTimeMs = -1;
 
   constructor(
     private readonly rawPartition: number,
@@ -45,8 +46,11 @@ export class ShardRecordBuilder {
     return this.addedSamples;
   }
 
-  /** Adds one sample of series `seriesKey`/`seriesId` read at `rawOffset`, not to be written to the resolutions in `expiredMask`. */
-  add(seriesKey: string, seriesId: string, sample: Sample, rawOffset: number, expiredMask = 0): void {
+  /**
+   * Adds one sample of series `seriesKey`/`seriesId` read at `rawOffset`, not to be written to the
+   * resolutions in `expiredMask`; `recordTimestampMs` is its raw record's Kafka timestamp (negative: none).
+   */
+  add(seriesKey: string, seriesId: string, sample: Sample, rawOffset: number, expiredMask = 0, recordTimestampMs = -1): void {
     let index = this.indexByKey.get(seriesKey);
     const newSeriesBytes = index === undefined ? seriesBytes(seriesKey) : 0;
     const full = this.samples.length >= this.limits.maxSamples || (this.samples.length > 0 && this.bytes + newSeriesBytes + SAMPLE_BYTES > this.limits.maxBytes);
@@ -64,6 +68,7 @@ export class ShardRecordBuilder {
     this.samples.push(expiredMask === 0 ? [index, sample.value, sample.timestamp, rawOffset] : [index, sample.value, sample.timestamp, rawOffset, expiredMask]);
     this.bytes += SAMPLE_BYTES;
     this.addedSamples++;
+    if (recordTimestampMs > this.recordTimeMs) this.recordTimeMs = recordTimestampMs;
   }
 
   /** Every record built so far, in raw-offset order; the builder is empty afterwards. */
@@ -74,7 +79,11 @@ export class ShardRecordBuilder {
 
   private seal(): void {
     if (this.samples.length === 0) return;
-    this.sealed.push({ v: SHARD_RECORD_VERSION, rp: this.rawPartition, series: this.series, samples: this.samples });
+    const base = { v: SHARD_RECORD_VERSION, rp: this.rawPartition } as const;
+    // Safe integers only: a timestamp is written as JSON and read back as the slot's clock.
+    const rt = Number.isSafeInteger(this.recordTimeMs) && this.recordTimeMs >= 0 ? this.recordTimeMs : undefined;
+    this.sealed.push(rt === undefined ? { ...base, series: this.series, samples: this.samples } : { ...base, rt, series: this.series, samples: this.samples });
+    this.recordTimeMs = -1;
     this.series = [];
     this.samples = [];
     this.indexByKey = new Map();

@@ -15,7 +15,7 @@ export class ShardRecordEncoder {
   constructor(private readonly maxSeries: number = DEFAULT_MAX_SERIES) {}
 
   encode(r: ShardRecord): Buffer {
-    let json = `{"v":${r.v},"rp":${r.rp},"series":[`;
+    let json = r.rt === undefined ? `{"v":${r.v},"rp":${r.rp},"series":[` : `{"v":${r.v},"rp":${r.rp},"rt":${r.rt},"series":[`;
     for (let i = 0; i < r.series.length; i++) {
       if (i > 0) json += ',';
       json += this.seriesJsonOf(r.series[i] as ShardSeries);

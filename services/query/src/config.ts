@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import type { Resolution } from '@ringtail/model';
-import { connectionEnv, parseEnv, resolutionsSetting, type SentinelTarget } from '@ringtail/runtime';
+import { connectionEnv, httpAuthEnv, httpAuthFrom, parseEnv, redisSecurityEnv, redisSecurityFrom, resolutionsSetting, type HttpAuth, type SentinelTarget } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** The query API's environment; services/query/README.md documents each variable. */
 export const queryEnv = connectionEnv
   .pick({ REDIS_SENTINELS: true, REDIS_SENTINEL_MASTER: true, RINGTAIL_NAMESPACE: true, LOG_LEVEL: true, HTTP_PORT: true, SHARD_SLOTS: true })
+  // Redis and Sentinel logins and TLS, and bearer tokens for the API (the README's Security section).
+  .extend(redisSecurityEnv)
+  .extend(httpAuthEnv)
   .extend({
     // Listen address: loopback unless Grafana runs on another host.
     HTTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -29,6 +32,8 @@ export const queryEnv = connectionEnv
 
 export interface QueryApiConfig {
   readonly redis: SentinelTarget;
+  /** Bearer tokens the API requires (none: open); /healthz, /readyz and /metrics stay open unless configured. */
+  readonly httpAuth: HttpAuth;
   readonly namespace: string;
   readonly shardSlots: number;
   readonly logLevel: string;
@@ -48,7 +53,8 @@ export interface QueryApiConfig {
 export function loadConfig(env: NodeJS.ProcessEnv): QueryApiConfig {
   const e = parseEnv(queryEnv, env);
   return {
-    redis: { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER },
+    redis: { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER, security: redisSecurityFrom(e) },
+    httpAuth: httpAuthFrom(e),
     namespace: e.RINGTAIL_NAMESPACE,
     shardSlots: e.SHARD_SLOTS,
     logLevel: e.LOG_LEVEL,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redisKeys } from '@ringtail/model';
 import { RedisWindowSource } from '@ringtail/promql';
 import { SeriesCache } from '@ringtail/query';
-import { createMetricsRegistry, createSentinelClient, startOpsServer, type Logger, type Route } from '@ringtail/runtime';
+import { checkRedisAccess, createMetricsRegistry, createSentinelClient, startOpsServer, type Logger, type Route } from '@ringtail/runtime';
 import { requestParams } from './api-params.ts';
 import type { QueryApiConfig } from './config.ts';
 import { apiErrorOf } from './errors.ts';
@@ -24,10 +24,15 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** How long the start waits for Redis to answer before it gives up. */
+const REDIS_ACCESS_CHECK_MS = 10_000;
+
 /** Serves Prometheus' query API beside /metrics, /healthz and /readyz on one port. */
 export async function startQueryService(config: QueryApiConfig, log: Logger): Promise<QueryService> {
   const redis = createSentinelClient(config.redis, 'ringtail-query');
   redis.on('error', (err: Error) => log.debug({ err }, 'redis connection error'));
+  // A refused login or TLS handshake stops the start with the setting to check, not a silent retry.
+  await checkRedisAccess(redis, REDIS_ACCESS_CHECK_MS);
   const source = new RedisWindowSource(redis, redisKeys(config.namespace, config.shardSlots), new SeriesCache(config.seriesCacheEntries));
   const api = new PrometheusApi(source, { ...config, nowMs: () => Date.now(), monotonicMs: () => performance.now(), version: QUERY_API_VERSION });
   const registry = createMetricsRegistry();
@@ -65,6 +70,7 @@ export async function startQueryService(config: QueryApiConfig, log: Logger): Pr
     isReady: () => redis.status === 'ready',
     notReadyReason: () => `redis ${redis.status}`,
     fallback: route,
+    auth: config.httpAuth,
     keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
   });
   log.info({ port: ops.port, host: config.httpHost }, 'query API listening');

@@ -1,12 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { MAX_SAMPLES_PER_LIMB_DELTA, type BackoffPolicy, type Resolution } from '@ringtail/model';
-import { connectionEnv, consumerEnv, consumerTimingsRule, parseEnv, resolutionsSetting, type HostPort } from '@ringtail/runtime';
+import { MAX_SAMPLES_PER_LIMB_DELTA, withLateness, type BackoffPolicy, type Resolution } from '@ringtail/model';
+import {
+  connectionEnv,
+  consumerEnv,
+  consumerTimingsRule,
+  httpAuthEnv,
+  httpAuthFrom,
+  kafkaSecurityEnv,
+  kafkaSecurityFrom,
+  latenessRule,
+  latenessSetting,
+  parseEnv,
+  redisSecurityEnv,
+  redisSecurityFrom,
+  resolutionsSetting,
+  type HostPort,
+  type HttpAuth,
+  type KafkaSecurity,
+  type RedisSecurity,
+} from '@ringtail/runtime';
 
 /** The shard worker's environment; like every service, loadConfig maps it to a camelCase config. */
 export const shardEnv = connectionEnv
   .extend(consumerEnv.shape)
+  .extend(kafkaSecurityEnv)
+  .extend(redisSecurityEnv)
+  .extend(httpAuthEnv)
   .extend({
     // For logs, metrics and `ringtail ring status` only: membership comes from the consumer group,
     // so replicas need no id of their own (default: host name, pid and a random suffix, which
@@ -22,6 +43,13 @@ export const shardEnv = connectionEnv
     FLUSH_MAX_SAMPLES: z.coerce.number().int().min(1).max(MAX_SAMPLES_PER_LIMB_DELTA).default(200_000),
     // Window resolutions as step:retention, finest first.
     RESOLUTIONS: resolutionsSetting,
+    // Ingest's setting too (keep them equal): a window closes this long after its end, by the
+    // slot's clock (the latest raw record time applied), and is then compacted into a block.
+    MAX_SAMPLE_LATENESS: latenessSetting,
+    // How often each worker compacts the closed windows of its slots into blocks; 0 turns compaction off.
+    COMPACT_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+    // Hot windows one compaction pass moves per slot and resolution: bounds a pass's memory and Redis time.
+    COMPACT_MAX_WINDOWS_PER_PASS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
     // Replicas a flush must reach (WAIT) before its offsets are committed; 0 only for a replica-less dev Redis.
     WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(1),
     WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2000),
@@ -35,11 +63,16 @@ export const shardEnv = connectionEnv
     path: ['REDIS_COMMAND_TIMEOUT_MS'],
     message: 'must be greater than WAIT_TIMEOUT_MS',
   })
-  .superRefine(consumerTimingsRule);
+  .superRefine(consumerTimingsRule)
+  .superRefine(latenessRule);
 
 export interface ShardConfig {
   readonly kafkaBrokers: readonly string[];
-  readonly redis: { readonly sentinels: readonly HostPort[]; readonly masterName: string; readonly commandTimeoutMs: number };
+  /** SASL and TLS to Kafka (KAFKA_SASL_*, KAFKA_TLS_*). */
+  readonly kafkaSecurity: KafkaSecurity;
+  readonly redis: { readonly sentinels: readonly HostPort[]; readonly masterName: string; readonly commandTimeoutMs: number; readonly security: RedisSecurity };
+  /** Bearer tokens for /ring (HTTP_BEARER_TOKENS). */
+  readonly httpAuth: HttpAuth;
   /** Prefix of topic names, group ids and Redis keys. */
   readonly namespace: string;
   /** SHARD_SLOTS: partitions of the shard topic. */
@@ -54,6 +87,9 @@ export interface ShardConfig {
   readonly flushMaxSamples: number;
   readonly flushRetry: BackoffPolicy;
   readonly resolutions: readonly Resolution[];
+  /** COMPACT_INTERVAL_MS; 0: no compaction. */
+  readonly compactIntervalMs: number;
+  readonly compactMaxWindowsPerPass: number;
   readonly waitReplicas: number;
   readonly waitTimeoutMs: number;
   readonly shutdownGraceMs: number;
@@ -64,7 +100,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ShardConfig {
   const e = parseEnv(shardEnv, env);
   return {
     kafkaBrokers: e.KAFKA_BROKERS,
-    redis: { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    kafkaSecurity: kafkaSecurityFrom(e),
+    redis: { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, security: redisSecurityFrom(e) },
+    httpAuth: httpAuthFrom(e),
     namespace: e.RINGTAIL_NAMESPACE,
     shardSlots: e.SHARD_SLOTS,
     logLevel: e.LOG_LEVEL,
@@ -76,7 +114,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ShardConfig {
     flushIntervalMs: e.FLUSH_INTERVAL_MS,
     flushMaxSamples: e.FLUSH_MAX_SAMPLES,
     flushRetry: { initialMs: e.FLUSH_RETRY_INITIAL_MS, maxMs: e.FLUSH_RETRY_MAX_MS },
-    resolutions: e.RESOLUTIONS,
+    resolutions: withLateness(e.RESOLUTIONS, e.MAX_SAMPLE_LATENESS),
+    compactIntervalMs: e.COMPACT_INTERVAL_MS,
+    compactMaxWindowsPerPass: e.COMPACT_MAX_WINDOWS_PER_PASS,
     waitReplicas: e.WAIT_REPLICAS,
     waitTimeoutMs: e.WAIT_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -14,6 +14,34 @@ export class FlushFencedError extends Error {
   }
 }
 
+/**
+ * The slot's closed-through moved since the batch's samples were judged (a
+ * compaction by another owner, or one a failover lost): writing the batch could
+ * re-create a compacted window. The partition is re-read with the stored state.
+ */
+export class ClosedWindowsMovedError extends Error {
+  override readonly name = 'ClosedWindowsMovedError' as const;
+  readonly code = 'SHARD_CLOSED_WINDOWS_MOVED' as const;
+  readonly retriable = false as const;
+  constructor(readonly slot: number) {
+    super(`closed windows of slot ${slot} moved since its batch was judged`);
+  }
+}
+
+/** A compaction script refused its input or answered with an unknown reply: a bug, not a transient fault. */
+export class CompactionScriptError extends Error {
+  override readonly name = 'CompactionScriptError' as const;
+  readonly code = 'SHARD_COMPACTION_SCRIPT' as const;
+  readonly retriable = false as const;
+  constructor(
+    readonly script: string,
+    readonly reply: unknown,
+    readonly slot: number,
+  ) {
+    super(`${script} answered ${JSON.stringify(reply)} for slot ${slot}`);
+  }
+}
+
 /** The flush script rejected its payload or answered with an unknown code: a bug, not a transient fault. */
 export class FlushScriptError extends Error {
   override readonly name = 'FlushScriptError' as const;
@@ -54,7 +82,7 @@ export class ReplicationTimeoutError extends Error {
   }
 }
 
-export type ShardError = FlushFencedError | FlushScriptError | RedisUnavailableError | ReplicationTimeoutError;
+export type ShardError = FlushFencedError | ClosedWindowsMovedError | CompactionScriptError | FlushScriptError | RedisUnavailableError | ReplicationTimeoutError;
 
 /** True for errors a flush retry can cure; unknown errors count as transient (a Redis client error). */
 export function isRetriable(err: unknown): boolean {

@@ -21,13 +21,15 @@ export function indexWrites(keys: RedisKeys, batch: PartitionBatch): IndexWrites
 }
 
 /**
- * The JSON argument of flush-1.lua for one slot's batch: watermark advances
+ * The JSON argument of flush-2.lua for one slot's batch: watermark advances
  * and window deltas, every key with the slot's hash tag. Doubles and
  * timestamps are decimal strings: the script writes them verbatim, where a Lua
  * number would be formatted lossily; JS's shortest round-trip form makes Redis
  * hold exactly the value that was aggregated. Counts, limb indices and limb
  * deltas are JSON integers, all below 2^53 (FLUSH_MAX_SAMPLES bounds them), so
- * the script's arithmetic on them is exact.
+ * the script's arithmetic on them is exact. `ct` names the closed-through
+ * every sample was judged by (the script refuses the batch if one moved),
+ * `hk` the hot-window index of each resolution, `t` the batch's raw record time.
  */
 export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
   const wm = batch.watermarks.map((m) => [String(m.rawPartition), String(m.expected), String(m.next)]);
@@ -48,5 +50,11 @@ export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
     }
     return row;
   });
-  return JSON.stringify({ ko: batch.commitKafkaOffset, wm, w });
+  const hk: Record<string, string> = {};
+  for (const c of batch.closedThrough) hk[c.resolution] = keys.hotWindows(batch.shardPartition, c.resolution);
+  for (const d of batch.windows) hk[d.resolution.name] ??= keys.hotWindows(batch.shardPartition, d.resolution.name);
+  const ct = batch.closedThrough.map((c) => [c.resolution, c.startMs === null ? '' : String(c.startMs)]);
+  const payload: Record<string, unknown> = { ko: batch.commitKafkaOffset, wm, w, ct, hk };
+  if (batch.clockMs !== undefined) payload.t = String(batch.clockMs);
+  return JSON.stringify(payload);
 }

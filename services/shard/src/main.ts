@@ -1,4 +1,4 @@
-import { createLogger, onShutdown } from '@ringtail/runtime';
+import { createLogger, explainStartupError, onShutdown } from '@ringtail/runtime';
 import { loadConfig } from './config.ts';
 import { startShard } from './shard.ts';
 
@@ -7,7 +7,7 @@ const log = createLogger(`shard-${config.workerId}`, config.logLevel);
 startShard(config, log).then(
   (shard) => onShutdown(log, config.shutdownGraceMs, () => shard.stop()),
   (err: unknown) => {
-    log.fatal({ err }, 'shard worker failed to start');
+    log.fatal({ err: explainStartupError(err) }, 'shard worker failed to start');
     process.exit(1);
   },
 );

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '@ringtail/model';
+import { SLOT_CLOCK_FIELD, type RedisKeys } from '@ringtail/model';
 import { RedisUnavailableError, ReplicationTimeoutError } from './errors.ts';
 import { flushPayload, indexWrites } from './flush-payload.ts';
 import { flushOutcome, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
 import type { StoredSlot, WindowSink } from './shard-worker.ts';
 import { NO_WATERMARK, type PartitionBatch } from './window-aggregator.ts';
 
-/** Field of the watermark hash holding the shard-topic offset to resume from (see flush-1.lua). */
+/** Field of the watermark hash holding the shard-topic offset to resume from (see flush-2.lua). */
 const RESUME_OFFSET_FIELD = 'k';
 
 export interface RedisWindowSinkOptions {
@@ -18,7 +18,7 @@ export interface RedisWindowSinkOptions {
 
 /**
  * The WindowSink on Redis: per slot, the series index additions and then
- * flush-1.lua in one pipeline (one round trip, in that order on the
+ * flush-2.lua in one pipeline (one round trip, in that order on the
  * connection), then WAIT. The index additions carry the namespace's hash tag,
  * the script's keys the slot's, so under Redis Cluster they may live on
  * different nodes; an index entry written for a flush that is then fenced
@@ -35,25 +35,30 @@ export class RedisWindowSink implements WindowSink {
   }
 
   async readSlot(slot: number): Promise<StoredSlot> {
-    const stored = await this.call('HGETALL', () => this.redis.hgetall(this.opts.keys.watermarks(slot)));
+    const [stored, closure] = await this.call('HGETALL', () =>
+      Promise.all([this.redis.hgetall(this.opts.keys.watermarks(slot)), this.redis.hgetall(this.opts.keys.closure(slot))]),
+    );
+    const closedThrough = new Map<string, number>();
+    for (const [field, value] of Object.entries(closure)) if (field !== SLOT_CLOCK_FIELD) closedThrough.set(field, Number(value));
     const watermarks = new Map<number, number>();
     let resumeOffset: string | null = null;
     for (const [field, value] of Object.entries(stored)) {
       if (field === RESUME_OFFSET_FIELD) resumeOffset = value;
       else watermarks.set(Number(field), Number(value ?? NO_WATERMARK));
     }
-    return { watermarks, resumeOffset };
+    return { watermarks, resumeOffset, closedThrough };
   }
 
   async apply(batch: PartitionBatch): Promise<FlushOutcome> {
     const key = this.opts.keys.watermarks(batch.shardPartition);
+    const closureKey = this.opts.keys.closure(batch.shardPartition);
     const index = indexWrites(this.opts.keys, batch);
     const reply = await this.call('flush', async () => {
-      if (index.sadd.length === 0 && index.hset.length === 0) return this.redis.ringtailFlush(key, flushPayload(this.opts.keys, batch));
+      if (index.sadd.length === 0 && index.hset.length === 0) return this.redis.ringtailFlush(key, closureKey, flushPayload(this.opts.keys, batch));
       const pipeline = this.redis.pipeline();
       for (const args of index.sadd) pipeline.sadd(args[0]!, ...args.slice(1));
       for (const args of index.hset) pipeline.hset(args[0]!, ...args.slice(1));
-      (pipeline as unknown as { ringtailFlush(k: string, p: string): void }).ringtailFlush(key, flushPayload(this.opts.keys, batch));
+      (pipeline as unknown as { ringtailFlush(k: string, c: string, p: string): void }).ringtailFlush(key, closureKey, flushPayload(this.opts.keys, batch));
       const replies = (await pipeline.exec()) ?? [];
       for (const [err] of replies) if (err) throw err;
       return replies[replies.length - 1]?.[1];

@@ -41,6 +41,29 @@ export function createShardMetrics(registry: MetricsRegistry) {
       buckets: LATENCY_BUCKETS_MS,
       registers,
     }),
+    samplesLate: new Counter({
+      name: 'ringtail_shard_samples_late_total',
+      help: 'Samples whose window was closed (compacted) in every resolution: written to the DLQ as TIMESTAMP_TOO_OLD.',
+      registers,
+    }),
+    samplesClosed: new Counter({
+      name: 'ringtail_shard_samples_closed_total',
+      help: 'Samples not written to a resolution because compaction had closed their window there, by resolution.',
+      labelNames: ['resolution'] as const,
+      registers,
+    }),
+    windowsCompacted: new Counter({ name: 'ringtail_shard_windows_compacted_total', help: 'Hot windows moved into blocks.', registers }),
+    blocksMoved: new Counter({
+      name: 'ringtail_shard_compaction_blocks_moved_total',
+      help: 'Blocks skipped by compaction because another writer changed them meanwhile (their windows are retried).',
+      registers,
+    }),
+    compactionDurationMs: new Histogram({
+      name: 'ringtail_shard_compaction_duration_ms',
+      help: 'One compaction pass over a slot, in ms.',
+      buckets: LATENCY_BUCKETS_MS,
+      registers,
+    }),
     slotsMoved: new Counter({ name: 'ringtail_shard_slots_moved_total', help: 'Slots that changed owner in placements this worker computed as group leader.', registers }),
   };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelayMs, decodeShardRecord, type BackoffPolicy } from '@ringtail/model';
 import type { Logger } from '@ringtail/runtime';
 import { isRetriable } from './errors.ts';
@@ -5,7 +6,7 @@ import type { FlushOutcome } from './flush-script.ts';
 import { SerialQueue } from './serial-queue.ts';
 import type { ShardMetrics } from './shard-metrics.ts';
 import { UnconfirmedBatches } from './unconfirmed-batches.ts';
-import type { FlushBatch, PartitionBatch, WindowAggregator } from './window-aggregator.ts';
+import type { FlushBatch, LateSample, PartitionBatch, WindowAggregator } from './window-aggregator.ts';
 
 /** What Redis holds of one slot's progress. */
 export interface StoredSlot {
@@ -17,6 +18,8 @@ export interface StoredSlot {
    * duplicate, so a new owner starts here rather than at the (older) Kafka commit.
    */
   readonly resumeOffset: string | null;
+  /** Resolution name → closed-through: windows starting before it are closed (absent: none). */
+  readonly closedThrough?: ReadonlyMap<string, number>;
 }
 
 /** Where flushed windows go; Redis in production, an in-memory fake in tests. */
@@ -30,6 +33,35 @@ export interface WindowSink {
   apply(batch: PartitionBatch): Promise<FlushOutcome>;
   /** Resolves once replicas hold every write this connection made so far; throws a retriable error otherwise. */
   awaitReplicas(): Promise<void>;
+}
+
+/** Where samples whose windows are closed go: the DLQ. */
+export interface LateSampleSink {
+  /** Resolves once every sample is durably recorded (Kafka acks -1); throws a retriable error otherwise. */
+  reject(samples: readonly LateSample[]): Promise<void>;
+}
+
+export interface CompactionResult {
+  /** Hot windows moved into blocks. */
+  readonly windows: number;
+  /** Blocks written. */
+  readonly blocks: number;
+  /** Blocks skipped because another writer changed them meanwhile (their windows stay hot until the next pass). */
+  readonly moved: number;
+  /** Blocks left alone because their stored bytes do not decode, with the reason. */
+  readonly corrupt: readonly string[];
+}
+
+/** Compaction of one slot's closed windows into blocks (Redis in production). */
+export interface WindowCompactor {
+  /**
+   * Advances the slot's closed-through from its clock, never past `caps`
+   * (resolution → earliest window start still unflushed here), and returns the
+   * closed-through of every resolution that has one. Idempotent.
+   */
+  close(slot: number, caps: ReadonlyMap<string, number>): Promise<Map<string, number>>;
+  /** Moves hot windows starting before `closedThrough` into their blocks. Idempotent; safe beside another compactor. */
+  move(slot: number, closedThrough: ReadonlyMap<string, number>): Promise<CompactionResult>;
 }
 
 /** The consumer-side operations the worker needs from Kafka. */
@@ -54,6 +86,10 @@ export interface ShardWorkerOptions {
   readonly shardTopic: string;
   readonly aggregator: WindowAggregator;
   readonly sink: WindowSink;
+  /** Receives samples whose window compaction closed in every resolution, before the batch covering them is applied. */
+  readonly lateSamples: LateSampleSink;
+  /** Absent: this worker never compacts (another process, or nobody, does). */
+  readonly compactor?: WindowCompactor;
   readonly consumer: ShardConsumerPort;
   readonly metrics: ShardMetrics;
   readonly log: Logger;
@@ -68,6 +104,8 @@ export interface ShardWorkerOptions {
 
 // kafkajs has no background heartbeat: a long batch heartbeats itself (a no-op unless one is due).
 const HEARTBEAT_EVERY_MESSAGES = 500;
+// While a batch waits for a flush (Redis failing over, WAIT retried), it heartbeats this often.
+const HEARTBEAT_WHILE_WAITING_MS = 500;
 
 /**
  * Consumes one shard topic: folds records into the aggregator and flushes
@@ -101,7 +139,7 @@ export class ShardWorker {
       const { aggregator, metrics, shardTopic } = this.o;
       if (!aggregator.hasPartition(partition)) {
         const stored = await this.retrying('read watermarks', () => this.o.sink.readSlot(partition));
-        aggregator.loadPartition(partition, stored.watermarks, stored.resumeOffset === null ? null : BigInt(stored.resumeOffset));
+        aggregator.loadPartition(partition, stored.watermarks, stored.resumeOffset === null ? null : BigInt(stored.resumeOffset), stored.closedThrough);
       }
       let undecodable = 0;
       const start = this.firstUnread(partition, messages);
@@ -127,9 +165,13 @@ export class ShardWorker {
         if (r.applied > 0) metrics.samplesApplied.inc(r.applied);
         if (r.skipped > 0) metrics.samplesSkipped.inc(r.skipped);
         if (r.invalid > 0) metrics.samplesInvalid.inc(r.invalid);
+        if (r.late > 0) metrics.samplesLate.inc(r.late);
+        r.closed.forEach((n, ri) => {
+          if (n > 0) metrics.samplesClosed.inc({ resolution: this.o.aggregator.resolutionName(ri) }, n);
+        });
         if (aggregator.pendingSamples >= this.o.flushMaxSamples) {
           // Backpressure: limb deltas must stay within FLUSH_MAX_SAMPLES, so wait for the flush in flight.
-          if (this.inFlight !== null) await this.inFlight;
+          if (this.inFlight !== null) await heartbeatUntil(this.inFlight, control);
           void this.startFlush();
         } else if (this.flushRequested && this.inFlight === null) {
           void this.startFlush();
@@ -221,6 +263,60 @@ export class ShardWorker {
     });
   }
 
+  /**
+   * One compaction pass over every slot this process owns and has loaded:
+   * closes what the slot clock passed (in the serial queue, after the flush in
+   * flight, never past a window still pending here, so no batch of this process
+   * can write a closed window), then moves the closed hot windows into blocks
+   * outside the queue (they are frozen, so consumption goes on meanwhile).
+   * Errors are logged and counted; the next pass retries.
+   */
+  async compact(): Promise<CompactionResult> {
+    const total = { windows: 0, blocks: 0, moved: 0, corrupt: [] as string[] };
+    const { compactor, aggregator, metrics, log } = this.o;
+    if (compactor === undefined) return total;
+    const closed = await this.queue.run(async () => {
+      if (this.inFlight !== null) await this.inFlight;
+      const out: [number, Map<string, number>][] = [];
+      for (const slot of this.ownedPartitions()) {
+        if (this.stopping) break;
+        try {
+          // A slot without traffic since this process got it still has windows to close.
+          if (!aggregator.hasPartition(slot)) {
+            const stored = await this.o.sink.readSlot(slot);
+            aggregator.loadPartition(slot, stored.watermarks, stored.resumeOffset === null ? null : BigInt(stored.resumeOffset), stored.closedThrough);
+          }
+          const ct = await compactor.close(slot, aggregator.oldestPendingStarts(slot));
+          aggregator.closeThrough(slot, ct);
+          out.push([slot, ct]);
+        } catch (err) {
+          this.countFailure(err);
+          // The message only: a Redis error carries the whole script call.
+          log.warn({ err: (err as Error).message, slot }, 'closing windows failed, retried next pass');
+        }
+      }
+      return out;
+    });
+    for (const [slot, ct] of closed) {
+      const startedMs = this.o.nowMs();
+      try {
+        const r = await compactor.move(slot, ct);
+        total.windows += r.windows;
+        total.blocks += r.blocks;
+        total.moved += r.moved;
+        total.corrupt.push(...r.corrupt);
+        metrics.windowsCompacted.inc(r.windows);
+        metrics.blocksMoved.inc(r.moved);
+        if (r.corrupt.length > 0) log.error({ slot, blocks: r.corrupt }, 'blocks that do not decode left alone; their hot windows stay hot');
+      } catch (err) {
+        this.countFailure(err);
+        log.warn({ err: (err as Error).message, slot }, 'compaction failed, retried next pass');
+      }
+      metrics.compactionDurationMs.observe(this.o.nowMs() - startedMs);
+    }
+    return total;
+  }
+
   /** Partitions this process owns since the last `assign` (every partition it was handed, before the first). */
   ownedPartitions(): number[] {
     return [...(this.owned ?? new Set(this.o.aggregator.loadedPartitions()))].sort((a, b) => a - b);
@@ -251,6 +347,9 @@ export class ShardWorker {
   private async flushBatch(batch: FlushBatch | null): Promise<void> {
     const startedMs = this.o.nowMs();
     const current = batch?.partitions ?? [];
+    const late = current.flatMap((b) => b.late);
+    // Before the watermarks pass them: a crash in between re-reads them and records them again, never loses them.
+    if (late.length > 0) await this.retrying('dlq', () => this.o.lateSamples.reject(late));
     const toApply = this.unconfirmed.withConfirmation(current);
     this.unconfirmed.add(current.map((b) => ({ ...b, windows: [] })));
     const wrote = await this.retrying('flush', () => this.applyAll(toApply));
@@ -358,4 +457,24 @@ export class ShardWorker {
       }
     }
   }
+}
+
+/**
+ * Waits for `work` and heartbeats the group meanwhile: a flush retried through a
+ * Redis failover can outlast the session timeout, and a worker that is only
+ * waiting must not be dropped from the group and lose its slots for it.
+ * Real time on purpose: heartbeats are due in real time whatever clock the
+ * worker was given.
+ */
+async function heartbeatUntil(work: Promise<void>, control: BatchControl): Promise<void> {
+  let settled = false;
+  const done = work.then(
+    () => void (settled = true),
+    () => void (settled = true),
+  );
+  while (!settled) {
+    await Promise.race([done, delay(HEARTBEAT_WHILE_WAITING_MS)]);
+    if (!settled && control.isActive()) await control.heartbeat();
+  }
+  await work;
 }

@@ -3,14 +3,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/model';
 import { redisRingStatusStore } from '@ringtail/ring-status';
-import { createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
+import { checkRedisAccess, createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
+import { kafkaLateSampleSink } from './late-sample-sink.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
+import { RedisWindowCompactor } from './window-compactor.ts';
 import { ringRoutes } from './ring-routes.ts';
 import { shardGroup } from './shard-group.ts';
 import { createShardMetrics } from './shard-metrics.ts';
 import { ShardWorker } from './shard-worker.ts';
 import { WindowAggregator } from './window-aggregator.ts';
+
+// Long enough for a Sentinel lookup and a login on a loaded machine; a Redis still down after it is retried as before.
+const REDIS_ACCESS_CHECK_MS = 10_000;
 
 export interface RunningShard {
   /** Port of the ops server (/metrics, /healthz, /readyz, /ring). */
@@ -25,12 +30,13 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
   const names = topicNames(config.namespace);
   const keys = redisKeys(config.namespace, config.shardSlots);
   const clientId = `ringtail-shard-${config.workerId}`;
-  const kafka = createKafka(config.kafkaBrokers, clientId, log);
+  const kafka = createKafka(config.kafkaBrokers, clientId, log, { security: config.kafkaSecurity });
   const admin = kafka.admin();
   await admin.connect();
   await ensureShardTopic(admin, names.shard, config.shardSlots, log);
 
   const redis = createSentinelClient(config.redis, clientId, config.redis.commandTimeoutMs);
+  await checkRedisAccess(redis, REDIS_ACCESS_CHECK_MS);
   const registry = createMetricsRegistry();
   const metrics = createShardMetrics(registry);
   let lastFlushAtMs: number | null = null;
@@ -52,10 +58,13 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     lastFlushAtMs: () => lastFlushAtMs,
     clockMs: () => Date.now(),
   });
+  const lateSamples = kafkaLateSampleSink(kafka, names);
   const worker = new ShardWorker({
     shardTopic: names.shard,
     aggregator: new WindowAggregator({ resolutions: config.resolutions }),
     sink: new RedisWindowSink(redis, { keys, minReplicas: config.waitReplicas, waitTimeoutMs: config.waitTimeoutMs }),
+    lateSamples,
+    ...(config.compactIntervalMs > 0 ? { compactor: new RedisWindowCompactor(redis, { keys, resolutions: config.resolutions, maxWindowsPerPass: config.compactMaxWindowsPerPass }) } : {}),
     consumer: group.consumer,
     metrics,
     log: log.child({ component: 'shard-worker' }),
@@ -70,11 +79,20 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
 
   // Under load a flush outlasts the interval; the next one then starts as soon as it finished.
   const timer = setInterval(() => worker.requestFlush(), config.flushIntervalMs);
+  // One pass at a time: a pass slower than the interval is followed by the next one's tick.
+  let compaction: Promise<unknown> | null = null;
+  const compactTimer =
+    config.compactIntervalMs > 0
+      ? setInterval(() => {
+          compaction ??= worker.compact().finally(() => (compaction = null));
+        }, config.compactIntervalMs)
+      : null;
   const ops = await startOpsServer({
     port: config.httpPort,
     metrics: registry,
     isReady: () => group.isJoined() && redis.status === 'ready',
     notReadyReason: () => (group.isJoined() ? `redis ${redis.status}` : group.describe()),
+    auth: config.httpAuth,
     routes: ringRoutes({ admin, status, topic: names.shard, groupId: names.shardGroup }),
   });
   log.info({ shardTopic: names.shard, slots: config.shardSlots, httpPort: ops.port }, 'shard worker started');
@@ -84,7 +102,10 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     shardTopic: names.shard,
     async stop() {
       clearInterval(timer);
+      if (compactTimer) clearInterval(compactTimer);
       await group.stop();
+      await compaction;
+      await lateSamples.close();
       await ops.close();
       await admin.disconnect();
       redis.disconnect();

@@ -70,6 +70,9 @@ export class UnconfirmedBatches {
         sampleCount: 0,
         firstKafkaOffset: u.firstKafkaOffset,
         commitKafkaOffset: u.commitKafkaOffset,
+        // No windows: nothing to judge against closed windows.
+        closedThrough: [],
+        late: [],
       });
     }
     return out;

@@ -18,6 +18,26 @@ export interface WatermarkAdvance {
   readonly next: number;
 }
 
+/** What a batch's samples were judged by: windows of `resolution` starting before `startMs` are closed (null: none is). */
+export interface ClosedThrough {
+  readonly resolution: string;
+  readonly startMs: number | null;
+}
+
+/**
+ * A sample whose window is closed in every resolution it was meant for: it
+ * goes to the DLQ (TIMESTAMP_TOO_OLD) before the batch that covers its raw
+ * offset is applied, never silently away.
+ */
+export interface LateSample {
+  readonly rawPartition: number;
+  readonly rawOffset: number;
+  readonly series: ShardSeries;
+  readonly value: number;
+  readonly timestampMs: number;
+  readonly reason: string;
+}
+
 export interface WindowDelta {
   readonly seriesId: string;
   readonly resolution: Resolution;
@@ -37,6 +57,12 @@ export interface PartitionBatch {
   readonly firstKafkaOffset: string;
   /** Kafka offset to commit once the batch is durable (last record's offset + 1). */
   readonly commitKafkaOffset: string;
+  /** One per resolution: the closed-through the samples were judged by; the script refuses the batch if Redis holds another. */
+  readonly closedThrough: readonly ClosedThrough[];
+  /** Highest raw record time (ms) of the batch's records, when they carried one: advances the slot clock. */
+  readonly clockMs?: number;
+  /** Samples to write to the DLQ before this batch is applied. */
+  readonly late: readonly LateSample[];
 }
 
 export interface FlushBatch {
@@ -51,6 +77,10 @@ export interface AddResult {
   readonly skipped: number;
   /** Samples with a non-finite value or timestamp or an unknown series index. */
   readonly invalid: number;
+  /** Samples whose window was closed in every resolution left to them: bound for the DLQ. */
+  readonly late: number;
+  /** Per resolution index: samples not written to it because its window was closed. */
+  readonly closed: readonly number[];
 }
 
 /** Thrown by `add` for a partition whose watermarks were never loaded: a wiring bug. */
@@ -81,10 +111,16 @@ class PartitionState {
   lastKafkaOffset: string | null = null;
   /** Kafka offset after the last record added, flushed or not: where this process goes on reading. */
   nextKafkaOffset: bigint | null = null;
+  /** Per resolution index: windows starting before it are closed (-Infinity: none). */
+  readonly closedThrough: number[];
+  /** Highest raw record time of the records added since the last batch; -1: none. */
+  clockMs = -1;
+  late: LateSample[] = [];
 
-  constructor(watermarks: ReadonlyMap<number, number>) {
+  constructor(watermarks: ReadonlyMap<number, number>, closedThrough: number[]) {
     this.flushed = new Map(watermarks);
     for (const [rp, o] of watermarks) this.seen.set(rp, o);
+    this.closedThrough = closedThrough;
   }
 }
 
@@ -130,6 +166,11 @@ export class WindowAggregator {
     return false;
   }
 
+  /** Name of the resolution at `index` (as in AddResult.closed). */
+  resolutionName(index: number): string {
+    return this.resolutions[index]!.name;
+  }
+
   hasPartition(shardPartition: number): boolean {
     return this.partitions.has(shardPartition);
   }
@@ -149,11 +190,62 @@ export class WindowAggregator {
    * highest applied raw offset) and, when known, the Kafka offset every
    * earlier record of which they cover (`resumeOffset`).
    */
-  loadPartition(shardPartition: number, watermarks: ReadonlyMap<number, number>, resumeOffset: bigint | null = null): void {
+  loadPartition(
+    shardPartition: number,
+    watermarks: ReadonlyMap<number, number>,
+    resumeOffset: bigint | null = null,
+    closedThrough: ReadonlyMap<string, number> = new Map(),
+  ): void {
     this.dropPartition(shardPartition);
-    const p = new PartitionState(watermarks);
+    const p = new PartitionState(
+      watermarks,
+      this.resolutions.map((r) => closedThrough.get(r.name) ?? -Infinity),
+    );
     p.nextKafkaOffset = resumeOffset;
     this.partitions.set(shardPartition, p);
+  }
+
+  /**
+   * After compaction closed more windows of `shardPartition`: later samples of
+   * those windows are judged late. Closed-through only moves forward.
+   * @throws PartitionNotLoadedError
+   */
+  closeThrough(shardPartition: number, closedThrough: ReadonlyMap<string, number>): void {
+    const p = this.partitions.get(shardPartition);
+    if (!p) throw new PartitionNotLoadedError(shardPartition);
+    this.resolutions.forEach((r, i) => {
+      const ct = closedThrough.get(r.name);
+      if (ct !== undefined && ct > p.closedThrough[i]!) p.closedThrough[i] = ct;
+    });
+  }
+
+  /** The closed-through of each resolution of `shardPartition` (absent: none closed). */
+  closedThrough(shardPartition: number): Map<string, number> {
+    const p = this.partitions.get(shardPartition);
+    const out = new Map<string, number>();
+    this.resolutions.forEach((r, i) => {
+      const ct = p?.closedThrough[i] ?? -Infinity;
+      if (ct !== -Infinity) out.set(r.name, ct);
+    });
+    return out;
+  }
+
+  /**
+   * Per resolution name, the earliest window start `shardPartition` holds
+   * unflushed deltas for: compaction must not close it, or the next flush
+   * would write a closed window.
+   */
+  oldestPendingStarts(shardPartition: number): Map<string, number> {
+    const out = new Map<string, number>();
+    const p = this.partitions.get(shardPartition);
+    if (!p) return out;
+    for (const sw of p.series.values()) {
+      sw.byResolution.forEach((byStart, r) => {
+        const name = this.resolutions[r]!.name;
+        for (const start of byStart.keys()) if (start < (out.get(name) ?? Infinity)) out.set(name, start);
+      });
+    }
+    return out;
   }
 
   /** Forgets a partition and its unflushed deltas; its records must be re-read from Kafka. */
@@ -175,11 +267,14 @@ export class WindowAggregator {
     p.firstKafkaOffset ??= kafkaOffset;
     p.lastKafkaOffset = kafkaOffset;
     p.nextKafkaOffset = BigInt(kafkaOffset) + 1n;
+    if (record.rt !== undefined && Number.isSafeInteger(record.rt) && record.rt > p.clockMs) p.clockMs = record.rt;
     const threshold = p.seen.get(record.rp) ?? NO_WATERMARK;
     let highest = threshold;
     let applied = 0;
     let skipped = 0;
     let invalid = 0;
+    let late = 0;
+    const closed = this.resolutions.map(() => 0);
     const targets: (SeriesWindows | undefined)[] = new Array(record.series.length);
     for (const [index, value, timestampMs, rawOffset, expiredMask = 0] of record.samples) {
       if (rawOffset <= threshold) {
@@ -190,27 +285,40 @@ export class WindowAggregator {
         invalid++;
         continue;
       }
+      if (rawOffset > highest) highest = rawOffset;
+      let refused = expiredMask;
+      for (let r = 0; r < this.resolutions.length; r++) {
+        if ((refused & (1 << r)) !== 0) continue;
+        if (windowStartMs(timestampMs, this.resolutions[r]!.stepMs) < p.closedThrough[r]!) {
+          refused |= 1 << r;
+          closed[r]! += 1;
+        }
+      }
+      if (refused === 2 ** this.resolutions.length - 1) {
+        p.late.push({ rawPartition: record.rp, rawOffset, series: record.series[index]!, value, timestampMs, reason: lateReason(this.resolutions, p.closedThrough) });
+        late++;
+        continue;
+      }
       let target = targets[index];
       if (target === undefined) {
         target = this.seriesWindows(p, record.series[index]!);
         targets[index] = target;
       }
       for (let r = 0; r < this.resolutions.length; r++) {
-        // Ingest judged this resolution's window past retention (as of the raw record's time): writing it would only expire it at once.
-        if ((expiredMask & (1 << r)) !== 0) continue;
+        // Ingest judged this resolution's window closed (as of the raw record's time), or compaction closed it since.
+        if ((refused & (1 << r)) !== 0) continue;
         const start = windowStartMs(timestampMs, this.resolutions[r]!.stepMs);
         const windows = target.byResolution[r]!;
         const w = windows.get(start);
         if (w === undefined) windows.set(start, windowOfSample(value, timestampMs));
         else addSample(w, value, timestampMs);
       }
-      if (rawOffset > highest) highest = rawOffset;
       applied++;
     }
     if (highest > threshold) p.seen.set(record.rp, highest);
     p.sampleCount += applied;
     this.pending += applied;
-    return { applied, skipped, invalid };
+    return { applied, skipped, invalid, late, closed };
   }
 
   /**
@@ -231,6 +339,8 @@ export class WindowAggregator {
       p.sampleCount = 0;
       p.firstKafkaOffset = null;
       p.lastKafkaOffset = null;
+      p.clockMs = -1;
+      p.late = [];
     }
     this.pending = 0;
     return partitions.length === 0 ? null : { partitions, sampleCount };
@@ -263,6 +373,9 @@ export class WindowAggregator {
       sampleCount: p.sampleCount,
       firstKafkaOffset: first,
       commitKafkaOffset: (BigInt(last) + 1n).toString(),
+      closedThrough: this.resolutions.map((r, i) => ({ resolution: r.name, startMs: p.closedThrough[i] === -Infinity ? null : p.closedThrough[i]! })),
+      ...(p.clockMs >= 0 ? { clockMs: p.clockMs } : {}),
+      late: p.late,
     };
   }
 
@@ -275,4 +388,9 @@ export class WindowAggregator {
     }
     return sw;
   }
+}
+
+function lateReason(resolutions: readonly Resolution[], closedThrough: readonly number[]): string {
+  const closed = resolutions.map((r, i) => `${r.name} before ${closedThrough[i]}`).join(', ');
+  return `timestamp: its window is closed in every resolution (compacted: ${closed}; MAX_SAMPLE_LATENESS)`;
 }

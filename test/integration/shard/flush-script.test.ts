@@ -53,6 +53,8 @@ describe('flush-1.lua', () => {
       sampleCount: 0,
       firstKafkaOffset: '0',
       commitKafkaOffset: '1',
+      closedThrough: [],
+      late: [],
     };
     expect(await sink.apply(batch)).toBe('applied');
     watermark++;

@@ -88,13 +88,14 @@ describe('RawBatchRouter with hostile input', () => {
     ]);
   });
 
-  it('judges each sample against its record timestamp: too old or too new to the DLQ, expired resolutions left out and counted', () => {
+  it('judges each sample against its record timestamp: too old or too new to the DLQ, closed resolutions left out and counted', () => {
     const record = 1_764_000_000_000;
-    const day = 24 * 3_600_000;
+    const minute = 60_000;
     const router = new RawBatchRouter(deps(), 0);
-    router.add(1, bytes(JSON.stringify([good(1), { ...good(2), timestamp: 0 }, { ...good(3), timestamp: record - 2 * day }])), record);
+    // Default lateness: 10s windows close 5 min after their end, 1m ones 10 min, 1h ones 1 h.
+    router.add(1, bytes(JSON.stringify([good(1), { ...good(2), timestamp: 0 }, { ...good(3), timestamp: record - 6 * minute }])), record);
     router.add(2, bytes(JSON.stringify({ ...good(4), timestamp: record + 3_600_000 })), record);
-    router.add(3, bytes(JSON.stringify({ ...good(5), timestamp: record - 30 * day })), record);
+    router.add(3, bytes(JSON.stringify({ ...good(5), timestamp: record - 30 * minute })), record);
     const out = router.finish();
     expect(out.dlq.map((e) => [e.rawOffset, e.rejection.code, e.rejection.sampleIndex])).toEqual([
       [1, 'TIMESTAMP_TOO_OLD', 1],

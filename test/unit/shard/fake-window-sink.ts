@@ -1,5 +1,5 @@
 import { cloneWindow, mergeWindow, type WindowAggregate } from '@ringtail/model';
-import { FlushFencedError } from '../../../services/shard/src/errors.ts';
+import { ClosedWindowsMovedError, FlushFencedError } from '../../../services/shard/src/errors.ts';
 import type { FlushOutcome } from '../../../services/shard/src/flush-script.ts';
 import type { StoredSlot, WindowSink } from '../../../services/shard/src/shard-worker.ts';
 import type { PartitionBatch } from '../../../services/shard/src/window-aggregator.ts';
@@ -24,9 +24,11 @@ function copyState(s: SinkState): SinkState {
 export class FakeWindowSink implements WindowSink {
   windows = new Map<string, WindowAggregate>();
   watermarks = new Map<string, Map<number, number>>();
-  /** Slot → the Kafka offset after its last applied batch (flush-1.lua's field `k`). */
+  /** Slot → the Kafka offset after its last applied batch (flush-2.lua's field `k`). */
   resumeOffsets = new Map<string, string>();
   series = new Set<string>();
+  /** Slot → resolution → closed-through, as the closure hash holds it. */
+  closedThrough = new Map<string, Map<string, number>>();
   readonly calls: string[] = [];
   /** Errors thrown by the next calls of each operation, in order. */
   readonly failures: { apply: Error[]; awaitReplicas: Error[] } = { apply: [], awaitReplicas: [] };
@@ -42,7 +44,7 @@ export class FakeWindowSink implements WindowSink {
 
   async readSlot(slot: number): Promise<StoredSlot> {
     const resume = this.resumeOffsets.get(String(slot));
-    return { watermarks: new Map(this.watermarks.get(String(slot))), resumeOffset: resume ?? null };
+    return { watermarks: new Map(this.watermarks.get(String(slot))), resumeOffset: resume ?? null, closedThrough: new Map(this.closedThrough.get(String(slot))) };
   }
 
   async apply(batch: PartitionBatch): Promise<FlushOutcome> {
@@ -60,6 +62,8 @@ export class FakeWindowSink implements WindowSink {
       }
       throw new FlushFencedError(batch.shardPartition);
     }
+    const closed = this.closedThrough.get(key) ?? new Map<string, number>();
+    if (batch.closedThrough.some((c) => (closed.get(c.resolution) ?? null) !== c.startMs)) throw new ClosedWindowsMovedError(batch.shardPartition);
     for (const w of batch.watermarks) stored.set(w.rawPartition, w.next);
     this.watermarks.set(key, stored);
     this.advanceResumeOffset(key, batch.commitKafkaOffset);

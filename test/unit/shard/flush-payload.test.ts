@@ -16,8 +16,14 @@ describe('flushPayload', () => {
       sampleCount: 2,
       firstKafkaOffset: '0',
       commitKafkaOffset: '1',
+      closedThrough: [
+        { resolution: '10s', startMs: -10_000 },
+        { resolution: '1m', startMs: null },
+      ],
+      clockMs: 5_000,
+      late: [],
     };
-    const p = JSON.parse(flushPayload(keys, batch)) as { ko: string; wm: string[][]; w: (string | number)[][] };
+    const p = JSON.parse(flushPayload(keys, batch)) as { ko: string; wm: string[][]; w: (string | number)[][]; ct: string[][]; hk: Record<string, string>; t: string };
     expect(p.wm).toEqual([['5', '-1', '42']]);
     const [key, expireAt, count, min, max, ft, f, lt, l, ...limbs] = p.w[0]!;
     // The window carries its slot's hash tag: 0xab % 8 = 3.
@@ -28,7 +34,13 @@ describe('flushPayload', () => {
     const sent = new Map<number, number>();
     for (let i = 0; i < limbs.length; i += 2) sent.set(limbs[i] as number, limbs[i + 1] as number);
     expect(sent).toEqual(new Map([...w.sumLimbs].filter(([, amount]) => amount !== 0)));
-    expect(Object.keys(p)).toEqual(['ko', 'wm', 'w']);
+    expect(Object.keys(p)).toEqual(['ko', 'wm', 'w', 'ct', 'hk', 't']);
+    expect(p.ct).toEqual([
+      ['10s', '-10000'],
+      ['1m', ''],
+    ]);
+    expect(p.hk).toEqual({ '10s': '{rt:ns1:2}:hot:10s', '1m': '{rt:ns1:2}:hot:1m' });
+    expect(p.t).toBe('5000');
     expect(p.ko).toBe('1');
     const index = indexWrites(keys, batch);
     expect(index.sadd).toEqual([

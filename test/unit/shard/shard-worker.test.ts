@@ -3,8 +3,8 @@ import { DEFAULT_RESOLUTIONS, encodeShardRecord, type ShardRecord } from '@ringt
 import { MetricsRegistry, createLogger, eventually, metricValue, parseExposition } from '@ringtail/runtime';
 import { ReplicationTimeoutError, RedisUnavailableError } from '../../../services/shard/src/errors.ts';
 import { createShardMetrics } from '../../../services/shard/src/shard-metrics.ts';
-import { ShardWorker, type ConsumedMessage, type ShardConsumerPort } from '../../../services/shard/src/shard-worker.ts';
-import { WindowAggregator } from '../../../services/shard/src/window-aggregator.ts';
+import { ShardWorker, type ConsumedMessage, type LateSampleSink, type ShardConsumerPort, type WindowCompactor } from '../../../services/shard/src/shard-worker.ts';
+import { WindowAggregator, type LateSample } from '../../../services/shard/src/window-aggregator.ts';
 import { FakeWindowSink } from './fake-window-sink.ts';
 
 const T0 = 1_700_000_000_000;
@@ -14,7 +14,7 @@ function record(rp: number, offsets: number[]): ShardRecord {
   return { v: 2, rp, series: SERIES, samples: offsets.map((o) => [0, o, T0 + o, o] as const) };
 }
 
-function setup(flushMaxSamples = 1000) {
+function setup(flushMaxSamples = 1000, compactor?: WindowCompactor) {
   const sink = new FakeWindowSink();
   const commits: string[] = [];
   const seeks: string[] = [];
@@ -25,6 +25,13 @@ function setup(flushMaxSamples = 1000) {
     },
     seek: (_topic, partition, offset) => void seeks.push(`${partition}@${offset}`),
   };
+  const late: LateSample[] = [];
+  const lateSamples: LateSampleSink = {
+    reject: async (samples) => {
+      sink.calls.push('dlq');
+      late.push(...samples);
+    },
+  };
   const registry = new MetricsRegistry();
   const metrics = createShardMetrics(registry);
   // Read back as a scrape would: the exposition, parsed.
@@ -33,6 +40,8 @@ function setup(flushMaxSamples = 1000) {
     shardTopic: 't',
     aggregator: new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS }),
     sink,
+    lateSamples,
+    ...(compactor ? { compactor } : {}),
     consumer,
     metrics,
     log: createLogger('test', 'silent'),
@@ -45,7 +54,7 @@ function setup(flushMaxSamples = 1000) {
   const control = { heartbeat: async () => undefined, isActive: () => true };
   const messages = (first: number, ...records: ShardRecord[]): ConsumedMessage[] =>
     records.map((r, i) => ({ offset: String(first + i), value: encodeShardRecord(r) }));
-  return { sink, commits, seeks, metric, worker, control, messages };
+  return { sink, commits, seeks, metric, worker, control, messages, late };
 }
 
 
@@ -56,6 +65,51 @@ async function flushOnce(worker: ShardWorker): Promise<void> {
 }
 
 describe('ShardWorker', () => {
+  it('never lets compaction close a window it still holds unflushed, and adopts the closed-through it got', async () => {
+    const caps: Map<string, number>[] = [];
+    const compactor: WindowCompactor = {
+      close: async (_slot, cap) => {
+        caps.push(new Map(cap));
+        return new Map(DEFAULT_RESOLUTIONS.map((r) => [r.name, cap.get(r.name) ?? T0 + 3_600_000 * 5] as const));
+      },
+      move: async () => ({ windows: 0, blocks: 0, moved: 0, corrupt: [] }),
+    };
+    const { worker, control, messages, late, sink } = setup(1000, compactor);
+    await worker.handleBatch(0, messages(0, record(0, [1])), control);
+    await worker.compact();
+    expect(caps[0]).toEqual(new Map(DEFAULT_RESOLUTIONS.map((r) => [r.name, Math.floor((T0 + 1) / r.stepMs) * r.stepMs] as const)));
+    sink.closedThrough.set('0', new Map(DEFAULT_RESOLUTIONS.map((r) => [r.name, Math.floor((T0 + 1) / r.stepMs) * r.stepMs] as const)));
+    await flushOnce(worker);
+    expect(sink.windows.size).toBe(3);
+    // Nothing pending: the next pass closes everything, and a later sample of those windows is late.
+    await worker.compact();
+    expect(caps[1]).toEqual(new Map());
+    sink.closedThrough.set('0', new Map(DEFAULT_RESOLUTIONS.map((r) => [r.name, T0 + 3_600_000 * 5] as const)));
+    await worker.handleBatch(0, messages(1, record(0, [2])), control);
+    await flushOnce(worker);
+    expect(late.map((s) => s.rawOffset)).toEqual([2]);
+  });
+
+  it('writes a sample of a window closed in every resolution to the DLQ before the batch covering it, and re-reads a partition whose closed-through moved', async () => {
+    const { sink, seeks, worker, control, messages, late, metric } = setup();
+    const closedAll = new Map(DEFAULT_RESOLUTIONS.map((r) => [r.name, T0 + 3_600_000 * 2] as const));
+    sink.closedThrough.set('0', closedAll);
+    await worker.handleBatch(0, messages(0, record(0, [1, 2])), control);
+    await flushOnce(worker);
+    expect(late.map((s) => s.rawOffset)).toEqual([1, 2]);
+    expect(sink.calls.indexOf('dlq')).toBeLessThan(sink.calls.indexOf('apply:0'));
+    expect(sink.windows.size).toBe(0);
+    expect(sink.watermarks.get('0')).toEqual(new Map([[0, 2]]));
+    expect(await metric('ringtail_shard_samples_late_total')).toBe(2);
+
+    // Another owner closes more: the batch judged by the old closed-through is refused and re-read.
+    await worker.handleBatch(0, messages(1, record(0, [3])), control);
+    sink.closedThrough.set('0', new Map(DEFAULT_RESOLUTIONS.map((r) => [r.name, T0 + 3_600_000 * 3] as const)));
+    await flushOnce(worker);
+    expect(seeks).toContain('0@1');
+    expect(sink.watermarks.get('0')).toEqual(new Map([[0, 2]]));
+  });
+
   it('commits offsets only after the flush and WAIT succeeded', async () => {
     const { sink, commits, worker, control, messages } = setup();
     await worker.handleBatch(0, messages(0, record(0, [0, 1]), record(0, [2])), control);
@@ -94,6 +148,22 @@ describe('ShardWorker', () => {
     await worker.handleBatch(0, messages(0, record(0, [0]), record(0, [1]), record(0, [2])), control);
     await worker.flush();
     expect(commits).toEqual(['0@2', '0@3']);
+  });
+
+  it('heartbeats the group while a batch waits for a stuck flush, so a Redis failover does not cost its slots', async () => {
+    const { sink, commits, worker, messages } = setup(2);
+    let release!: () => void;
+    sink.applyGate = new Promise((resolve) => (release = resolve));
+    let heartbeats = 0;
+    const control = { heartbeat: async () => void (heartbeats += 1), isActive: () => true };
+    // Two samples reach FLUSH_MAX_SAMPLES: the first flush starts and sticks; the third must wait for it.
+    const batch = worker.handleBatch(0, messages(0, record(0, [0]), record(0, [1]), record(0, [2]), record(0, [3])), control);
+    await eventually('heartbeats while waiting', 10_000, () => heartbeats >= 2, 10);
+    sink.applyGate = null;
+    release();
+    await batch;
+    await worker.flush();
+    expect(commits.at(-1)).toBe('0@4');
   });
 
   it('keeps consuming while a flush is in flight and commits each batch after its own flush', async () => {

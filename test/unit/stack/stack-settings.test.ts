@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StackError, externalEndpoints, loadStackSettings } from '@ringtail/stack';
+import { StackError, endpointsOf, externalEndpoints, loadStackSettings } from '@ringtail/stack';
 
 describe('stack settings', () => {
   it('defaults to auto mode on loopback ports of its own, never Redis 6379', () => {
@@ -37,7 +37,27 @@ describe('stack settings', () => {
         { host: 's2', port: 26379 },
       ],
       sentinelMasterName: 'ringtail',
+      clientEnv: {},
     });
+  });
+
+  it('keeps the secured stack in a folder of its own and hands clients paths, never passwords', () => {
+    const open = loadStackSettings({ RINGTAIL_CACHE_DIR: '/c' }).topology;
+    const secure = loadStackSettings({ RINGTAIL_CACHE_DIR: '/c', RINGTAIL_STACK_SECURE: 'true' }).topology;
+    expect([open.secure, open.stackDir, endpointsOf(open).clientEnv]).toEqual([false, '/c/stack', {}]);
+    expect([secure.secure, secure.stackDir]).toEqual([true, '/c/stack-secure']);
+    expect(endpointsOf(secure).clientEnv).toEqual({
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'ringtail',
+      KAFKA_SASL_PASSWORD_FILE: '/c/stack-secure/secrets/kafka-password',
+      KAFKA_TLS_CA_FILE: '/c/stack-secure/secrets/ca.crt',
+      REDIS_USERNAME: 'ringtail',
+      REDIS_PASSWORD_FILE: '/c/stack-secure/secrets/redis-password',
+      REDIS_SENTINEL_USERNAME: 'ringtail-sentinel',
+      REDIS_SENTINEL_PASSWORD_FILE: '/c/stack-secure/secrets/sentinel-password',
+      REDIS_TLS_CA_FILE: '/c/stack-secure/secrets/ca.crt',
+    });
+    expect(() => loadStackSettings({ RINGTAIL_STACK_SECURE: 'maybe' })).toThrow(/RINGTAIL_STACK_SECURE/);
   });
 
   it('refuses the external mode without both addresses, and malformed ones', () => {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatAlertsTable, listAlerts } from '@ringtail/query';
-import { connectionEnv, createSentinelClient, parseEnv } from '@ringtail/runtime';
+import { parseEnv } from '@ringtail/runtime';
+import { cliEnv, connectCliRedis } from '../client-env.ts';
 import type { Command } from '../command.ts';
 
 export const alertsCommand: Command = {
@@ -8,8 +9,8 @@ export const alertsCommand: Command = {
   usage: 'ringtail alerts [--json]',
   async run(args) {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
-    const env = parseEnv(connectionEnv, process.env);
-    const redis = createSentinelClient({ sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER }, 'ringtail-alerts');
+    const env = parseEnv(cliEnv, process.env);
+    const redis = await connectCliRedis(env, 'ringtail-alerts');
     try {
       const rows = await listAlerts(redis, env.RINGTAIL_NAMESPACE);
       process.stdout.write(values.json ? `${JSON.stringify(rows)}\n` : `${formatAlertsTable(rows)}\n`);

@@ -2,7 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SampleGenerator, produceLoad } from '@ringtail/loadgen';
 import { DEFAULT_RAW_PARTITIONS, topicNames } from '@ringtail/model';
-import { connectionEnv, createKafka, createLogger, ensureTopics, parseEnv } from '@ringtail/runtime';
+import { createKafka, createLogger, ensureTopics, parseEnv } from '@ringtail/runtime';
+import { cliEnv, cliKafkaSecurity } from '../client-env.ts';
 import type { Command } from '../command.ts';
 import { durationOption } from '../durations.ts';
 
@@ -30,7 +31,7 @@ export const produceCommand: Command = {
         partitions: { type: 'string', default: String(DEFAULT_RAW_PARTITIONS) },
       },
     });
-    const env = parseEnv(connectionEnv, process.env);
+    const env = parseEnv(cliEnv, process.env);
     const log = createLogger('ringtail-produce', env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
     const topics = topicNames(env.RINGTAIL_NAMESPACE);
     const count = (name: string, v: string | undefined) => {
@@ -48,7 +49,7 @@ export const produceCommand: Command = {
       seed: count('seed', values.seed),
     });
 
-    const kafka = createKafka(env.KAFKA_BROKERS, 'ringtail-produce', log);
+    const kafka = createKafka(env.KAFKA_BROKERS, 'ringtail-produce', log, { security: cliKafkaSecurity(env) });
     const admin = kafka.admin();
     await admin.connect();
     try {

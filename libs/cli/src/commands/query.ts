@@ -3,12 +3,13 @@ import type { Redis } from 'ioredis';
 import { evaluate, parsePromql, RedisWindowSource, type EvaluationResult } from '@ringtail/promql';
 import { formatTable, parseSelector, pickResolution, querySeries, SeriesCache } from '@ringtail/query';
 import { formatValue, redisKeys, type RedisKeys, type Resolution } from '@ringtail/model';
-import { connectionEnv, createSentinelClient, parseEnv, resolutionsSetting } from '@ringtail/runtime';
+import { parseEnv, resolutionsSetting } from '@ringtail/runtime';
+import { cliEnv, connectCliRedis } from '../client-env.ts';
 import type { Command } from '../command.ts';
 import { durationOption, parseTimeMs } from '../durations.ts';
 
 // The windows the shard workers write: RESOLUTIONS, read the same way they read it.
-const queryEnv = connectionEnv.extend({ RESOLUTIONS: resolutionsSetting });
+const queryEnv = cliEnv.extend({ RESOLUTIONS: resolutionsSetting });
 
 export const queryCommand: Command = {
   summary:
@@ -39,7 +40,7 @@ export const queryCommand: Command = {
     const fromMs = parseTimeMs(values.from!, '--from', now);
     const toMs = parseTimeMs(values.to!, '--to', now);
     const stepMs = values.step ? durationOption(values.step, '--step') : undefined;
-    const redis = createSentinelClient({ sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER }, 'ringtail-query');
+    const redis = await connectCliRedis(env, 'ringtail-query');
     try {
       if (!isPlainSelector(selector)) {
         const resolutions = env.RESOLUTIONS;

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { redisKeys, topicNames } from '@ringtail/model';
 import { formatRingTable, readRingStatus, redisRingStatusStore } from '@ringtail/ring-status';
-import { connectionEnv, createKafka, createLogger, createSentinelClient, parseEnv } from '@ringtail/runtime';
+import { createKafka, createLogger, parseEnv } from '@ringtail/runtime';
+import { cliEnv, cliKafkaSecurity, connectCliRedis } from '../client-env.ts';
 import type { Command } from '../command.ts';
 
 export const ringCommand: Command = {
@@ -15,10 +16,10 @@ export const ringCommand: Command = {
       process.stderr.write(`usage: ${this.usage}\n`);
       return 2;
     }
-    const env = parseEnv(connectionEnv, process.env);
+    const env = parseEnv(cliEnv, process.env);
     const topics = topicNames(env.RINGTAIL_NAMESPACE);
-    const admin = createKafka(env.KAFKA_BROKERS, 'ringtail-ring-status', createLogger('ringtail-ring', 'error')).admin();
-    const redis = createSentinelClient({ sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER }, 'ringtail-ring-status');
+    const admin = createKafka(env.KAFKA_BROKERS, 'ringtail-ring-status', createLogger('ringtail-ring', 'error'), { security: cliKafkaSecurity(env) }).admin();
+    const redis = await connectCliRedis(env, 'ringtail-ring-status');
     try {
       await admin.connect();
       const nowMs = Date.now();

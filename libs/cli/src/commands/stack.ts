@@ -9,17 +9,22 @@ export function endpointEnv(e: StackEndpoints): string {
     `KAFKA_BROKERS=${e.kafkaBrokers.join(',')}`,
     `REDIS_SENTINELS=${e.sentinels.map(formatHostPort).join(',')}`,
     `REDIS_SENTINEL_MASTER=${e.sentinelMasterName}`,
+    // Users, password files and the CA of a secured stack: paths, never a password.
+    ...Object.entries(e.clientEnv).map(([k, v]) => `${k}=${v}`),
   ].join('\n');
 }
 
 export const stackCommand: Command = {
   summary: 'Start, stop or show the stack: a Kafka broker (KRaft) and Redis primary + replica + 3 Sentinels.\n' +
     'Mode from RINGTAIL_STACK_MODE: auto (default: a running local stack, else containers if a Docker engine answers, else local processes),\n' +
-    'local, docker (docker-compose.yml), external.',
-  usage: 'ringtail stack up|down|status',
+    'local, docker (docker-compose.yml), external.\n' +
+    '--secure (or RINGTAIL_STACK_SECURE=true): the secured local stack, with Redis and Sentinel ACL users, TLS everywhere and\n' +
+    'Kafka SASL_SSL (SCRAM); certificates and passwords are made at first start under $RINGTAIL_CACHE_DIR/stack-secure/secrets.',
+  usage: 'ringtail stack up|down|status [--secure]',
   async run(args) {
-    const settings = loadStackSettings(process.env);
-    const [action] = args;
+    const secure = args.includes('--secure');
+    const settings = loadStackSettings(secure ? { ...process.env, RINGTAIL_STACK_SECURE: 'true' } : process.env);
+    const [action] = args.filter((a) => a !== '--secure');
     switch (action) {
       case 'up': {
         const started = performance.now();

@@ -1,5 +1,5 @@
 --[[
-  flush-1.lua: apply one flush batch of one slot (shard-topic partition), atomically.
+  flush-2.lua: apply one flush batch of one slot (shard-topic partition), atomically.
 
   KEYS[1]  watermark hash of the slot:
            field = raw partition, value = highest raw offset applied (decimal);
@@ -9,6 +9,12 @@
   ARGV[1]  JSON batch. Doubles and timestamps are decimal strings, written
            verbatim so nothing is rounded; counts and limbs are JSON integers
            (exact: every one is below 2^53):
+    ct    [[resolution, closedThrough], ...]      what the worker judged its samples by ("" = none
+                                                  closed); each must equal KEYS[2]'s field, or -3
+    t     "ms"                                    optional: the batch's highest raw record time;
+                                                  KEYS[2] `t` keeps the max
+    hk    {resolution: hotIndexKey}               sorted set of the slot's hot windows per resolution;
+                                                  a new window is added (member <id>:<start>)
     ko    "offset"                                shard-topic offset after the batch's last
                                                   record (decimal string); `k` keeps the max
     wm    [[rawPartition, expected, next], ...]   strings; expected "-1" = field absent;
@@ -39,10 +45,14 @@
         watermarks are rewritten, unchanged
     -1  fenced: some watermark holds neither; nothing written
     -2  malformed ARGV[1]; nothing written
+    -3  closed windows moved: some closed-through differs from `ct` (compaction
+        by another owner, or one a failover lost); nothing written: the worker
+        re-reads the slot's state and the partition from Kafka
 ]]
-local wmKey = KEYS[1]
+local wmKey, closureKey = KEYS[1], KEYS[2]
 local ok, batch = pcall(cjson.decode, ARGV[1])
-if not ok or type(batch) ~= 'table' or type(batch.wm) ~= 'table' or type(batch.w) ~= 'table' then
+if not ok or type(batch) ~= 'table' or type(batch.wm) ~= 'table' or type(batch.w) ~= 'table'
+  or type(batch.ct) ~= 'table' or type(batch.hk) ~= 'table' then
   return -2
 end
 
@@ -53,6 +63,11 @@ for _, m in ipairs(batch.wm) do
   if stored ~= m[3] then matchesNext = false end
 end
 if not matchesExpected and not matchesNext then return -1 end
+if matchesExpected then
+  for _, c in ipairs(batch.ct) do
+    if (redis.call('HGET', closureKey, c[1]) or '') ~= c[2] then return -3 end
+  end
+end
 
 -- Also when already applied: the rewrite (same values) makes a following WAIT cover
 -- them even if they reached this node by replication from a failed primary.
@@ -64,6 +79,10 @@ if type(batch.ko) == 'string' then
   if tonumber(batch.ko) > storedKo then redis.call('HSET', wmKey, 'k', batch.ko) end
 end
 if not matchesExpected then return 2 end
+if type(batch.t) == 'string' then
+  local storedT = tonumber(redis.call('HGET', closureKey, 't') or '-1')
+  if tonumber(batch.t) > storedT then redis.call('HSET', closureKey, 't', batch.t) end
+end
 
 local TWO32 = 4294967296
 -- A stored limb this large can only come from HINCRBY summing: adding a delta to it could pass 2^53.
@@ -161,7 +180,12 @@ for _, d in ipairs(batch.w) do
     end
     redis.call('HSET', key, unpack(set))
   end
-  if #cur == 0 then redis.call('PEXPIREAT', key, d[2]) end
+  if #cur == 0 then
+    redis.call('PEXPIREAT', key, d[2])
+    local res, id, start = string.match(key, ':w:([^:]+):([^:]+):(%-?%d+)$')
+    local hot = res and batch.hk[res]
+    if hot then redis.call('ZADD', hot, start, id .. ':' .. start) end
+  end
 end
 
 return 1

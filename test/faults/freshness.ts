@@ -1,0 +1,93 @@
+/**
+ * The pipeline's lag, measured from outside: one heartbeat series per slot,
+ * each sent with every produce tick (value = tick number). A slot's lag is how
+ * long ago the oldest heartbeat it has not yet made visible in Redis was
+ * produced; the pipeline's lag is the largest over the slots. It needs no
+ * service metric, so it survives every crash and restart it measures.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
+import type { RawSample } from '@ringtail/loadgen';
+import { DEFAULT_RESOLUTIONS, slotOfSeriesId, type RedisKeys } from '@ringtail/model';
+import { readWindow } from '@ringtail/query';
+
+const HOUR = DEFAULT_RESOLUTIONS.find((r) => r.name === '1h')!;
+const HEARTBEAT_METRIC = 'fault_heartbeat';
+
+interface Heartbeat {
+  readonly labels: Record<string, string>;
+  readonly seriesId: string;
+}
+
+export class Freshness {
+  private readonly beats: Heartbeat[];
+  /** performance.now() at which tick i was sent (index = tick). */
+  private readonly sentAt: number[] = [];
+  private readonly visible: number[];
+  private ackedTicks = 0;
+
+  constructor(
+    seriesIdOf: (s: RawSample) => string,
+    slots: number,
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {
+    // Search label values until every slot has a heartbeat series of its own.
+    const bySlot = new Map<number, Heartbeat>();
+    for (let k = 0; bySlot.size < slots; k++) {
+      const labels = { beat: String(k) };
+      const seriesId = seriesIdOf({ name: HEARTBEAT_METRIC, labels, value: 0, timestamp: 0 });
+      const slot = slotOfSeriesId(seriesId, slots);
+      if (!bySlot.has(slot)) bySlot.set(slot, { labels, seriesId });
+    }
+    this.beats = [...bySlot.values()];
+    this.visible = this.beats.map(() => -1);
+  }
+
+  /** The heartbeats of the next tick (timestamp `nowMs`); call `acked` once Kafka took them. */
+  nextTick(nowMs: number): { tick: number; samples: RawSample[] } {
+    const tick = this.sentAt.length;
+    this.sentAt.push(performance.now());
+    return { tick, samples: this.beats.map((b) => ({ name: HEARTBEAT_METRIC, labels: b.labels, value: tick, timestamp: nowMs })) };
+  }
+
+  acked(tick: number): void {
+    this.ackedTicks = Math.max(this.ackedTicks, tick + 1);
+  }
+
+  /** Reads every heartbeat's newest visible tick (two 1h windows each: this hour and the last). */
+  async poll(): Promise<void> {
+    const now = Date.now();
+    const hour = Math.floor(now / HOUR.stepMs) * HOUR.stepMs;
+    await Promise.all(
+      this.beats.map(async (b, i) => {
+        for (const start of [hour, hour - HOUR.stepMs]) {
+          const w = await readWindow(this.redis, this.keys, b.seriesId, HOUR, start);
+          if (w !== null) {
+            this.visible[i] = Math.max(this.visible[i]!, w.last);
+            return;
+          }
+        }
+      }),
+    );
+  }
+
+  /**
+   * Caught up since `atMs` (performance.now()): every slot shows a heartbeat
+   * sent at or after `atMs`, and the lag is under `lagMs`. A fault whose effect
+   * has not shown yet (a killed primary before Sentinel notices) is not
+   * mistaken for a quick recovery.
+   */
+  caughtUpSince(atMs: number, lagMs: number): boolean {
+    const firstAfter = this.sentAt.findIndex((t) => t >= atMs);
+    if (firstAfter < 0 || firstAfter >= this.ackedTicks) return false;
+    return Math.min(...this.visible) >= firstAfter && this.lagMs() < lagMs;
+  }
+
+  /** ms since the oldest acknowledged heartbeat not yet visible was sent; 0 when all are visible. */
+  lagMs(): number {
+    const oldestUnseen = Math.min(...this.visible) + 1;
+    if (oldestUnseen >= this.ackedTicks) return 0;
+    return performance.now() - this.sentAt[oldestUnseen]!;
+  }
+}
