@@ -87,7 +87,9 @@ async function main(): Promise<void> {
   cleanup.push(async () => {
     for (const p of [...pipeline.ingest, ...pipeline.shards.values()]) p.resume();
     await pipeline.stop().catch(() => undefined);
-    await pipeline.purge().catch(() => undefined);
+    // A failed run keeps its topics and keys, so the raw records behind a mismatch can be read.
+    if (keepNamespace) say(`kept namespace ${namespace} (topics and Redis keys) for inspection`);
+    else await pipeline.purge().catch(() => undefined);
   });
   await pipeline.start();
 
@@ -316,8 +318,6 @@ async function main(): Promise<void> {
     recoveries,
     ...(mismatches.length > 0 ? { mismatchExamples: mismatches.slice(0, 5) } : {}),
   };
-  await runCleanup();
-  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
   const exact =
     result.lost === 0 &&
     result.duplicated === 0 &&
@@ -330,6 +330,9 @@ async function main(): Promise<void> {
     result.webhookUnexpected === 0 &&
     result.sendFailures === 0 &&
     settled;
+  keepNamespace = !exact;
+  await runCleanup();
+  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
   if (!exact) say('FAILED: something was lost, doubled, wrong or missing (see the JSON)');
   process.exit(exact ? 0 : 1);
 }
@@ -361,6 +364,7 @@ async function readDlq(kafka: Kafka, topic: string): Promise<{ keys: Set<string>
 }
 
 const cleanup: (() => Promise<void>)[] = [];
+let keepNamespace = false;
 async function runCleanup(): Promise<void> {
   for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
 }
