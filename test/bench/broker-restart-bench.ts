@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { RawSample } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
+import { connectIdempotentProducer } from '@ringtail/runtime';
 import { LocalStack, loadStackSettings, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest } from '../support/pipeline.ts';
 import { until } from '../support/until.ts';
@@ -57,8 +58,7 @@ async function main(): Promise<void> {
   const pipeline = new PipelineUnderTest(endpoints, { namespace, workers: ['w0'], ingestInstances: 1, extraEnv: { RAW_PARTITIONS: '4', LOG_LEVEL: 'warn' } });
   await pipeline.start();
   const kafka = new Kafka({ clientId: 'broker-restart-bench', brokers: [...endpoints.kafkaBrokers], logLevel: logLevel.NOTHING, retry: { retries: 1000, maxRetryTime: 1000 } });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = await connectIdempotentProducer(kafka);
 
   const produced: RawSample[] = [];
   let producing = true;

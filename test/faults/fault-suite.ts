@@ -26,6 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { SampleGenerator, prng, type RawSample } from '@ringtail/loadgen';
 import { DLQ_HEADERS, DEFAULT_SHARD_SLOTS, redisKeys, topicNames } from '@ringtail/model';
+import { connectIdempotentProducer } from '@ringtail/runtime';
 import { LocalStack, ServiceProcess, loadStackSettings, stackUp } from '@ringtail/stack';
 import { WebhookReceiver } from '@ringtail/webhooks';
 import { stackEnv } from '../support/stack-env.ts';
@@ -120,8 +121,7 @@ async function main(): Promise<void> {
     // The broker is killed on purpose: sends retry across its absence rather than fail.
     retry: { retries: 10_000, initialRetryTime: 100, maxRetryTime: 1000 },
   });
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer: Producer = await connectIdempotentProducer(kafka);
   const freshness = new Freshness((s) => pipeline.seriesId(s), DEFAULT_SHARD_SLOTS, pipeline.redis, redisKeys(namespace));
   const probes = new AlertProbes({ everyMs: 15_000, highMs: 40_000 }, Date.now());
   const generator = new SampleGenerator({ seriesCount: 2000, labelsPerSeries: 4, metricNames: 10, jitterMs: 2000, seed: SEED });

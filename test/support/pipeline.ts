@@ -6,7 +6,7 @@ import type { RawSample } from '@ringtail/loadgen';
 import { DEFAULT_RESOLUTIONS, redisKeys, topicNames, windowValues, type Resolution, type WindowValues } from '@ringtail/model';
 import { readWindows } from '@ringtail/query';
 import { readRingStatus, redisRingStatusStore, type RingStatus } from '@ringtail/ring-status';
-import { createSentinelClient, kafkaSecurityOptions, type RedisSecurity } from '@ringtail/runtime';
+import { connectIdempotentProducer, createSentinelClient, kafkaSecurityOptions, type RedisSecurity } from '@ringtail/runtime';
 import { ServiceProcess, stackClientSecurity, type StackEndpoints } from '@ringtail/stack';
 import { expectedWindows } from './expected-windows.ts';
 import { stackEnv } from './stack-env.ts';
@@ -128,10 +128,9 @@ export class PipelineUnderTest {
     }
   }
 
-  async producer(): Promise<Producer> {
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    return producer;
+  /** The producer of every exactness check: retries that cannot write a sample twice. */
+  producer(): Promise<Producer> {
+    return connectIdempotentProducer(this.kafka);
   }
 
   seriesId(s: RawSample): string {

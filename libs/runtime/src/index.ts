@@ -2,6 +2,7 @@ export { createLogger, REDACTED_LOG_PATHS, type Logger } from './logger.ts';
 export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, latenessRule, latenessSetting, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
 export { checkRedisAccess, createSentinelClient, nodeSecurityOptions, redisRefusal, sentinelPrimary, sentinelSecurityOptions, type SentinelTarget } from './redis-client.ts';
 export { connectIdempotentProducer, createKafka, kafkaRefusal, kafkaSecurityOptions, type KafkaClientOptions, type KafkaTimeouts } from './kafka-client.ts';
+export { retryStablePartitioner } from './retry-stable-partitioner.ts';
 export { Secret } from './secret.ts';
 export { ConnectionRefusedError } from './security-errors.ts';
 export { explainStartupError } from './startup-error.ts';

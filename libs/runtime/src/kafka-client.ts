@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from './logger.ts';
+import { retryStablePartitioner } from './retry-stable-partitioner.ts';
 import { ConnectionRefusedError } from './security-errors.ts';
 import type { KafkaSecurity } from './security-env.ts';
 
@@ -92,12 +93,14 @@ export function kafkaRefusal(err: unknown): ConnectionRefusedError | null {
 
 /**
  * A connected idempotent producer with one request in flight (records keep
- * their order per partition) that never creates topics. kafkajs marks its
+ * their order per partition) that never creates topics, and whose retries put
+ * a keyless message back on the partition it was first sent to, so the broker
+ * can drop the copy (retryStablePartitioner). kafkajs marks its
  * idempotent producer experimental: after a failed send, disconnect it and
  * connect a new one rather than reuse it.
  */
 export async function connectIdempotentProducer(kafka: Kafka): Promise<Producer> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: retryStablePartitioner });
   await producer.connect();
   return producer;
 }

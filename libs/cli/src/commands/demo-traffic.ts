@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { SampleGenerator, produceLoad, type RawSample } from '@ringtail/loadgen';
 import { topicNames } from '@ringtail/model';
-import { createKafka, createLogger } from '@ringtail/runtime';
+import { connectIdempotentProducer, createKafka, createLogger } from '@ringtail/runtime';
 
 const PROGRESS_INTERVAL_MS = 5000;
 // The demo queue fills for half of every minute, so the demo rule fires and resolves.
@@ -39,8 +39,7 @@ function startQueueSignal(producer: Producer): () => void {
  */
 export async function produceDemoTraffic(kafkaBrokers: readonly string[], t: DemoTraffic): Promise<number> {
   const kafka = createKafka(kafkaBrokers, 'ringtail-demo', createLogger('ringtail-demo', 'warn'));
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = await connectIdempotentProducer(kafka);
   let produced = 0;
   const started = Date.now();
   const progress = setInterval(() => {

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SampleGenerator, produceLoad } from '@ringtail/loadgen';
 import { DEFAULT_RAW_PARTITIONS, topicNames } from '@ringtail/model';
-import { createKafka, createLogger, ensureTopics, parseEnv } from '@ringtail/runtime';
+import { connectIdempotentProducer, createKafka, createLogger, ensureTopics, parseEnv } from '@ringtail/runtime';
 import { cliEnv, cliKafkaSecurity } from '../client-env.ts';
 import type { Command } from '../command.ts';
 import { durationOption } from '../durations.ts';
@@ -59,8 +59,7 @@ export const produceCommand: Command = {
       await admin.disconnect();
     }
 
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    const producer = await connectIdempotentProducer(kafka);
     const record = values.record ? createWriteStream(values.record) : undefined;
     const batch = Math.max(1, count('batch', values.batch));
     try {
