@@ -68,7 +68,11 @@ export class RedisUnavailableError extends Error {
   }
 }
 
-/** WAIT saw fewer replicas than required: the write could die with the primary. Retried; offsets stay uncommitted. */
+/**
+ * WAIT saw fewer replicas than required (or, with `timeoutMs` 0, fewer were
+ * online, so WAIT was not tried): the write could die with the primary.
+ * Retried; offsets stay uncommitted.
+ */
 export class ReplicationTimeoutError extends Error {
   override readonly name = 'ReplicationTimeoutError' as const;
   readonly code = 'SHARD_REPLICATION_TIMEOUT' as const;
@@ -78,7 +82,7 @@ export class ReplicationTimeoutError extends Error {
     readonly required: number,
     readonly timeoutMs: number,
   ) {
-    super(`WAIT: ${acknowledged} of ${required} replicas acknowledged within ${timeoutMs} ms`);
+    super(timeoutMs === 0 ? `WAIT skipped: ${acknowledged} of ${required} replicas online` : `WAIT: ${acknowledged} of ${required} replicas acknowledged within ${timeoutMs} ms`);
   }
 }
 

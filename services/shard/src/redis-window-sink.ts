@@ -26,6 +26,8 @@ export interface RedisWindowSinkOptions {
  */
 export class RedisWindowSink implements WindowSink {
   private readonly redis: FlushClient;
+  /** The last WAIT fell short or failed: check for online replicas before the next. */
+  private replicasShort = false;
 
   constructor(
     redis: Redis,
@@ -66,11 +68,29 @@ export class RedisWindowSink implements WindowSink {
     return flushOutcome(reply, batch.shardPartition);
   }
 
+  /**
+   * WAITs for `minReplicas`; throws ReplicationTimeoutError if fewer took the writes.
+   * After a shortfall (a failover: the promoted primary has no replica until the
+   * old one is back and resynchronised) it first asks the primary how many
+   * replicas are online, and fails at once while WAIT cannot succeed, instead
+   * of spending the whole timeout on every flush: flushes keep their pace, their
+   * writes stay visible, and only their offsets wait for a WAIT that succeeds.
+   */
   async awaitReplicas(): Promise<void> {
     const { minReplicas, waitTimeoutMs } = this.opts;
     if (minReplicas === 0) return;
-    const acknowledged = await this.call('WAIT', () => this.redis.wait(minReplicas, waitTimeoutMs));
-    if (acknowledged < minReplicas) throw new ReplicationTimeoutError(acknowledged, minReplicas, waitTimeoutMs);
+    try {
+      if (this.replicasShort) {
+        const online = await this.call('INFO', async () => onlineReplicas(await this.redis.info('replication')));
+        if (online < minReplicas) throw new ReplicationTimeoutError(online, minReplicas, 0);
+      }
+      const acknowledged = await this.call('WAIT', () => this.redis.wait(minReplicas, waitTimeoutMs));
+      if (acknowledged < minReplicas) throw new ReplicationTimeoutError(acknowledged, minReplicas, waitTimeoutMs);
+      this.replicasShort = false;
+    } catch (err) {
+      this.replicasShort = true;
+      throw err;
+    }
   }
 
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
@@ -80,4 +100,11 @@ export class RedisWindowSink implements WindowSink {
       throw new RedisUnavailableError(operation, { cause });
     }
   }
+}
+
+/** Replicas in state `online` in the primary's `INFO replication` (ones still syncing cannot acknowledge a WAIT). */
+export function onlineReplicas(info: string): number {
+  let online = 0;
+  for (const line of info.split('\n')) if (/^slave\d+:.*\bstate=online\b/.test(line)) online += 1;
+  return online;
 }
