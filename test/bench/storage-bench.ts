@@ -6,11 +6,12 @@
  * occasional resets (integer and centisecond), gauges drifting as random walks
  * (integer and full-precision), constants — go through the real write path
  * (WindowAggregator + RedisWindowSink + flush-2.lua) one resolution at a time,
- * then the real compactor (close-1.lua + compact-2.lua) moves every closed
- * window into blocks. Redis `used_memory` is read before writing, after
- * writing (today's layout: one hash per window, plus the hot-window index this
- * change adds, measured apart) and after compaction. A random-valued share
- * (uniform random doubles) is measured the same way and reported apart.
+ * twice: once left as hashes (the uncompacted layout: one hash per window, plus
+ * the hot-window index, measured apart), once with the real compactor
+ * (close-1.lua + compact-2.lua) moving closed windows into blocks as simulated
+ * time passes, as a worker's compactor does. Redis `used_memory_dataset` is
+ * read before and after each. A random-valued share (uniform random doubles)
+ * is measured the same way and reported apart.
  *
  * Steady-state figures per series at the default retention
  * (`10s:6h,1m:7d,1h:90d`) are built from the per-window costs: closed windows
@@ -45,6 +46,8 @@ const SLOTS = 4;
 const SCRAPE_MS = 10_000;
 // Small flushes: one script call must stay far below the command timeout and Sentinel's down-after.
 const FLUSH_SAMPLES = 10_000;
+// Compaction keeps up every 60 windows of simulated time (10 min of 10s windows, 1 h of 1m, 60 h of 1h).
+const COMPACT_EVERY_STEPS = 60;
 const GB = 1024 ** 3;
 
 type Shape = 'counter_int' | 'counter_cs' | 'gauge_int' | 'gauge_float' | 'constant' | 'random';
@@ -118,14 +121,20 @@ interface PhaseResult {
   readonly compaction: { readonly windowsPerSecond: number; readonly benchCpuMsPer1kWindows: number; readonly redisCpuMsPer1kWindows: number; readonly seconds: number };
 }
 
-/** Writes `series` over [fromMs, toMs) at resolution `r` alone, then compacts; measures memory at each step. */
-async function phase(redis: Redis, keys: RedisKeys, r: Resolution, series: readonly { s: ShardSeries; next: () => number; offsetMs: number }[], fromMs: number, toMs: number, random: () => number): Promise<PhaseResult> {
+type BenchSeries = { s: ShardSeries; next: () => number; offsetMs: number };
+
+/**
+ * Writes `series` over [fromMs, toMs) at resolution `r` alone through the real
+ * write path; with `compact`, runs it every COMPACT_EVERY_STEPS windows of
+ * simulated time, as a worker's compactor keeps up while samples arrive.
+ */
+async function writeSpan(redis: Redis, keys: RedisKeys, r: Resolution, series: readonly BenchSeries[], fromMs: number, toMs: number, random: () => number, compact?: (aggregator: WindowAggregator) => Promise<void>): Promise<void> {
   const sink = new RedisWindowSink(redis, { keys, minReplicas: 0, waitTimeoutMs: 1000 });
   const aggregator = new WindowAggregator({ resolutions: [r] });
   for (let slot = 0; slot < SLOTS; slot++) aggregator.loadPartition(slot, new Map());
-  const memStart = await usedMemory(redis);
   let rawOffset = 0;
   let kafkaOffset = 0;
+  let compactedAt = fromMs;
   const flush = async () => {
     const batch = aggregator.takeBatch();
     for (const b of batch?.partitions ?? []) await sink.apply(b);
@@ -145,29 +154,66 @@ async function phase(redis: Redis, keys: RedisKeys, r: Resolution, series: reado
     }
     rawOffset++;
     if (aggregator.pendingSamples >= FLUSH_SAMPLES) await flush();
+    if (compact !== undefined && t - compactedAt >= COMPACT_EVERY_STEPS * r.stepMs) {
+      await flush();
+      await compact(aggregator);
+      compactedAt = t;
+    }
   }
   await flush();
-  const memWritten = await usedMemory(redis);
-  const windows = (await Promise.all(Array.from({ length: SLOTS }, (_, slot) => redis.zcard(keys.hotWindows(slot, r.name))))).reduce((a, b) => a + b, 0);
-  const hotIndexBytes = await memoryOf(redis, Array.from({ length: SLOTS }, (_, slot) => keys.hotWindows(slot, r.name)));
+  if (compact !== undefined) await compact(aggregator);
+}
 
-  const compactor = new RedisWindowCompactor(redis, { keys, resolutions: [r], maxWindowsPerPass: 50_000 });
-  const cpu0 = process.cpuUsage();
-  const redisCpu0 = await redisCpuSeconds(redis);
-  const t0 = performance.now();
-  for (let slot = 0; slot < SLOTS; slot++) {
-    const ct = await compactor.close(slot, new Map());
-    while ((await compactor.move(slot, ct)).windows > 0);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const redisCpu = (await redisCpuSeconds(redis)) - redisCpu0;
-  const memCompacted = await usedMemory(redis);
-  const hotLeft = (await Promise.all(Array.from({ length: SLOTS }, (_, slot) => redis.zcard(keys.hotWindows(slot, r.name))))).reduce((a, b) => a + b, 0);
-  const closedWindows = windows - hotLeft;
-  // Cross-check of used_memory: what Redis reports for the block keys themselves (value, key, expiry, dict entry).
-  const blockBytes = await memoryOf(redis, (await keysMatching(redis, `{rt:${keys.prefix.slice(4, -2)}:*}:b:*`)));
+async function hotWindowCount(redis: Redis, keys: RedisKeys, r: Resolution): Promise<number> {
+  return (await Promise.all(Array.from({ length: SLOTS }, (_, slot) => redis.zcard(keys.hotWindows(slot, r.name))))).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Resolution `r` twice, each in a namespace of its own: once as today's layout
+ * (every window a hash, nothing compacted), once with the compactor keeping up
+ * as it does in a worker; measures memory and compaction cost.
+ *
+ * Compacting only after everything is written would leave each slot's
+ * hot-window index (a sorted set) with the bucket array of its peak size: Redis
+ * does not shrink a sorted set's hash table on ZREM, and at ~50,000 members a
+ * slot that is about 600 KB kept for 45 members, a cost no worker that keeps up ever has.
+ */
+async function phase(redis: Redis, namespaceOf: (r: Resolution, layout: string) => string, r: Resolution, series: readonly BenchSeries[], fromMs: number, toMs: number, random: () => number): Promise<PhaseResult> {
+  const flatKeys = redisKeys(namespaceOf(r, 'hashes'), SLOTS);
+  const memStart = await usedMemory(redis);
+  await writeSpan(redis, flatKeys, r, series, fromMs, toMs, random);
+  const memWritten = await usedMemory(redis);
+  const windows = await hotWindowCount(redis, flatKeys, r);
+  const hotIndexBytes = await memoryOf(redis, Array.from({ length: SLOTS }, (_, slot) => flatKeys.hotWindows(slot, r.name)));
   const hotBytesPerWindow = (memWritten - memStart) / windows;
+  await deleteMatching(redis, `{rt:${namespaceOf(r, 'hashes')}[}:]*`);
+
+  const keys = redisKeys(namespaceOf(r, 'blocks'), SLOTS);
+  const compactor = new RedisWindowCompactor(redis, { keys, resolutions: [r], maxWindowsPerPass: 50_000 });
+  let seconds = 0;
+  let redisCpu = 0;
+  let benchCpuUs = 0;
+  let closedWindows = 0;
+  const compact = async (aggregator: WindowAggregator) => {
+    const cpu0 = process.cpuUsage();
+    const redisCpu0 = await redisCpuSeconds(redis);
+    const t0 = performance.now();
+    for (let slot = 0; slot < SLOTS; slot++) {
+      const ct = await compactor.close(slot, aggregator.oldestPendingStarts(slot));
+      aggregator.closeThrough(slot, ct);
+      for (let moved = (await compactor.move(slot, ct)).windows; moved > 0; moved = (await compactor.move(slot, ct)).windows) closedWindows += moved;
+    }
+    seconds += (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    benchCpuUs += cpu.user + cpu.system;
+    redisCpu += (await redisCpuSeconds(redis)) - redisCpu0;
+  };
+  const memBefore = await usedMemory(redis);
+  await writeSpan(redis, keys, r, series, fromMs, toMs, random, compact);
+  const memCompacted = await usedMemory(redis);
+  const hotLeft = await hotWindowCount(redis, keys, r);
+  // Cross-check of used_memory: what Redis reports for the block keys themselves (value, key, dict entry).
+  const blockBytes = await memoryOf(redis, await keysMatching(redis, `{rt:${keys.prefix.slice(4, -2)}:*}:b:*`));
   return {
     resolution: r.name,
     windows,
@@ -176,15 +222,20 @@ async function phase(redis: Redis, keys: RedisKeys, r: Resolution, series: reado
     blockKeyBytesPerWindow: round(blockBytes / closedWindows),
     uncompactedBytesPerWindow: round(hotBytesPerWindow - hotIndexBytes / windows),
     hotIndexBytesPerWindow: round(hotIndexBytes / windows),
-    // What compaction left, minus the windows still open (at their hash cost), over the windows it closed.
-    compactedBytesPerWindow: round((memCompacted - memStart - hotLeft * hotBytesPerWindow) / closedWindows),
+    // What the compacted layout holds, minus the windows still open (at their hash cost), over the windows it closed.
+    compactedBytesPerWindow: round((memCompacted - memBefore - hotLeft * hotBytesPerWindow) / closedWindows),
     compaction: {
       windowsPerSecond: Math.round(closedWindows / seconds),
-      benchCpuMsPer1kWindows: round((cpu.user + cpu.system) / 1000 / (closedWindows / 1000)),
+      benchCpuMsPer1kWindows: round(benchCpuUs / 1000 / (closedWindows / 1000)),
       redisCpuMsPer1kWindows: round((redisCpu * 1000) / (closedWindows / 1000)),
       seconds: round(seconds),
     },
   };
+}
+
+async function deleteMatching(redis: Redis, pattern: string): Promise<void> {
+  const stale = await keysMatching(redis, pattern);
+  for (let i = 0; i < stale.length; i += 500) await redis.del(...stale.slice(i, i + 500));
 }
 
 function round(x: number): number {
@@ -217,8 +268,8 @@ async function main(): Promise<void> {
   };
   const run = async (label: string, count: number, shapes: readonly Shape[]) => {
     const base = `bench-storage-${label}-${Date.now().toString(36)}`;
-    // One namespace per resolution: each phase starts from empty watermarks.
-    const namespaceOf = (r: Resolution) => `${base}-${r.name}.`;
+    // One namespace per resolution and layout: each starts from empty watermarks.
+    const namespaceOf = (r: Resolution, layout: string) => `${base}-${r.name}-${layout}.`;
     const series = Array.from({ length: count }, (_, i) => {
       const shape = shapes[i % shapes.length]!;
       return {
@@ -230,14 +281,11 @@ async function main(): Promise<void> {
     const results: PhaseResult[] = [];
     for (const r of DEFAULT_RESOLUTIONS) {
       say(`${label}: ${r.name} over ${spans[r.name]! / 3_600_000} h of ${count} series`);
-      results.push(await phase(redis, redisKeys(namespaceOf(r), SLOTS), r, series, nowMs - spans[r.name]!, nowMs, random));
+      results.push(await phase(redis, namespaceOf, r, series, nowMs - spans[r.name]!, nowMs, random));
     }
-    const described = await keysMatching(redis, `{rt:${namespaceOf(DEFAULT_RESOLUTIONS[0]!)}}:*`);
+    const described = await keysMatching(redis, `{rt:${namespaceOf(DEFAULT_RESOLUTIONS[0]!, 'blocks')}}:*`);
     const seriesOverheadBytes = Math.round((await memoryOf(redis, described)) / count);
-    for (const r of DEFAULT_RESOLUTIONS) {
-      const stale = await keysMatching(redis, `{rt:${namespaceOf(r)}[}:]*`);
-      for (let i = 0; i < stale.length; i += 500) await redis.del(...stale.slice(i, i + 500));
-    }
+    for (const r of DEFAULT_RESOLUTIONS) await deleteMatching(redis, `{rt:${namespaceOf(r, 'blocks')}[}:]*`);
     return { results, seriesOverheadBytes };
   };
 
