@@ -55,6 +55,8 @@ const SAMPLES_PER_MESSAGE = 100;
 const LAG_OK_MS = 1000;
 const RECOVERY_TIMEOUT_MS = 120_000;
 const SETTLE_TIMEOUT_MS = 240_000;
+// A fault strikes a pipeline that has caught up, or, if it cannot within this, one that lags (and is marked so).
+const CATCH_UP_BEFORE_FAULT_MS = 60_000;
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const LOG_DIR = new URL('../../.cache/test-logs', import.meta.url).pathname;
 const TIMINGS: FaultTimings = { sessionTimeoutMs: 10_000, leaseTtlMs: 3000, sentinelDownAfterMs: 5000, downMs: 3000 };
@@ -67,6 +69,8 @@ interface Recovery {
   boundMs: number;
   /** The lag just before the fault struck: what the pipeline ran at in steady state. */
   lagBeforeMs: number;
+  /** The pipeline had caught up (lag under 1 s) when the fault struck; false: its recovery time says little. */
+  caughtUpBefore: boolean;
 }
 
 async function main(): Promise<void> {
@@ -249,13 +253,15 @@ async function main(): Promise<void> {
     const fault = faults[i] ?? { kind: FAULT_KINDS[Math.floor(random() * FAULT_KINDS.length)]!, gapMs: profile!.gapMs[0], pick: random() };
     if (i >= faults.length) faults.push(fault);
     await sleep(fault.gapMs);
+    // Recovery is measured back to lag under LAG_OK_MS: from a pipeline that was under it.
+    const caughtUpBefore = await until('caught up before the fault', CATCH_UP_BEFORE_FAULT_MS, () => freshness.lagMs() < LAG_OK_MS);
     const lagBeforeMs = Math.round(freshness.lagMs());
     const outcome = await strike(fault.kind, fault.pick, cluster);
     const alerterBack = fault.kind === 'kill-alerter' || fault.kind === 'pause-alerter' ? alerterRecovered() : async () => true;
     const ok = await until(`${fault.kind} recovery`, RECOVERY_TIMEOUT_MS, async () => freshness.caughtUpSince(outcome.endedAt, LAG_OK_MS) && (await alerterBack()));
     const recoveryMs = ok ? Math.round(performance.now() - outcome.endedAt) : null;
-    recoveries.push({ kind: fault.kind, target: outcome.target, recoveryMs, boundMs: recoveryBoundMs(fault.kind, TIMINGS), lagBeforeMs });
-    say(`${i + 1}. ${fault.kind} (${outcome.target}): ${recoveryMs === null ? 'NOT recovered' : `recovered in ${recoveryMs} ms`} (lag before: ${lagBeforeMs} ms); ${produced.length} samples so far`);
+    recoveries.push({ kind: fault.kind, target: outcome.target, recoveryMs, boundMs: recoveryBoundMs(fault.kind, TIMINGS), lagBeforeMs, caughtUpBefore });
+    say(`${i + 1}. ${fault.kind} (${outcome.target}): ${recoveryMs === null ? 'NOT recovered' : `recovered in ${recoveryMs} ms`} (lag before: ${lagBeforeMs} ms${caughtUpBefore ? '' : ', NOT caught up'}); ${produced.length} samples so far`);
     if (outcome.restore) await outcome.restore();
     if (!ok) await until('lag back before the next fault', SETTLE_TIMEOUT_MS, () => freshness.lagMs() < LAG_OK_MS);
   }
@@ -297,6 +303,7 @@ async function main(): Promise<void> {
     durationS: Math.round((performance.now() - runStarted) / 1000),
     samples: produced.length,
     faults: countByKind(recoveries.map((r) => r.kind)),
+    faultsStruckLagging: recoveries.filter((r) => !r.caughtUpBefore).length,
     lost: Math.max(0, produced.length - applied),
     duplicated: Math.max(0, applied - produced.length),
     windowMismatches: mismatches.length,
