@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/model';
 import { redisRingStatusStore } from '@ringtail/ring-status';
-import { checkRedisAccess, createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
+import { checkKafkaAccess, checkRedisAccess, createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
 import { kafkaLateSampleSink } from './late-sample-sink.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
@@ -30,6 +30,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
   const names = topicNames(config.namespace);
   const keys = redisKeys(config.namespace, config.shardSlots);
   const clientId = `ringtail-shard-${config.workerId}`;
+  await checkKafkaAccess(config.kafkaBrokers, config.kafkaSecurity);
   const kafka = createKafka(config.kafkaBrokers, clientId, log, { security: config.kafkaSecurity });
   const admin = kafka.admin();
   await admin.connect();
