@@ -9,6 +9,7 @@ import { kafkaLateSampleSink } from './late-sample-sink.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
 import { RedisWindowCompactor } from './window-compactor.ts';
 import { ringRoutes } from './ring-routes.ts';
+import { SeriesIndexJanitor } from './series-index-janitor.ts';
 import { shardGroup } from './shard-group.ts';
 import { createShardMetrics } from './shard-metrics.ts';
 import { ShardWorker } from './shard-worker.ts';
@@ -88,6 +89,19 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
           compaction ??= worker.compact().finally(() => (compaction = null));
         }, config.compactIntervalMs)
       : null;
+  // Like compaction: one pass at a time; a failed pass is logged and the next tick tries again.
+  const janitor = new SeriesIndexJanitor(redis, { keys, nowMs: () => Date.now() });
+  let sweep: Promise<unknown> | null = null;
+  const sweepTimer =
+    config.indexExpiryIntervalMs > 0
+      ? setInterval(() => {
+          sweep ??= janitor
+            .sweep()
+            .then((forgotten) => forgotten > 0 && log.debug({ forgotten }, 'expired series removed from the index'))
+            .catch((err: unknown) => log.warn({ err }, 'series index expiry pass failed'))
+            .finally(() => (sweep = null));
+        }, config.indexExpiryIntervalMs)
+      : null;
   const ops = await startOpsServer({
     port: config.httpPort,
     metrics: registry,
@@ -104,8 +118,10 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     async stop() {
       clearInterval(timer);
       if (compactTimer) clearInterval(compactTimer);
+      if (sweepTimer) clearInterval(sweepTimer);
       await group.stop();
       await compaction;
+      await sweep;
       await lateSamples.close();
       await ops.close();
       await admin.disconnect();
