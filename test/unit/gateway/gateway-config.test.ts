@@ -1,26 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@ringtail/runtime';
 import { loadConfig } from '@ringtail/gateway';
+import { configErrorOf, settingFiles } from '../../support/config-files.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'ringtail-gateway-config-'));
-const file = (name: string, text: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
+const { dir, file } = settingFiles('ringtail-gateway-config-');
 const tokens = (env: Record<string, string>) => loadConfig(env).bearerTokens.map((t) => t.reveal());
-const failure = (env: Record<string, string>): ConfigError => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-};
+const failure = (env: Record<string, string>) => configErrorOf(() => loadConfig(env));
 
 describe('the gateway bearer token settings', () => {
   it('read tokens from GATEWAY_BEARER_TOKENS or from the file GATEWAY_BEARER_TOKENS_FILE names', () => {
