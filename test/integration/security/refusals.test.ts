@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { Redis, type RedisOptions } from 'ioredis';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +11,7 @@ import { readLog, secureStackUp, type SecureStack } from '../../support/secure-s
 import { alerterEnv, thresholdRules, writeRuleFile } from '../alerter/support.ts';
 
 const LOG_DIR = new URL('../../../.cache/test-logs', import.meta.url).pathname;
+const CLI = new URL('../../../libs/cli/bin/ringtail.mjs', import.meta.url).pathname;
 
 let stack: SecureStack;
 let ca: string;
@@ -131,9 +134,9 @@ describe('Ringtail services refused by the secured stack stop and name the setti
   const NO_KAFKA_TLS = { KAFKA_TLS_CA_FILE: '' };
   const NO_KAFKA_SASL = { KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD_FILE: '' };
   const NO_REDIS_TLS = { REDIS_TLS_CA_FILE: '' };
-  const KAFKA_NEEDS_TLS = /ConnectionRefusedError.*Kafka broker at 127\.0\.0\.1:\d+ requires TLS.*check KAFKA_TLS, KAFKA_TLS_CA_FILE/;
-  const KAFKA_NEEDS_SASL = /ConnectionRefusedError.*Kafka broker at 127\.0\.0\.1:\d+ requires SASL \(.*SCRAM-SHA-512.*\).*check KAFKA_SASL_MECHANISM/;
-  const REDIS_NEEDS_TLS = /ConnectionRefusedError.*Redis Sentinel at 127\.0\.0\.1:\d+ requires TLS.*check REDIS_TLS, REDIS_TLS_CA_FILE/;
+  const KAFKA_NEEDS_TLS = /Kafka broker at 127\.0\.0\.1:\d+ requires TLS.*check KAFKA_TLS, KAFKA_TLS_CA_FILE/;
+  const KAFKA_NEEDS_SASL = /Kafka broker at 127\.0\.0\.1:\d+ requires SASL \(.*SCRAM-SHA-512.*\).*check KAFKA_SASL_MECHANISM/;
+  const REDIS_NEEDS_TLS = /Redis Sentinel at 127\.0\.0\.1:\d+ requires TLS.*check REDIS_TLS, REDIS_TLS_CA_FILE/;
   it.each([
     ['ingest', 'no Kafka TLS', 'services/ingest/src/main.ts', NO_KAFKA_TLS, KAFKA_NEEDS_TLS],
     ['ingest', 'no Kafka SASL', 'services/ingest/src/main.ts', NO_KAFKA_SASL, KAFKA_NEEDS_SASL],
@@ -147,7 +150,21 @@ describe('Ringtail services refused by the secured stack stop and name the setti
     const started = performance.now();
     const log = await failedStart(`${entry.split('/')[1]}-unsecured`, entry, { ...base, LOG_LEVEL: 'warn', ...override });
     process.stdout.write(`[security/refusals] ${who} with ${what} exited after ${Math.round(performance.now() - started)} ms\n`);
+    expect(log).toContain('"type":"ConnectionRefusedError"');
     expect(log).toMatch(expected);
+  });
+
+  it.each([
+    ['ring status', 'no Kafka TLS', ['ring', 'status'], NO_KAFKA_TLS, KAFKA_NEEDS_TLS],
+    ['produce', 'no Kafka SASL', ['produce', '--samples', '10'], NO_KAFKA_SASL, KAFKA_NEEDS_SASL],
+  ])('the CLI command %s with %s exits 1 naming the setting', async (_command, _what, args, override, expected) => {
+    const env = { ...process.env, ...stackEnv(stack.endpoints, randomNamespace('unsecured-cli')), ...override };
+    const failure = await promisify(execFile)(process.execPath, [CLI, ...args], { env, timeout: 60_000 }).then(
+      () => null,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toMatch(expected);
   });
 
   it('ingest with a wrong Kafka password exits with an error naming KAFKA_SASL_PASSWORD', async () => {
