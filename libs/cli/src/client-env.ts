@@ -1,12 +1,15 @@
+import type { Kafka } from 'kafkajs';
 import {
+  checkKafkaAccess,
   checkRedisAccess,
   connectionEnv,
+  createKafka,
   createSentinelClient,
   kafkaSecurityEnv,
   kafkaSecurityFrom,
   redisSecurityEnv,
   redisSecurityFrom,
-  type KafkaSecurity,
+  type Logger,
   type SentinelTarget,
 } from '@ringtail/runtime';
 import type { Redis } from 'ioredis';
@@ -19,9 +22,15 @@ type CliSettings = Parameters<typeof kafkaSecurityFrom>[0] & Parameters<typeof r
   readonly REDIS_SENTINEL_MASTER: string;
 };
 
-/** The Kafka security of parsed cliEnv settings (reads the *_FILE settings). */
-export function cliKafkaSecurity(e: CliSettings): KafkaSecurity {
-  return kafkaSecurityFrom(e);
+/**
+ * A Kafka client for a command, with the security of parsed cliEnv settings (reads
+ * the *_FILE settings), once a broker answered that it takes them; throws
+ * ConnectionRefusedError naming the settings when it demands TLS or SASL they lack.
+ */
+export async function connectCliKafka(e: CliSettings & { readonly KAFKA_BROKERS: readonly string[] }, clientId: string, log: Logger): Promise<Kafka> {
+  const security = kafkaSecurityFrom(e);
+  await checkKafkaAccess(e.KAFKA_BROKERS, security);
+  return createKafka(e.KAFKA_BROKERS, clientId, log, { security });
 }
 
 // A command is one short request: a refusal must show at once, a Redis that is down within a few seconds.

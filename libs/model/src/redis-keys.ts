@@ -9,7 +9,8 @@ import { DEFAULT_SHARD_SLOTS, slotOfSeriesId } from './slots.ts';
  * shard topic's slots spread over the cluster's nodes, one flush script per
  * slot. The series index and descriptions are shared by all slots and carry
  * the namespace's tag `{rt:<namespace>}`; flushes add to them outside the
- * script (SADD and HSET are idempotent). A reader finds a series' windows from
+ * script (ZADD GT, SADD and HSET are idempotent), and they expire with the
+ * series' last window or block (`seriesExpiry`). A reader finds a series' windows from
  * its id alone: the slot is a function of the id (see slots.ts).
  */
 export interface RedisKeys {
@@ -40,6 +41,13 @@ export interface RedisKeys {
   seriesOfLabel(labelName: string, labelValue: string): string;
   /** Hash of one series: `name` and `labels` (JSON object). */
   series(seriesId: string): string;
+  /**
+   * Sorted set: series id, scored by the time (epoch ms) its last window or
+   * block expires. Past it the series is gone from the index: readers hide it,
+   * the shard's index janitor removes its entries. A series without a score
+   * (indexed before expiry existed) counts as live.
+   */
+  readonly seriesExpiry: string;
   /** Hash of shard group members' own status: field = Kafka member id, value = JSON (see @ringtail/ring-status). */
   readonly ringMembers: string;
   /** List of the shard group's latest rebalances, newest first, JSON each (capped). */
@@ -88,6 +96,7 @@ export function redisKeys(namespace: string, slotCount = DEFAULT_SHARD_SLOTS): R
     // Label names cannot contain '=', so name=value is unambiguous.
     seriesOfLabel: (name, value) => `${prefix}l:${name}=${value}`,
     series: (id) => `${prefix}s:${id}`,
+    seriesExpiry: `${prefix}series-expiry`,
     ringMembers: `${prefix}ring:members`,
     ringRebalances: `${prefix}ring:rebalances`,
   };

@@ -42,6 +42,16 @@ export function blockExpiresAtMs(startMs: number, r: Resolution): number {
   return startMs + blockSlots(r) * r.stepMs + r.retentionMs;
 }
 
+/**
+ * The latest time the window of `r` starting at `windowStartMs` keeps a trace in
+ * Redis: its block's expiry, which is never before the window's own (a window
+ * lives at most until its block would). The series index keeps a series at
+ * least this long.
+ */
+export function windowHeldUntilMs(windowStartMs: number, r: Resolution): number {
+  return blockExpiresAtMs(blockStartMs(windowStartMs, r), r);
+}
+
 const FLAG = {
   minIsFirst: 1,
   minIsLast: 2,

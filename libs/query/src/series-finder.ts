@@ -28,38 +28,43 @@ export class SeriesCache {
   }
 }
 
-async function loadSeries(redis: Redis, keys: RedisKeys, ids: readonly string[]): Promise<SeriesInfo[]> {
-  if (ids.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.hmget(keys.series(id), SERIES_FIELDS.name, SERIES_FIELDS.labels);
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.flatMap(([err, reply], i) => {
-    if (err) throw err;
-    const [name, labelsJson] = reply as (string | null)[];
-    // Indexed but its hash not written yet (the flush writes the index first): left out, seen next time.
-    if (name == null || labelsJson == null) return [];
-    return [{ id: ids[i]!, name, labels: JSON.parse(labelsJson) as Record<string, string> }];
-  });
-}
-
 /**
  * Series matching `selector`, sorted by id: the one series lookup of queries
  * and alert rules. Equality matchers with a non-empty value narrow the
- * candidates in Redis (SINTER of index sets), the candidates' hashes are read
- * (HMGET, pipelined; from `cache` when given), and every matcher is then
+ * candidates in Redis (SINTER of index sets); in one pipeline their expiries
+ * (ZMSCORE) and the hashes of those not in `cache` (HMGET) are read; a series
+ * whose expiry is at or before `nowMs` is left out (its last window and block
+ * are gone; the shard's index janitor removes it), one without an expiry
+ * (indexed before expiries were kept) counts as live. Every matcher is then
  * checked against the stored labels.
  */
-export async function findSeries(redis: Redis, keys: RedisKeys, selector: Selector, cache?: SeriesCache): Promise<SeriesInfo[]> {
+export async function findSeries(redis: Redis, keys: RedisKeys, selector: Selector, cache?: SeriesCache, nowMs = Date.now()): Promise<SeriesInfo[]> {
   const sets = [
     keys.seriesOfMetric(selector.metric),
     ...selector.matchers.filter((m) => m.op === '=' && m.value !== '').map((m) => keys.seriesOfLabel(m.name, m.value)),
   ];
   const ids = (await redis.sinter(...sets)).sort();
-  const loaded = await loadSeries(redis, keys, cache ? ids.filter((id) => cache.get(id) === undefined) : ids);
+  if (ids.length === 0) return [];
+  const uncached = cache ? ids.filter((id) => cache.get(id) === undefined) : ids;
+  const pipeline = redis.pipeline();
+  pipeline.zmscore(keys.seriesExpiry, ...ids);
+  for (const id of uncached) pipeline.hmget(keys.series(id), SERIES_FIELDS.name, SERIES_FIELDS.labels);
+  const [expiries, ...descriptions] = (await pipeline.exec()) ?? [];
+  if (expiries?.[0]) throw expiries[0];
+  const expiresAt = expiries?.[1] as (string | null)[];
+  const loaded = descriptions.flatMap(([err, reply], i) => {
+    if (err) throw err;
+    const [name, labelsJson] = reply as (string | null)[];
+    // Indexed but without a description: removed by the index janitor meanwhile, or a flush cut off before writing it.
+    if (name == null || labelsJson == null) return [];
+    return [{ id: uncached[i]!, name, labels: JSON.parse(labelsJson) as Record<string, string> }];
+  });
   cache?.addAll(loaded);
   const byId = new Map(loaded.map((s) => [s.id, s]));
   const matches = labelPredicate(selector.matchers);
-  return ids.flatMap((id) => {
+  return ids.flatMap((id, i) => {
+    const until = expiresAt[i];
+    if (until != null && Number(until) <= nowMs) return [];
     const s = byId.get(id) ?? cache?.get(id);
     return s && matches(s.labels) ? [s] : [];
   });

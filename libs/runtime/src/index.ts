@@ -1,12 +1,13 @@
 export { createLogger, REDACTED_LOG_PATHS, type Logger } from './logger.ts';
 export { ConfigError, connectionEnv, consumerEnv, consumerTimingsRule, hostPortList, latenessRule, latenessSetting, parseEnv, resolutionsSetting, sampleLimitsEnv, sampleLimitsFrom, type ConnectionEnv } from './env.ts';
 export { checkRedisAccess, createSentinelClient, nodeSecurityOptions, redisRefusal, sentinelPrimary, sentinelSecurityOptions, type SentinelTarget } from './redis-client.ts';
-export { connectIdempotentProducer, createKafka, kafkaRefusal, kafkaSecurityOptions, type KafkaClientOptions, type KafkaTimeouts } from './kafka-client.ts';
+export { checkKafkaAccess, connectIdempotentProducer, createKafka, kafkaRefusal, kafkaSecurityOptions, type KafkaClientOptions, type KafkaTimeouts } from './kafka-client.ts';
 export { retryStablePartitioner } from './retry-stable-partitioner.ts';
 export { Secret } from './secret.ts';
 export { ConnectionRefusedError } from './security-errors.ts';
 export { explainStartupError } from './startup-error.ts';
 export {
+  bearerTokensSetting,
   kafkaSecurityEnv,
   kafkaSecurityFrom,
   httpAuthEnv,
@@ -14,6 +15,7 @@ export {
   OPEN_HTTP,
   OPEN_KAFKA,
   OPEN_REDIS,
+  optionalText,
   redisSecurityEnv,
   redisSecurityFrom,
   type HttpAuth,

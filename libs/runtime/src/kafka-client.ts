@@ -1,9 +1,11 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import { parseHostPorts } from './host-ports.ts';
 import type { Logger } from './logger.ts';
 import { retryStablePartitioner } from './retry-stable-partitioner.ts';
 import { ConnectionRefusedError } from './security-errors.ts';
 import type { KafkaSecurity } from './security-env.ts';
+import { kafkaSaslHandshake, PROBE_TIMEOUT_MS, type KafkaListenerAnswer } from './security-probe.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -89,6 +91,44 @@ export function kafkaRefusal(err: unknown): ConnectionRefusedError | null {
     }
   }
   return null;
+}
+
+const KAFKA_TLS_SETTINGS = ['KAFKA_TLS', 'KAFKA_TLS_CA_FILE'];
+const KAFKA_SASL_SETTINGS = ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD_FILE'];
+
+/**
+ * Rejects with ConnectionRefusedError naming the settings to set when the
+ * brokers' listener demands TLS or SASL that `security` lacks: such a broker
+ * only closes the connection, which kafkajs would retry for a minute and then
+ * report as "Closed connection". Asks the brokers in turn (a SaslHandshake,
+ * plaintext or over TLS as configured; over TLS as well when plaintext was
+ * dropped) and resolves once one answered in a way `security` can serve, or
+ * when none answered at all (a broker down is kafkajs' to retry). Takes at most
+ * a few PROBE_TIMEOUT_MS per broker.
+ */
+export async function checkKafkaAccess(brokers: readonly string[], security: KafkaSecurity | undefined, timeoutMs = PROBE_TIMEOUT_MS): Promise<void> {
+  const hasTls = (security?.tls ?? null) !== null;
+  const hasSasl = (security?.sasl ?? null) !== null;
+  for (const broker of brokers.flatMap((b) => parseHostPorts(b))) {
+    let answer: KafkaListenerAnswer = await kafkaSaslHandshake(broker, hasTls, timeoutMs);
+    let needsTls = false;
+    if (answer.kind === 'closed' && !hasTls) {
+      const overTls = await kafkaSaslHandshake(broker, true, timeoutMs);
+      if (overTls.kind === 'sasl' || overTls.kind === 'no-sasl') {
+        answer = overTls;
+        needsTls = true;
+      }
+    }
+    if (answer.kind === 'closed' || answer.kind === 'unreachable') continue;
+    const needsSasl = answer.kind === 'sasl' && !hasSasl;
+    if (!needsTls && !needsSasl) return;
+    const demands = [needsTls ? 'TLS' : null, needsSasl ? `SASL (${answer.kind === 'sasl' ? answer.mechanisms.join(', ') : ''})` : null].filter(Boolean).join(' and ');
+    throw new ConnectionRefusedError(
+      'kafka',
+      [...(needsTls ? KAFKA_TLS_SETTINGS : []), ...(needsSasl ? KAFKA_SASL_SETTINGS : [])],
+      `the Kafka broker at ${broker.host}:${broker.port} requires ${demands}, which this client is not configured for`,
+    );
+  }
 }
 
 /**

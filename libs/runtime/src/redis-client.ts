@@ -3,6 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { HostPort } from './host-ports.ts';
 import { ConnectionRefusedError } from './security-errors.ts';
 import type { RedisSecurity, TlsMaterial } from './security-env.ts';
+import { speaksTls } from './security-probe.ts';
 
 export interface SentinelTarget {
   readonly sentinels: readonly { host: string; port: number }[];
@@ -110,36 +111,64 @@ function firstLine(text: string): string {
 /**
  * Waits until `redis` is ready and rejects with ConnectionRefusedError once a
  * node or a Sentinel refuses its credentials or TLS, so a misconfigured process
- * stops and says which setting to fix instead of retrying forever. A Redis that
- * is merely unreachable is not an error here: after `timeoutMs` this resolves and
- * the client keeps reconnecting as usual (the process' /readyz says so).
- * On a refusal the client is disconnected.
+ * stops and says which setting to fix instead of retrying forever. A client
+ * without TLS that sees its connections dropped asks the Sentinels once whether
+ * they speak TLS (a TLS port drops plaintext unanswered) and rejects naming
+ * REDIS_TLS if one does. A Redis that is merely unreachable is not an error
+ * here: after `timeoutMs` this resolves and the client keeps reconnecting as
+ * usual (the process' /readyz says so). On a refusal the client is disconnected.
  */
 export async function checkRedisAccess(redis: Redis, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
+    let finished = false;
+    let probe: Promise<unknown> | null = null;
     const done = () => {
+      finished = true;
       clearTimeout(timer);
       redis.off('ready', onReady);
       redis.off('error', onError);
       redis.off('sentinelError', onError);
     };
     const onReady = () => {
+      if (finished) return;
       done();
       resolve();
     };
-    const onError = (err: Error) => {
-      const refusal = redisRefusal(err);
-      if (!refusal) return;
+    const refuse = (refusal: ConnectionRefusedError) => {
+      if (finished) return;
       done();
       redis.disconnect();
       reject(refusal);
     };
-    const timer = setTimeout(onReady, timeoutMs);
+    const onError = (err: Error) => {
+      const refusal = redisRefusal(err);
+      if (refusal) return refuse(refusal);
+      probe ??= sentinelTlsMismatch(redis).then((mismatch) => mismatch && refuse(mismatch));
+    };
+    // A probe under way when the time is up still gets its answer (it takes at most PROBE_TIMEOUT_MS per Sentinel).
+    const timer = setTimeout(() => (probe ? void probe.then(onReady) : onReady()), timeoutMs);
     redis.on('ready', onReady);
     redis.on('error', onError);
     redis.on('sentinelError', onError);
   });
+}
+
+/**
+ * A ConnectionRefusedError naming REDIS_TLS when `redis` connects to its
+ * Sentinels without TLS and one of them completes a TLS handshake; null when
+ * the client uses TLS, or no Sentinel speaks it (down, or plaintext as configured).
+ */
+async function sentinelTlsMismatch(redis: Redis): Promise<ConnectionRefusedError | null> {
+  const { sentinels, enableTLSForSentinelMode, tls } = redis.options;
+  if (enableTLSForSentinelMode || tls || !sentinels) return null;
+  for (const s of sentinels) {
+    const at = { host: s.host ?? '127.0.0.1', port: s.port ?? 26379 };
+    if (await speaksTls(at)) {
+      return new ConnectionRefusedError('sentinel', ['REDIS_TLS', 'REDIS_TLS_CA_FILE'], `the Redis Sentinel at ${at.host}:${at.port} requires TLS, which this client is not configured for`);
+    }
+  }
+  return null;
 }
 
 /**

@@ -5,7 +5,8 @@ import { Secret } from './secret.ts';
 
 // Compose files and shells often pass an unset variable as ''; that means "not set", not an empty password.
 const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
-const optionalText = z.preprocess(unsetIfEmpty, z.string().min(1).optional());
+/** An optional non-empty text setting; '' counts as unset. */
+export const optionalText = z.preprocess(unsetIfEmpty, z.string().min(1).optional());
 const flag = z.preprocess(unsetIfEmpty, z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional()).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /**
@@ -171,8 +172,17 @@ export const OPEN_HTTP: HttpAuth = { tokens: [], opsEndpoints: false };
 
 /** The HttpAuth of parsed `httpAuthEnv` settings; throws ConfigError naming the variable. */
 export function httpAuthFrom(e: HttpAuthSettings): HttpAuth {
-  const text = secretSetting(e.HTTP_BEARER_TOKENS, e.HTTP_BEARER_TOKENS_FILE, 'HTTP_BEARER_TOKENS');
-  const tokens = text === null ? [] : text.reveal().split(/[\s,]+/).filter(Boolean).map((t) => new Secret(t));
+  const tokens = bearerTokensSetting(e.HTTP_BEARER_TOKENS, e.HTTP_BEARER_TOKENS_FILE, 'HTTP_BEARER_TOKENS');
   if (e.HTTP_AUTH_OPS_ENDPOINTS && tokens.length === 0) throw new ConfigError('HTTP_AUTH_OPS_ENDPOINTS', 'needs HTTP_BEARER_TOKENS or HTTP_BEARER_TOKENS_FILE');
   return { tokens, opsEndpoints: e.HTTP_AUTH_OPS_ENDPOINTS };
+}
+
+/**
+ * Bearer tokens from `variable` or the file `<variable>_FILE` names:
+ * space-, comma- or newline-separated, empty when neither is set. Throws
+ * ConfigError naming the variable when both are set or the file cannot be read.
+ */
+export function bearerTokensSetting(value: string | undefined, file: string | undefined, variable: string): Secret[] {
+  const text = secretSetting(value, file, variable);
+  return text === null ? [] : text.reveal().split(/[\s,]+/).filter(Boolean).map((t) => new Secret(t));
 }

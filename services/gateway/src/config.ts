@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SampleLimits } from '@ringtail/model';
-import { connectionEnv, kafkaSecurityEnv, kafkaSecurityFrom, parseEnv, sampleLimitsEnv, sampleLimitsFrom, type KafkaSecurity } from '@ringtail/runtime';
+import { bearerTokensSetting, connectionEnv, kafkaSecurityEnv, kafkaSecurityFrom, optionalText, parseEnv, sampleLimitsEnv, sampleLimitsFrom, type KafkaSecurity, type Secret } from '@ringtail/runtime';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const MIB = 1024 * 1024;
@@ -12,10 +12,9 @@ export const gatewayEnv = connectionEnv.pick({ KAFKA_BROKERS: true, RINGTAIL_NAM
   // Listen address: loopback unless the gateway is meant to be reached from other hosts.
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   // Space- or comma-separated tokens; when set, every write needs `Authorization: Bearer <one of them>`.
-  GATEWAY_BEARER_TOKENS: z
-    .string()
-    .optional()
-    .transform((s) => (s ?? '').split(/[\s,]+/).filter(Boolean)),
+  // Or _FILE: a mounted file holding them (one per line works too); not both.
+  GATEWAY_BEARER_TOKENS: optionalText,
+  GATEWAY_BEARER_TOKENS_FILE: optionalText,
   // The body as sent (snappy or gzip compressed); checked while it streams in.
   GATEWAY_MAX_BODY_BYTES: positiveInt(4 * MIB),
   // The body once decompressed; a snappy body's declared length is checked before any decompression.
@@ -50,7 +49,8 @@ export interface GatewayConfig {
   readonly logLevel: string;
   readonly httpHost: string;
   readonly httpPort: number;
-  readonly bearerTokens: readonly string[];
+  /** Empty: writes need no token. */
+  readonly bearerTokens: readonly Secret[];
   readonly maxBodyBytes: number;
   readonly maxDecompressedBytes: number;
   readonly maxSamplesPerRequest: number;
@@ -75,7 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     logLevel: e.LOG_LEVEL,
     httpHost: e.HTTP_HOST,
     httpPort: e.HTTP_PORT,
-    bearerTokens: e.GATEWAY_BEARER_TOKENS,
+    bearerTokens: bearerTokensSetting(e.GATEWAY_BEARER_TOKENS, e.GATEWAY_BEARER_TOKENS_FILE, 'GATEWAY_BEARER_TOKENS'),
     maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES,
     maxDecompressedBytes: e.GATEWAY_MAX_DECOMPRESSED_BYTES,
     maxSamplesPerRequest: e.GATEWAY_MAX_SAMPLES_PER_REQUEST,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SampleValidator, topicNames } from '@ringtail/model';
-import { MetricsRegistry, createKafka, kafkaRefusal, startOpsServer, type Logger, type Route } from '@ringtail/runtime';
+import { MetricsRegistry, checkKafkaAccess, createKafka, kafkaRefusal, startOpsServer, type Logger, type Route } from '@ringtail/runtime';
 import type { GatewayConfig } from './config.ts';
 import { registerGatewayMetrics } from './gateway-metrics.ts';
 import { otlpRoute } from './otlp-route.ts';
@@ -34,6 +34,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const metrics = registerGatewayMetrics(registry);
   // Each attempt waits at most PRODUCE_TIMEOUT_MS and kafkajs tries three times, so a
   // request is answered (503 at worst) well within a sender's own timeout.
+  await checkKafkaAccess(config.kafkaBrokers, config.kafkaSecurity);
   const kafka = createKafka(config.kafkaBrokers, config.kafkaClientId, log, {
     security: config.kafkaSecurity,
     requestTimeout: config.produceTimeoutMs,
@@ -64,7 +65,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const deps: WriteRouteDeps = {
     intake: { validator: new SampleValidator(config.limits), limits: config.limits, maxSamplesPerRequest: config.maxSamplesPerRequest, writer, metrics, now },
     schemas: loadProtocolSchemas(),
-    bearerTokens: config.bearerTokens.map((t) => Buffer.from(t)),
+    bearerTokens: config.bearerTokens.map((t) => Buffer.from(t.reveal())),
     maxBodyBytes: config.maxBodyBytes,
     maxDecompressedBytes: config.maxDecompressedBytes,
     isStopping: () => stopping,

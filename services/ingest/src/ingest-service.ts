@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
 import { topicNames } from '@ringtail/model';
 import { createSeriesHasher } from '@ringtail/hashring';
-import { CrashSupervisor, createMetricsRegistry, createKafka, ensureTopicsWith, startOpsServer, type Logger, type MetricsRegistry, type OpsServer } from '@ringtail/runtime';
+import { CrashSupervisor, checkKafkaAccess, createMetricsRegistry, createKafka, ensureTopicsWith, startOpsServer, type Logger, type MetricsRegistry, type OpsServer } from '@ringtail/runtime';
 import type { IngestConfig } from './config.ts';
 import { registerIngestMetrics } from './ingest-metrics.ts';
 import { createIngestPipeline } from './ingest-pipeline.ts';
@@ -32,6 +32,7 @@ export async function startIngest(config: IngestConfig, log: Logger): Promise<In
   const registry = createMetricsRegistry();
   const metrics = registerIngestMetrics(registry);
 
+  await checkKafkaAccess(config.kafkaBrokers, config.kafkaSecurity);
   const kafka = createKafka(config.kafkaBrokers, config.kafkaClientId, log, { security: config.kafkaSecurity });
   await ensureTopicsWith(kafka, ingestTopicSpecs(topics, config), { log });
 

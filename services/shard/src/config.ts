@@ -48,6 +48,9 @@ export const shardEnv = connectionEnv
     MAX_SAMPLE_LATENESS: latenessSetting,
     // How often each worker compacts the closed windows of its slots into blocks; 0 turns compaction off.
     COMPACT_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+    // How often each worker removes series whose last window and block expired from the series
+    // index (every worker may; the removal is idempotent); 0 leaves expired series indexed.
+    INDEX_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
     // Hot windows one compaction pass moves per slot and resolution: bounds a pass's memory and Redis time.
     COMPACT_MAX_WINDOWS_PER_PASS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
     // Replicas a flush must reach (WAIT) before its offsets are committed; 0 only for a replica-less dev Redis.
@@ -90,6 +93,8 @@ export interface ShardConfig {
   /** COMPACT_INTERVAL_MS; 0: no compaction. */
   readonly compactIntervalMs: number;
   readonly compactMaxWindowsPerPass: number;
+  /** INDEX_EXPIRY_INTERVAL_MS; 0: expired series stay indexed. */
+  readonly indexExpiryIntervalMs: number;
   readonly waitReplicas: number;
   readonly waitTimeoutMs: number;
   readonly shutdownGraceMs: number;
@@ -117,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ShardConfig {
     resolutions: withLateness(e.RESOLUTIONS, e.MAX_SAMPLE_LATENESS),
     compactIntervalMs: e.COMPACT_INTERVAL_MS,
     compactMaxWindowsPerPass: e.COMPACT_MAX_WINDOWS_PER_PASS,
+    indexExpiryIntervalMs: e.INDEX_EXPIRY_INTERVAL_MS,
     waitReplicas: e.WAIT_REPLICAS,
     waitTimeoutMs: e.WAIT_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -1,23 +1,34 @@
 import { SERIES_FIELDS, windowExpiresAtMs, type RedisKeys } from '@ringtail/model';
 import type { PartitionBatch } from './window-aggregator.ts';
 
-/** Series index additions of a batch: idempotent, shared by every slot, so written outside the slot's script. */
+/**
+ * Series index writes of a batch: idempotent, shared by every slot, so written
+ * outside the slot's script, in this order: `expiry` (ZADD GT: a score only
+ * grows), `hset`, then `sadd` with the metric-name set last. The index janitor
+ * removes a series only while its expiry is past, and a metric name only when
+ * its series set is empty; writing the expiry first and the name last means it
+ * never removes what a concurrent flush is indexing.
+ */
 export interface IndexWrites {
-  readonly sadd: readonly string[][];
+  /** ZADD arguments (key, GT, score, member, ...), or empty. */
+  readonly expiry: readonly string[];
   readonly hset: readonly string[][];
+  readonly sadd: readonly string[][];
 }
 
-/** The series index entries and descriptions of the series a batch sees for the first time. */
+/** The series index entries, descriptions and expiries of the series a batch indexes (`newSeries`). */
 export function indexWrites(keys: RedisKeys, batch: PartitionBatch): IndexWrites {
   const sadd: string[][] = [];
   const hset: string[][] = [];
-  if (batch.newSeries.length > 0) sadd.push([keys.metricNames, ...new Set(batch.newSeries.map((s) => s.name))]);
+  const expiry: string[] = [];
   for (const s of batch.newSeries) {
+    expiry.push(String(s.indexedUntilMs), s.id);
     sadd.push([keys.seriesOfMetric(s.name), s.id]);
     for (const [label, value] of Object.entries(s.labels)) sadd.push([keys.seriesOfLabel(label, value), s.id]);
     hset.push([keys.series(s.id), SERIES_FIELDS.name, s.name, SERIES_FIELDS.labels, JSON.stringify(s.labels)]);
   }
-  return { sadd, hset };
+  if (batch.newSeries.length > 0) sadd.push([keys.metricNames, ...new Set(batch.newSeries.map((s) => s.name))]);
+  return { expiry: expiry.length === 0 ? [] : [keys.seriesExpiry, 'GT', ...expiry], hset, sadd };
 }
 
 /**

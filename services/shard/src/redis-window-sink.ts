@@ -17,8 +17,8 @@ export interface RedisWindowSinkOptions {
 }
 
 /**
- * The WindowSink on Redis: per slot, the series index additions and then
- * flush-2.lua in one pipeline (one round trip, in that order on the
+ * The WindowSink on Redis: per slot, the series index additions (in
+ * IndexWrites' order) and then flush-2.lua in one pipeline (one round trip, in that order on the
  * connection), then WAIT. The index additions carry the namespace's hash tag,
  * the script's keys the slot's, so under Redis Cluster they may live on
  * different nodes; an index entry written for a flush that is then fenced
@@ -56,10 +56,11 @@ export class RedisWindowSink implements WindowSink {
     const closureKey = this.opts.keys.closure(batch.shardPartition);
     const index = indexWrites(this.opts.keys, batch);
     const reply = await this.call('flush', async () => {
-      if (index.sadd.length === 0 && index.hset.length === 0) return this.redis.ringtailFlush(key, closureKey, flushPayload(this.opts.keys, batch));
+      if (index.sadd.length === 0 && index.hset.length === 0 && index.expiry.length === 0) return this.redis.ringtailFlush(key, closureKey, flushPayload(this.opts.keys, batch));
       const pipeline = this.redis.pipeline();
-      for (const args of index.sadd) pipeline.sadd(args[0]!, ...args.slice(1));
+      if (index.expiry.length > 0) pipeline.call('ZADD', ...index.expiry);
       for (const args of index.hset) pipeline.hset(args[0]!, ...args.slice(1));
+      for (const args of index.sadd) pipeline.sadd(args[0]!, ...args.slice(1));
       (pipeline as unknown as { ringtailFlush(k: string, c: string, p: string): void }).ringtailFlush(key, closureKey, flushPayload(this.opts.keys, batch));
       const replies = (await pipeline.exec()) ?? [];
       for (const [err] of replies) if (err) throw err;

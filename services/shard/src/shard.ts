@@ -3,12 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/model';
 import { redisRingStatusStore } from '@ringtail/ring-status';
-import { checkRedisAccess, createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
+import { checkKafkaAccess, checkRedisAccess, createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
 import { kafkaLateSampleSink } from './late-sample-sink.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
 import { RedisWindowCompactor } from './window-compactor.ts';
 import { ringRoutes } from './ring-routes.ts';
+import { SeriesIndexJanitor } from './series-index-janitor.ts';
 import { shardGroup } from './shard-group.ts';
 import { createShardMetrics } from './shard-metrics.ts';
 import { ShardWorker } from './shard-worker.ts';
@@ -30,6 +31,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
   const names = topicNames(config.namespace);
   const keys = redisKeys(config.namespace, config.shardSlots);
   const clientId = `ringtail-shard-${config.workerId}`;
+  await checkKafkaAccess(config.kafkaBrokers, config.kafkaSecurity);
   const kafka = createKafka(config.kafkaBrokers, clientId, log, { security: config.kafkaSecurity });
   const admin = kafka.admin();
   await admin.connect();
@@ -87,6 +89,19 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
           compaction ??= worker.compact().finally(() => (compaction = null));
         }, config.compactIntervalMs)
       : null;
+  // Like compaction: one pass at a time; a failed pass is logged and the next tick tries again.
+  const janitor = new SeriesIndexJanitor(redis, { keys, nowMs: () => Date.now() });
+  let sweep: Promise<unknown> | null = null;
+  const sweepTimer =
+    config.indexExpiryIntervalMs > 0
+      ? setInterval(() => {
+          sweep ??= janitor
+            .sweep()
+            .then((forgotten) => forgotten > 0 && log.debug({ forgotten }, 'expired series removed from the index'))
+            .catch((err: unknown) => log.warn({ err }, 'series index expiry pass failed'))
+            .finally(() => (sweep = null));
+        }, config.indexExpiryIntervalMs)
+      : null;
   const ops = await startOpsServer({
     port: config.httpPort,
     metrics: registry,
@@ -103,8 +118,10 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     async stop() {
       clearInterval(timer);
       if (compactTimer) clearInterval(compactTimer);
+      if (sweepTimer) clearInterval(sweepTimer);
       await group.stop();
       await compaction;
+      await sweep;
       await lateSamples.close();
       await ops.close();
       await admin.disconnect();

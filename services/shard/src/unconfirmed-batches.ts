@@ -1,5 +1,4 @@
-import type { ShardSeries } from '@ringtail/model';
-import type { PartitionBatch, WatermarkAdvance } from './window-aggregator.ts';
+import type { IndexedSeries, PartitionBatch, WatermarkAdvance } from './window-aggregator.ts';
 
 /** What a shard partition has written to Redis since its offsets were last committed. */
 export interface UnconfirmedPartition {
@@ -8,7 +7,7 @@ export interface UnconfirmedPartition {
   commitKafkaOffset: string;
   /** Raw partition → watermark the worker wrote last. */
   readonly watermarks: Map<number, number>;
-  newSeries: ShardSeries[];
+  newSeries: IndexedSeries[];
   sampleCount: number;
 }
 

@@ -1,5 +1,6 @@
 import {
   addSample,
+  windowHeldUntilMs,
   windowOfSample,
   windowStartMs,
   type Resolution,
@@ -50,8 +51,8 @@ export interface PartitionBatch {
   readonly shardPartition: number;
   readonly watermarks: readonly WatermarkAdvance[];
   readonly windows: readonly WindowDelta[];
-  /** Series not yet indexed by this process. */
-  readonly newSeries: readonly ShardSeries[];
+  /** Series this process has not indexed yet, or indexed to expire before these windows do. */
+  readonly newSeries: readonly IndexedSeries[];
   readonly sampleCount: number;
   /** Kafka offset of the first record in the batch: where to re-read from if the batch is fenced. */
   readonly firstKafkaOffset: string;
@@ -63,6 +64,11 @@ export interface PartitionBatch {
   readonly clockMs?: number;
   /** Samples to write to the DLQ before this batch is applied. */
   readonly late: readonly LateSample[];
+}
+
+/** A series and how long its index entries must last: until its latest window's block expires (windowHeldUntilMs). */
+export interface IndexedSeries extends ShardSeries {
+  readonly indexedUntilMs: number;
 }
 
 export interface FlushBatch {
@@ -105,7 +111,6 @@ class PartitionState {
   /** Highest raw offset Redis holds (as far as this process knows): the CAS expectation. */
   readonly flushed: Map<number, number>;
   series = new Map<string, SeriesWindows>();
-  newSeries = new Map<string, ShardSeries>();
   sampleCount = 0;
   firstKafkaOffset: string | null = null;
   lastKafkaOffset: string | null = null;
@@ -126,7 +131,7 @@ class PartitionState {
 
 export interface WindowAggregatorOptions {
   readonly resolutions: readonly Resolution[];
-  /** Bound on the ids remembered as indexed; past it the memory resets and series are re-indexed (SADD is idempotent). */
+  /** Bound on the ids remembered as indexed; past it the memory resets and series are re-indexed (the index writes are idempotent). */
   readonly maxIndexedSeries?: number;
 }
 
@@ -145,7 +150,8 @@ const DEFAULT_MAX_INDEXED_SERIES = 1_000_000;
  */
 export class WindowAggregator {
   private readonly partitions = new Map<number, PartitionState>();
-  private readonly indexed = new Set<string>();
+  /** Series id → when the index entries this process wrote for it expire (epoch ms). */
+  private readonly indexed = new Map<string, number>();
   private readonly resolutions: readonly Resolution[];
   private readonly maxIndexedSeries: number;
   private pending = 0;
@@ -335,7 +341,6 @@ export class WindowAggregator {
       partitions.push(this.partitionBatch(shardPartition, p, p.firstKafkaOffset, p.lastKafkaOffset));
       sampleCount += p.sampleCount;
       p.series = new Map();
-      p.newSeries = new Map();
       p.sampleCount = 0;
       p.firstKafkaOffset = null;
       p.lastKafkaOffset = null;
@@ -346,10 +351,10 @@ export class WindowAggregator {
     return partitions.length === 0 ? null : { partitions, sampleCount };
   }
 
-  /** Records that these series are in the Redis index, so later batches leave them out. */
-  markIndexed(series: readonly ShardSeries[]): void {
+  /** Records that these series are in the Redis index until their `indexedUntilMs`, so later batches leave them out until they need longer. */
+  markIndexed(series: readonly IndexedSeries[]): void {
     if (this.indexed.size + series.length > this.maxIndexedSeries) this.indexed.clear();
-    for (const s of series) this.indexed.add(s.id);
+    for (const s of series) this.indexed.set(s.id, Math.max(s.indexedUntilMs, this.indexed.get(s.id) ?? -Infinity));
   }
 
   private partitionBatch(shardPartition: number, p: PartitionState, first: string, last: string): PartitionBatch {
@@ -360,16 +365,23 @@ export class WindowAggregator {
       p.flushed.set(rawPartition, next);
     }
     const windows: WindowDelta[] = [];
+    const newSeries: IndexedSeries[] = [];
     for (const [seriesId, sw] of p.series) {
+      let indexedUntilMs = -Infinity;
       sw.byResolution.forEach((byStart, r) => {
-        for (const [startMs, window] of byStart) windows.push({ seriesId, resolution: this.resolutions[r]!, startMs, window });
+        const resolution = this.resolutions[r]!;
+        for (const [startMs, window] of byStart) {
+          windows.push({ seriesId, resolution, startMs, window });
+          indexedUntilMs = Math.max(indexedUntilMs, windowHeldUntilMs(startMs, resolution));
+        }
       });
+      if (indexedUntilMs > (this.indexed.get(seriesId) ?? -Infinity)) newSeries.push({ ...sw.series, indexedUntilMs });
     }
     return {
       shardPartition,
       watermarks,
       windows,
-      newSeries: [...p.newSeries.values()],
+      newSeries,
       sampleCount: p.sampleCount,
       firstKafkaOffset: first,
       commitKafkaOffset: (BigInt(last) + 1n).toString(),
@@ -384,7 +396,6 @@ export class WindowAggregator {
     if (sw === undefined) {
       sw = { series, byResolution: this.resolutions.map(() => new Map<number, WindowAggregate>()) };
       p.series.set(series.id, sw);
-      if (!this.indexed.has(series.id)) p.newSeries.set(series.id, series);
     }
     return sw;
   }

@@ -1,13 +1,17 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { Redis, type RedisOptions } from 'ioredis';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sentinelPrimary } from '@ringtail/runtime';
+import { checkKafkaAccess, ConnectionRefusedError, kafkaSecurityFrom, OPEN_KAFKA, sentinelPrimary } from '@ringtail/runtime';
 import { ServiceProcess, STACK_USERS, stackClientSecurity } from '@ringtail/stack';
-import { randomNamespace, stackEnv } from '../../support/fixtures.ts';
+import { randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
 import { readLog, secureStackUp, type SecureStack } from '../../support/secure-stack.ts';
+import { alerterEnv, thresholdRules, writeRuleFile } from '../alerter/support.ts';
 
 const LOG_DIR = new URL('../../../.cache/test-logs', import.meta.url).pathname;
+const CLI = new URL('../../../libs/cli/bin/ringtail.mjs', import.meta.url).pathname;
 
 let stack: SecureStack;
 let ca: string;
@@ -82,6 +86,25 @@ describe('the secured stack refuses clients without the right credentials or TLS
   });
 });
 
+describe('the Kafka access check', () => {
+  it('passes a client configured as its broker demands, and one whose broker is down', async () => {
+    await checkKafkaAccess(stack.endpoints.kafkaBrokers, stackClientSecurity({ ...stack.endpoints.clientEnv }).kafka);
+    await checkKafkaAccess(stackEndpoints().kafkaBrokers, OPEN_KAFKA);
+    // A port nothing listens on: not a refusal, kafkajs retries it as usual.
+    await checkKafkaAccess(['127.0.0.1:1'], OPEN_KAFKA);
+  });
+
+  it('names TLS and SASL for a plaintext client without credentials', async () => {
+    const err = await checkKafkaAccess(stack.endpoints.kafkaBrokers, kafkaSecurityFrom({ KAFKA_TLS: false })).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConnectionRefusedError);
+    expect((err as ConnectionRefusedError).settings).toEqual(['KAFKA_TLS', 'KAFKA_TLS_CA_FILE', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD_FILE']);
+    expect((err as Error).message).toMatch(/requires TLS and SASL \(.*SCRAM-SHA-256.*\)/);
+  });
+});
+
 describe('Ringtail services refused by the secured stack stop and name the setting', () => {
   const started: ServiceProcess[] = [];
   afterAll(async () => {
@@ -105,6 +128,43 @@ describe('Ringtail services refused by the secured stack stop and name the setti
     const log = await failedStart('shard-refused', 'services/shard/src/main.ts', env);
     expect(log).toMatch(expected);
     expect(log).not.toMatch(/wrong-(redis|sentinel|kafka)-pw/);
+  });
+
+  // Without TLS or SASL configured, the secured ports only close the connection: the error must still say what to set.
+  const NO_KAFKA_TLS = { KAFKA_TLS_CA_FILE: '' };
+  const NO_KAFKA_SASL = { KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD_FILE: '' };
+  const NO_REDIS_TLS = { REDIS_TLS_CA_FILE: '' };
+  const KAFKA_NEEDS_TLS = /Kafka broker at 127\.0\.0\.1:\d+ requires TLS.*check KAFKA_TLS, KAFKA_TLS_CA_FILE/;
+  const KAFKA_NEEDS_SASL = /Kafka broker at 127\.0\.0\.1:\d+ requires SASL \(.*SCRAM-SHA-512.*\).*check KAFKA_SASL_MECHANISM/;
+  const REDIS_NEEDS_TLS = /Redis Sentinel at 127\.0\.0\.1:\d+ requires TLS.*check REDIS_TLS, REDIS_TLS_CA_FILE/;
+  it.each([
+    ['ingest', 'no Kafka TLS', 'services/ingest/src/main.ts', NO_KAFKA_TLS, KAFKA_NEEDS_TLS],
+    ['ingest', 'no Kafka SASL', 'services/ingest/src/main.ts', NO_KAFKA_SASL, KAFKA_NEEDS_SASL],
+    ['a shard worker', 'no Kafka TLS', 'services/shard/src/main.ts', NO_KAFKA_TLS, KAFKA_NEEDS_TLS],
+    ['a shard worker', 'no Kafka SASL', 'services/shard/src/main.ts', NO_KAFKA_SASL, KAFKA_NEEDS_SASL],
+    ['a shard worker', 'no Redis TLS', 'services/shard/src/main.ts', NO_REDIS_TLS, REDIS_NEEDS_TLS],
+    ['the alerter', 'no Redis TLS', 'services/alerter/src/main.ts', NO_REDIS_TLS, REDIS_NEEDS_TLS],
+  ])('%s with %s exits 1 naming the setting', async (who, what, entry, override, expected) => {
+    const namespace = randomNamespace('unsecured');
+    const base = who === 'the alerter' ? alerterEnv(stack.endpoints, namespace, writeRuleFile(thresholdRules('http://127.0.0.1:9/hook', 'unsecured_temp'))) : stackEnv(stack.endpoints, namespace);
+    const started = performance.now();
+    const log = await failedStart(`${entry.split('/')[1]}-unsecured`, entry, { ...base, LOG_LEVEL: 'warn', ...override });
+    process.stdout.write(`[security/refusals] ${who} with ${what} exited after ${Math.round(performance.now() - started)} ms\n`);
+    expect(log).toContain('"type":"ConnectionRefusedError"');
+    expect(log).toMatch(expected);
+  });
+
+  it.each([
+    ['ring status', 'no Kafka TLS', ['ring', 'status'], NO_KAFKA_TLS, KAFKA_NEEDS_TLS],
+    ['produce', 'no Kafka SASL', ['produce', '--samples', '10'], NO_KAFKA_SASL, KAFKA_NEEDS_SASL],
+  ])('the CLI command %s with %s exits 1 naming the setting', async (_command, _what, args, override, expected) => {
+    const env = { ...process.env, ...stackEnv(stack.endpoints, randomNamespace('unsecured-cli')), ...override };
+    const failure = await promisify(execFile)(process.execPath, [CLI, ...args], { env, timeout: 60_000 }).then(
+      () => null,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toMatch(expected);
   });
 
   it('ingest with a wrong Kafka password exits with an error naming KAFKA_SASL_PASSWORD', async () => {

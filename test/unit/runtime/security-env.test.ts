@@ -1,11 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   httpAuthEnv,
   httpAuthFrom,
   kafkaSecurityEnv,
@@ -17,26 +13,14 @@ import {
   Secret,
   sentinelSecurityOptions,
 } from '@ringtail/runtime';
+import { configErrorOf, settingFiles } from '../../support/config-files.ts';
 
 const kafkaSchema = z.object(kafkaSecurityEnv);
 const redisSchema = z.object(redisSecurityEnv);
 const kafka = (env: Record<string, string>) => kafkaSecurityFrom(parseEnv(kafkaSchema, env));
 const redis = (env: Record<string, string>) => redisSecurityFrom(parseEnv(redisSchema, env));
-const dir = mkdtempSync(join(tmpdir(), 'ringtail-security-env-'));
-const file = (name: string, text: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
-const thrownBy = (fn: () => unknown): ConfigError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-};
+const { file } = settingFiles('ringtail-security-env-');
+const thrownBy = configErrorOf;
 
 describe('Secret', () => {
   it('prints as [redacted] through String, JSON and util.inspect, and reveals its value only on request', () => {

@@ -6,6 +6,8 @@ import {
   cloneWindow,
   mergeWindow,
   readingOf,
+  windowExpiresAtMs,
+  windowHeldUntilMs,
   windowOfSample,
   windowStartMs,
   windowValues,
@@ -193,6 +195,26 @@ describe('WindowAggregator', () => {
     agg.markIndexed(b1.newSeries);
     agg.add(0, '2', rec(2));
     expect(agg.takeBatch()!.partitions[0]!.newSeries).toEqual([]);
+  });
+
+  it('indexes a series until its latest window\'s block expires, and again once a later window needs longer', () => {
+    const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
+    agg.loadPartition(0, new Map());
+    const heldUntil = (ts: number) => Math.max(...DEFAULT_RESOLUTIONS.map((r) => windowHeldUntilMs(windowStartMs(ts, r.stepMs), r)));
+    agg.add(0, '0', { v: 2, rp: 0, series: SERIES, samples: [[1, 1, T0, 0], [1, 2, T0 + 5_000, 1]] });
+    const first = agg.takeBatch()!.partitions[0]!.newSeries;
+    expect(first).toEqual([{ ...SERIES[1]!, indexedUntilMs: heldUntil(T0 + 5_000) }]);
+    // A block outlives each of its windows: the index keeps the series as long as the block.
+    const longest = DEFAULT_RESOLUTIONS.at(-1)!;
+    expect(first[0]!.indexedUntilMs).toBeGreaterThanOrEqual(windowExpiresAtMs(windowStartMs(T0 + 5_000, longest.stepMs), longest));
+    agg.markIndexed(first);
+    // Same windows again: nothing to extend.
+    agg.add(0, '1', { v: 2, rp: 0, series: SERIES, samples: [[1, 3, T0, 2]] });
+    expect(agg.takeBatch()!.partitions[0]!.newSeries).toEqual([]);
+    // A window of the longest resolution beyond the block: the expiry must grow.
+    const later = T0 + longest.stepMs * 10_000;
+    agg.add(0, '2', { v: 2, rp: 0, series: SERIES, samples: [[1, 4, later, 3]] });
+    expect(agg.takeBatch()!.partitions[0]!.newSeries).toEqual([{ ...SERIES[1]!, indexedUntilMs: heldUntil(later) }]);
   });
 
   it('counts non-finite values and unknown series as invalid', () => {

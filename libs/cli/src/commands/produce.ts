@@ -2,8 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SampleGenerator, produceLoad } from '@ringtail/loadgen';
 import { DEFAULT_RAW_PARTITIONS, topicNames } from '@ringtail/model';
-import { connectIdempotentProducer, createKafka, createLogger, ensureTopics, parseEnv } from '@ringtail/runtime';
-import { cliEnv, cliKafkaSecurity } from '../client-env.ts';
+import { connectIdempotentProducer, createLogger, ensureTopics, parseEnv } from '@ringtail/runtime';
+import { cliEnv, connectCliKafka } from '../client-env.ts';
 import type { Command } from '../command.ts';
 import { durationOption } from '../durations.ts';
 
@@ -49,7 +49,7 @@ export const produceCommand: Command = {
       seed: count('seed', values.seed),
     });
 
-    const kafka = createKafka(env.KAFKA_BROKERS, 'ringtail-produce', log, { security: cliKafkaSecurity(env) });
+    const kafka = await connectCliKafka(env, 'ringtail-produce', log);
     const admin = kafka.admin();
     await admin.connect();
     try {

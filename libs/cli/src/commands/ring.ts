@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { redisKeys, topicNames } from '@ringtail/model';
 import { formatRingTable, readRingStatus, redisRingStatusStore } from '@ringtail/ring-status';
-import { createKafka, createLogger, parseEnv } from '@ringtail/runtime';
-import { cliEnv, cliKafkaSecurity, connectCliRedis } from '../client-env.ts';
+import { createLogger, parseEnv } from '@ringtail/runtime';
+import { cliEnv, connectCliKafka, connectCliRedis } from '../client-env.ts';
 import type { Command } from '../command.ts';
 
 export const ringCommand: Command = {
@@ -18,7 +18,7 @@ export const ringCommand: Command = {
     }
     const env = parseEnv(cliEnv, process.env);
     const topics = topicNames(env.RINGTAIL_NAMESPACE);
-    const admin = createKafka(env.KAFKA_BROKERS, 'ringtail-ring-status', createLogger('ringtail-ring', 'error'), { security: cliKafkaSecurity(env) }).admin();
+    const admin = (await connectCliKafka(env, 'ringtail-ring-status', createLogger('ringtail-ring', 'error'))).admin();
     const redis = await connectCliRedis(env, 'ringtail-ring-status');
     try {
       await admin.connect();
