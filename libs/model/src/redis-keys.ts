@@ -136,6 +136,8 @@ export interface AlerterKeys {
   readonly dead: string;
   /** Hash: receiver name → JSON {atMs, reason} of receivers disabled by 410 Gone. */
   readonly disabled: string;
+  /** Hash: slot → id of the last change stream entry (see `RedisKeys.changes`) whose evaluation committed. */
+  readonly changeCursors: string;
 }
 
 export function alerterKeys(namespace: string): AlerterKeys {
@@ -151,5 +153,6 @@ export function alerterKeys(namespace: string): AlerterKeys {
     attempts: `${p}attempts`,
     dead: `${p}dead`,
     disabled: `${p}disabled`,
+    changeCursors: `${p}change-cursors`,
   };
 }
