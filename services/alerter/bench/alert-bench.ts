@@ -25,7 +25,7 @@
  * is a shorter run (fewer crossings over shorter spans) for a loaded machine.
  *
  *   npm run bench -w @ringtail/alerter -- --json [--small] [--crossings 200] [--eval-interval-ms 5000]
- *     [--e2e-crossings 60] [--e2e-spread-ms 60000] [--e2e-load-per-sec 20000] [--e2e-load-series 10000]
+ *     [--e2e-crossings 60] [--e2e-spread-ms 60000] [--e2e-load-per-sec 20000] [--e2e-load-series 10000] [--e2e-filler-rules 999]
  *     [--prom-crossings 10] [--prom-spread-ms 60000] [--change-driven true|false]
  */
 import { randomBytes } from 'node:crypto';
@@ -57,6 +57,7 @@ const { values: args } = parseArgs({
     'e2e-spread-ms': { type: 'string', default: '60000' },
     'e2e-load-per-sec': { type: 'string', default: '20000' },
     'e2e-load-series': { type: 'string', default: '10000' },
+    'e2e-filler-rules': { type: 'string', default: '999' },
     'prom-crossings': { type: 'string', default: '10' },
     'prom-spread-ms': { type: 'string', default: '60000' },
     'change-driven': { type: 'string', default: 'true' },
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
           spreadMs: Number(arg('e2e-spread-ms')),
           loadSamplesPerSec: Number(arg('e2e-load-per-sec')),
           loadSeries: Number(arg('e2e-load-series')),
-          fillerRules: RULES - 1,
+          fillerRules: Number(arg('e2e-filler-rules')),
           secret: SECRET,
         })
       : {};

@@ -62,6 +62,13 @@ export class AlertEvaluator {
     this.loadedFor = null;
   }
 
+  /** Names of the rules not evaluated since `sinceMs` (never evaluated included). */
+  rulesNotEvaluatedSince(sinceMs: number): Set<string> {
+    const stale = new Set<string>();
+    for (const r of this.o.rules().rules) if ((this.health.get(r.name)?.lastEvaluationMs ?? -Infinity) < sinceMs) stale.add(r.name);
+    return stale;
+  }
+
   /** True once the state of the current lease term is loaded (deadlines are known). */
   loaded(leaseValue: string): boolean {
     return this.loadedFor === leaseValue;
@@ -146,12 +153,11 @@ export class AlertEvaluator {
       for (const [id, v] of ev.values) values.set(id, v);
       health.set(rule.name, { health: 'ok', lastError: '', lastEvaluationMs: nowMs, evaluationMs: 0 });
     });
-    if (only) {
-      // Rules not evaluated keep their alerts exactly; only a full tick drops the alerts of removed rules.
-      for (const kept of byRule.values()) for (const [id, a] of kept) nextAlerts.set(id, a);
-    } else {
-      // Alerts of rules removed from the file are dropped; their groups then report them resolved.
-      for (const orphans of byRule.values()) for (const id of orphans.keys()) changed.set(id, null);
+    const inFile = new Set(ruleSet.rules.map((r) => r.name));
+    for (const [name, rest] of byRule) {
+      // Rules not evaluated now keep their alerts exactly; alerts of rules removed from the file are dropped, and their groups then report them resolved.
+      if (inFile.has(name)) for (const [id, a] of rest) nextAlerts.set(id, a);
+      else for (const id of rest.keys()) changed.set(id, null);
     }
 
     const receiverByRule = new Map(ruleSet.rules.map((r) => [r.name, ruleSet.receivers.get(r.receiver)]));
@@ -174,7 +180,7 @@ export class AlertEvaluator {
     for (const [id, v] of values) this.latestValues.set(id, v);
     const elapsedMs = performance.now() - started;
     for (const [name, h] of health) this.health.set(name, { ...h, evaluationMs: elapsedMs });
-    if (!only) for (const name of [...this.health.keys()]) if (!health.has(name)) this.health.delete(name);
+    for (const name of [...this.health.keys()]) if (!inFile.has(name)) this.health.delete(name);
     this.o.metrics.evaluations.inc();
     if (only) this.o.metrics.partialEvaluationMs.observe(elapsedMs);
     else {

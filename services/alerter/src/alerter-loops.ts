@@ -34,9 +34,10 @@ export interface AlerterLoopsDeps {
  * follows the shard workers' change streams and marks the rules whose
  * selectors match a changed series; the evaluation loop evaluates those rules
  * at once, every rule whose `for` or `keep_firing_for` deadline has come (a
- * timer at that instant, not a tick), and every rule each `evalIntervalMs`
- * (the safety net: no-data policies, a lost or trimmed announcement). A new
- * leader term evaluates every rule at once; losing the lease drops the
+ * timer at that instant, not a tick), and each `evalIntervalMs` every rule not
+ * evaluated within the last interval (the safety net: no-data policies, a
+ * lost or trimmed announcement). A new leader term, a slot without a cursor
+ * and a trimmed stream evaluate every rule at once; losing the lease drops the
  * evaluator's cached state. Change stream cursors are saved only after the
  * evaluation covering them committed.
  */
@@ -172,16 +173,16 @@ export class AlerterLoops {
       }
       const startedMs = clock();
       if (startedMs >= retryAtMs) {
-        const full = this.fullRequested || startedMs >= nextFullAtMs;
+        const takeover = this.fullRequested || nextFullAtMs === 0;
+        const periodic = !takeover && startedMs >= nextFullAtMs;
         const deadline = evaluator.loaded(leaseValue) ? evaluator.nextDeadlineMs(coveredMs) : null;
-        const rules = full ? null : new Set([...this.dirtyRules, ...evaluator.rulesDueBy(coveredMs, startedMs)]);
-        const trigger = full
-          ? nextFullAtMs > 0 && !this.fullRequested && startedMs >= nextFullAtMs
-            ? 'periodic'
-            : 'takeover'
-          : this.dirtyRules.size > 0
-            ? 'change'
-            : 'deadline';
+        // The periodic pass covers the rules no change evaluated within the interval: with every rule's
+        // series changing all the time it costs next to nothing, and it leaves room for the changes.
+        const rules = takeover
+          ? null
+          : new Set([...this.dirtyRules, ...evaluator.rulesDueBy(coveredMs, startedMs), ...(periodic ? evaluator.rulesNotEvaluatedSince(startedMs - evalIntervalMs) : [])]);
+        const full = takeover || periodic;
+        const trigger = takeover ? 'takeover' : periodic ? 'periodic' : this.dirtyRules.size > 0 ? 'change' : 'deadline';
         const cursors = this.pendingCursors;
         this.fullRequested = false;
         this.dirtyRules = new Set();
@@ -198,7 +199,7 @@ export class AlerterLoops {
             if (err instanceof LeaseLostError) evaluator.invalidate();
             log.warn({ err }, 'evaluation tick failed; alert state unchanged');
             // Nothing evaluated is lost: the work goes back for the retry.
-            if (full) this.fullRequested = true;
+            if (takeover) this.fullRequested = true;
             for (const r of rules ?? []) this.dirtyRules.add(r);
             for (const [slot, id] of cursors) if (!this.pendingCursors.has(slot)) this.pendingCursors.set(slot, id);
             retryAtMs = clock() + Math.min(evalIntervalMs, EVALUATION_RETRY_MS);

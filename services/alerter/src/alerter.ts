@@ -21,6 +21,7 @@ import { fetchWebhookSender } from './webhook-sender.ts';
 
 // Long enough for a Sentinel lookup and a login on a loaded machine.
 const REDIS_ACCESS_CHECK_MS = 10_000;
+const CHANGE_READ_TIMEOUT_MS = 30_000;
 
 export interface RunningAlerter {
   /** Port of the ops/API server. */
@@ -60,8 +61,9 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
   await checkRedisAccess(redis, REDIS_ACCESS_CHECK_MS);
   const keys = alerterKeys(config.namespace);
   const windowKeys = redisKeys(config.namespace, config.shardSlots);
-  // XREAD BLOCK holds a connection: the change follower gets one of its own.
-  const blocking = config.changeDrivenEvaluation ? createSentinelClient(config.redis, `ringtail-alerter-${config.instanceId}-changes`) : null;
+  // XREAD BLOCK holds a connection: the change follower gets one of its own. Its command timeout is
+  // generous because a busy event loop (a long evaluation) can leave a reply unread past a short one.
+  const blocking = config.changeDrivenEvaluation ? createSentinelClient(config.redis, `ringtail-alerter-${config.instanceId}-changes`, CHANGE_READ_TIMEOUT_MS) : null;
   // Its failures surface as failed XREADs, which the change loop logs and retries.
   blocking?.on('error', () => undefined);
   const lease = new LeaderLease(redis, keys, config.instanceId, config.leaseTtlMs, clock);
