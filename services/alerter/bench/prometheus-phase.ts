@@ -10,13 +10,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '@ringtail/loadgen';
 import { eventually } from '@ringtail/runtime';
-import { freePort } from '@ringtail/stack';
+import { ChildProcesses, freePort } from '@ringtail/stack';
 import { startFiringReceiver, type FiringReceiver } from './first-firing.ts';
 
 export interface PrometheusPhaseOptions {
@@ -84,13 +84,15 @@ class SteppingGauge {
 
 /** One Prometheus + Alertmanager pair of one configuration, under `dir`. */
 class PrometheusPair {
-  private readonly children: ChildProcess[] = [];
+  private readonly children: ChildProcesses;
   promPort = 0;
 
   constructor(
     readonly config: PrometheusConfiguration,
     private readonly dir: string,
-  ) {}
+  ) {
+    this.children = new ChildProcesses(dir);
+  }
 
   async start(gaugePort: number, webhookUrl: string): Promise<void> {
     const amPort = await freePort();
@@ -132,20 +134,20 @@ class PrometheusPair {
       ].join('\n'),
     );
     const alertmanager = await firstBinary(ALERTMANAGER_BINARIES);
-    this.spawn('alertmanager', alertmanager, [
+    const am = this.children.spawn('alertmanager', alertmanager, [
       `--config.file=${join(this.dir, 'alertmanager.yml')}`,
       `--storage.path=${join(this.dir, 'am-data')}`,
       `--web.listen-address=127.0.0.1:${amPort}`,
       // Clustering off: it would listen on 9094 by default.
       '--cluster.listen-address=',
     ]);
-    await this.ready('alertmanager', `http://127.0.0.1:${amPort}/-/ready`);
-    this.spawn('prometheus', 'prometheus', [
+    await this.ready(am, 'alertmanager', `http://127.0.0.1:${amPort}/-/ready`);
+    const prom = this.children.spawn('prometheus', 'prometheus', [
       `--config.file=${join(this.dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(this.dir, 'prom-data')}`,
       `--web.listen-address=127.0.0.1:${this.promPort}`,
     ]);
-    await this.ready('prometheus', `http://127.0.0.1:${this.promPort}/-/ready`);
+    await this.ready(prom, 'prometheus', `http://127.0.0.1:${this.promPort}/-/ready`);
     // Scraped once, so a crossing is a change of a known series, not its first sample.
     await eventually(`${c.name} prometheus scraped the gauge`, READY_TIMEOUT_MS, async () => {
       const res = await fetch(`http://127.0.0.1:${this.promPort}/api/v1/query?query=${encodeURIComponent(`count(${METRIC})`)}`).catch(() => undefined);
@@ -155,31 +157,10 @@ class PrometheusPair {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-        await gone;
-        clearTimeout(timer);
-      }),
-    );
+    await this.children.stop(STOP_GRACE_MS);
   }
 
-  private spawn(name: string, command: string, args: readonly string[]): void {
-    const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
-    const child = spawn(command, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
-    this.children.push(child);
-  }
-
-  private async ready(name: string, url: string): Promise<void> {
-    const child = this.children.at(-1)!;
+  private async ready(child: ChildProcess, name: string, url: string): Promise<void> {
     await eventually(`${this.config.name} ${name} ready (log in ${this.dir})`, READY_TIMEOUT_MS, async () => {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${join(this.dir, `${name}.log`)}`);
       return (await fetch(url).catch(() => undefined))?.status === 200;

@@ -2,18 +2,11 @@ import type { Logger } from '@ringtail/runtime';
 import type { AlertStore } from './alert-store.ts';
 import type { AlerterMetrics } from './alerter-metrics.ts';
 import type { AlertRecord } from '@ringtail/model';
-import { idOf } from './domain/alert.ts';
+import { deadlineMs, idOf } from './domain/alert.ts';
 import { planNotifications, type GroupState, type Routing } from './domain/notification-plan.ts';
 import type { RuleSet } from './domain/rule.ts';
 import { evaluateRule } from './domain/rule-evaluation.ts';
 import type { WindowSource } from './domain/window-source.ts';
-
-/** When `a` changes state without new data: its `for` or its `keep_firing_for` runs out; null if neither runs. */
-function alertDeadlineMs(a: AlertRecord, forMs: number, keepFiringForMs: number): number | null {
-  if (a.state === 'pending') return a.activeAtMs + forMs;
-  if (a.state === 'firing' && a.keepFiringSinceMs !== null) return a.keepFiringSinceMs + keepFiringForMs;
-  return null;
-}
 
 /** How one rule fared at its last evaluation, for /api/v1/rules. */
 export interface RuleHealth {
@@ -88,7 +81,7 @@ export class AlertEvaluator {
     const rules = new Map(this.o.rules().rules.map((r) => [r.name, r]));
     for (const a of this.alerts.values()) {
       const rule = rules.get(a.rule);
-      const due = rule ? alertDeadlineMs(a, rule.forMs, rule.keepFiringForMs) : null;
+      const due = rule ? deadlineMs(a, rule.forMs, rule.keepFiringForMs) : null;
       if (due !== null) consider(due);
     }
     for (const g of this.groups.values()) if (g.nextFlushAtMs !== null) consider(g.nextFlushAtMs);
@@ -101,7 +94,7 @@ export class AlertEvaluator {
     const due = new Set<string>();
     for (const a of this.alerts.values()) {
       const rule = rules.get(a.rule);
-      const atMs = rule ? alertDeadlineMs(a, rule.forMs, rule.keepFiringForMs) : null;
+      const atMs = rule ? deadlineMs(a, rule.forMs, rule.keepFiringForMs) : null;
       if (atMs !== null && atMs > afterMs && atMs <= nowMs) due.add(a.rule);
     }
     return due;

@@ -15,8 +15,8 @@ export const alerterEnv = connectionEnv
   .extend(httpAuthEnv)
   .extend({
     RULES_FILE: z.string().min(1, 'path of the YAML rule file'),
-    // The periodic evaluation of every rule: the safety net behind change-driven evaluation
-    // (no-data policies, an announcement trimmed before it was read).
+    // The safety net behind change-driven evaluation (no-data policies, an announcement trimmed
+    // before it was read): each interval, every rule not evaluated within it is.
     EVAL_INTERVAL_MS: positiveInt(5000),
     // Evaluate a rule as soon as a shard flush changes a series it selects (the slots' change streams).
     CHANGE_DRIVEN_EVALUATION: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),

@@ -84,6 +84,19 @@ describe('change-driven alert evaluation (periodic evaluation every 60 s)', () =
     return { last: latest?.[0], cursor: await redis.hget(alerterKeys(namespace).changeCursors, String(slot)) };
   }
 
+  /** A fresh world whose first alerter evaluated a change below the threshold (so its slot's cursor is stored), then died by kill -9. */
+  async function killedAfterACursor(): Promise<{ metric: string; rules: string }> {
+    const world = await freshWorld();
+    const a = alerter('a', world.rules);
+    await a.start();
+    await leading(a);
+    const quiet = sample(world.metric, 20);
+    await produceApplied(quiet);
+    await eventually('cursor stored', WEBHOOK_WAIT_MS, async () => ((await streamAndCursor(quiet)).cursor !== null ? true : undefined));
+    await a.kill();
+    return world;
+  }
+
   it('sends the firing webhook of a crossing sample without waiting for the periodic evaluation', async () => {
     const { metric, rules } = await freshWorld();
     const a = alerter('a', rules);
@@ -117,14 +130,7 @@ describe('change-driven alert evaluation (periodic evaluation every 60 s)', () =
   });
 
   it('fires exactly once when the alerter is killed between the announcement and its evaluation', async () => {
-    const { metric, rules } = await freshWorld();
-    const a = alerter('a', rules);
-    await a.start();
-    await leading(a);
-    // A change a evaluated, so a cursor is stored for the slot.
-    await produceApplied(sample(metric, 20));
-    await eventually('cursor stored', WEBHOOK_WAIT_MS, async () => ((await streamAndCursor(sample(metric, 20))).cursor !== null ? true : undefined));
-    await a.kill();
+    const { metric, rules } = await killedAfterACursor();
     const crossing = sample(metric, 75);
     await produceApplied(crossing);
     // The flush announced the change and no alerter evaluated it: the stored cursor is behind the stream.
@@ -149,14 +155,7 @@ describe('change-driven alert evaluation (periodic evaluation every 60 s)', () =
   });
 
   it('falls back to evaluating every rule when the stream was trimmed past the stored cursor, losing no alert', async () => {
-    const { metric, rules } = await freshWorld();
-    const a = alerter('a', rules);
-    await a.start();
-    await leading(a);
-    // A change a evaluated, so its cursor is stored.
-    await produceApplied(sample(metric, 20));
-    await eventually('cursor stored', WEBHOOK_WAIT_MS, async () => ((await streamAndCursor(sample(metric, 20))).cursor !== null ? true : undefined));
-    await a.kill();
+    const { metric, rules } = await killedAfterACursor();
     const crossing = sample(metric, 75);
     await produceApplied(crossing);
     const slot = slotOfSeriesId(pipeline.seriesId(crossing), redisKeys(namespace).slotCount);
