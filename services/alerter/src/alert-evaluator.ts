@@ -155,7 +155,9 @@ export class AlertEvaluator {
 
     const receiverByRule = new Map(ruleSet.rules.map((r) => [r.name, ruleSet.receivers.get(r.receiver)]));
     const routing: Routing = { receiverOfRule: (name) => receiverByRule.get(name), receiver: (name) => ruleSet.receivers.get(name) };
-    const plan = planNotifications(nextAlerts.values(), values, routing, this.groups, nowMs, idOf);
+    // A group may hold alerts of rules not evaluated now: their latest values come from earlier ticks.
+    const planValues = only ? new Map([...this.latestValues, ...values]) : values;
+    const plan = planNotifications(nextAlerts.values(), planValues, routing, this.groups, nowMs, idOf);
 
     try {
       await this.o.store.commit(leaseValue, `${nowMs}.${this.commitSeq++}`, { alerts: changed, groups: plan.groups, notifications: plan.notifications });
