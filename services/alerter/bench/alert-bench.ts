@@ -16,6 +16,10 @@
  * sample to its webhook arriving, against `e2eTargetMs` (1,500 ms).
  * `--e2e-crossings 0` skips it.
  *
+ * Before those, the selector index alone (index-phase.ts): 10,000 rules, one
+ * flush's announcement of `--index-series-per-flush` (1,000) series routed to
+ * their rules: `announcementP50Ms`/`announcementP99Ms` (bound: a few ms).
+ *
  * Then the same crossing through Debian's Prometheus + Alertmanager in two
  * configurations (prometheus-phase.ts): `prometheusTunedP99Ms` (1 s scrape and
  * evaluation, group_wait 0s) and `prometheusTypicalP99Ms` (15 s, group_wait
@@ -37,6 +41,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { createSentinelClient, eventually, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadConfig, startAlerter, type RunningAlerter } from '../src/index.ts';
+import { runIndexPhase } from './index-phase.ts';
 import { runPipelinePhase } from './pipeline-phase.ts';
 import { runPrometheusPhase } from './prometheus-phase.ts';
 import { percentile } from '@ringtail/loadgen';
@@ -59,6 +64,7 @@ const { values: args } = parseArgs({
     'e2e-load-series': { type: 'string', default: '10000' },
     'e2e-filler-rules': { type: 'string', default: '999' },
     'prom-crossings': { type: 'string', default: '10' },
+    'index-series-per-flush': { type: 'string', default: '1000' },
     'prom-spread-ms': { type: 'string', default: '60000' },
     'change-driven': { type: 'string', default: 'true' },
     small: { type: 'boolean', default: false },
@@ -145,6 +151,7 @@ async function runRedisPhase() {
 }
 
 async function main(): Promise<void> {
+  const index = runIndexPhase(Number(arg('index-series-per-flush')));
   const result = await runRedisPhase();
   const e2eCrossings = Number(arg('e2e-crossings'));
   const e2e =
@@ -162,7 +169,7 @@ async function main(): Promise<void> {
       : {};
   const promCrossings = Number(arg('prom-crossings'));
   const prom = promCrossings > 0 ? await runPrometheusPhase({ crossings: promCrossings, spreadMs: Number(arg('prom-spread-ms')) }) : {};
-  const all = { changeDriven, ...result, ...e2e, ...prom };
+  const all = { changeDriven, ...index, ...result, ...e2e, ...prom };
   process.stdout.write(args.json ? `${JSON.stringify(all)}\n` : `${JSON.stringify(all, null, 2)}\n`);
 }
 
