@@ -33,6 +33,13 @@ export interface RedisKeys {
   hotWindows(slot: number, resolution: string): string;
   /** Hash of one slot's closing state: `t` the slot clock (ms), and per resolution name the closed-through window start. */
   closure(slot: number): string;
+  /**
+   * Stream of one slot's changes: one entry per applied flush, written by the
+   * flush script itself (see flush-2.lua), so an entry exists iff the change does.
+   * Fields: `s` the changed series ids, `w` the changed windows as `<resolution>:<startMs>`,
+   * both comma-separated. Capped at about CHANGE_STREAM_MAX_LEN entries.
+   */
+  changes(slot: number): string;
   /** Set of every metric name seen. */
   readonly metricNames: string;
   /** Set of series ids of one metric name. */
@@ -53,6 +60,16 @@ export interface RedisKeys {
   /** List of the shard group's latest rebalances, newest first, JSON each (capped). */
   readonly ringRebalances: string;
 }
+
+/**
+ * Approximate cap (XADD MAXLEN ~) of each slot's change stream: at ten flushes a
+ * second per slot, about a quarter of an hour for a stopped alerter to catch up;
+ * a reader that falls further behind falls back to a full evaluation.
+ */
+export const CHANGE_STREAM_MAX_LEN = 10_000;
+
+/** Fields of a change stream entry (see `RedisKeys.changes`). */
+export const CHANGE_FIELDS = { series: 's', windows: 'w' } as const;
 
 /** Field of the closure hash holding the slot clock; the other fields are resolution names. */
 export const SLOT_CLOCK_FIELD = 't';
@@ -91,6 +108,7 @@ export function redisKeys(namespace: string, slotCount = DEFAULT_SHARD_SLOTS): R
     block: (id, resolution, blockStartMs) => `${slotPrefix(slotOfSeriesId(id, slotCount))}b:${resolution}:${id}:${blockStartMs}`,
     hotWindows: (slot, resolution) => `${slotPrefix(slot)}hot:${resolution}`,
     closure: (slot) => `${slotPrefix(slot)}cl`,
+    changes: (slot) => `${slotPrefix(slot)}ch`,
     metricNames: `${prefix}metrics`,
     seriesOfMetric: (name) => `${prefix}m:${name}`,
     // Label names cannot contain '=', so name=value is unambiguous.
@@ -127,6 +145,8 @@ export interface AlerterKeys {
   readonly dead: string;
   /** Hash: receiver name → JSON {atMs, reason} of receivers disabled by 410 Gone. */
   readonly disabled: string;
+  /** Hash: slot → id of the last change stream entry (see `RedisKeys.changes`) whose evaluation committed. */
+  readonly changeCursors: string;
 }
 
 export function alerterKeys(namespace: string): AlerterKeys {
@@ -142,5 +162,6 @@ export function alerterKeys(namespace: string): AlerterKeys {
     attempts: `${p}attempts`,
     dead: `${p}dead`,
     disabled: `${p}disabled`,
+    changeCursors: `${p}change-cursors`,
   };
 }

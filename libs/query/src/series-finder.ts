@@ -29,6 +29,20 @@ export class SeriesCache {
 }
 
 /**
+ * The series of `ids` (in that order; ids whose hash is not written are left
+ * out), from `cache` where it has them, the rest read and remembered.
+ */
+export async function seriesByIds(redis: Redis, keys: RedisKeys, ids: readonly string[], cache: SeriesCache): Promise<SeriesInfo[]> {
+  const loaded = await loadSeries(redis, keys, ids.filter((id) => cache.get(id) === undefined));
+  cache.addAll(loaded);
+  const byId = new Map(loaded.map((s) => [s.id, s]));
+  return ids.flatMap((id) => {
+    const s = byId.get(id) ?? cache.get(id);
+    return s ? [s] : [];
+  });
+}
+
+/**
  * Series matching `selector`, sorted by id: the one series lookup of queries
  * and alert rules. Equality matchers with a non-empty value narrow the
  * candidates in Redis (SINTER of index sets); in one pipeline their expiries

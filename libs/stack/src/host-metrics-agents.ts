@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '@ringtail/runtime';
+import { ChildProcesses } from './child-processes.ts';
 import { StackError } from './errors.ts';
 import { freePort } from './service-process.ts';
 
@@ -60,11 +61,13 @@ export interface HostMetricsOptions {
  * or their system services. Both die with this process.
  */
 export class HostMetricsAgents {
-  private readonly children: ChildProcess[] = [];
+  private readonly children: ChildProcesses;
   private promPort = 0;
   private nePort = 0;
 
-  constructor(private readonly opts: HostMetricsOptions) {}
+  constructor(private readonly opts: HostMetricsOptions) {
+    this.children = new ChildProcesses(opts.dir);
+  }
 
   get prometheusUrl(): string {
     return `http://127.0.0.1:${this.promPort}`;
@@ -98,34 +101,24 @@ export class HostMetricsAgents {
     this.promPort = this.opts.prometheusPort ?? (await freePort());
     if (scrape) {
       this.nePort = this.opts.nodeExporterPort ?? (await freePort());
-      this.spawn('node-exporter', nodeExporter, [`--web.listen-address=127.0.0.1:${this.nePort}`]);
-      await this.ready('node_exporter', `${this.nodeExporterUrl}/metrics`);
+      const child = this.children.spawn('node-exporter', nodeExporter, [`--web.listen-address=127.0.0.1:${this.nePort}`]);
+      await this.ready(child, 'node_exporter', `${this.nodeExporterUrl}/metrics`);
     }
     const config = join(this.opts.dir, 'prometheus.yml');
     writeFileSync(config, this.config());
-    this.spawn('prometheus', prometheus, [
+    const child = this.children.spawn('prometheus', prometheus, [
       `--config.file=${config}`,
       `--storage.tsdb.path=${join(this.opts.dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${this.promPort}`,
       '--storage.tsdb.retention.time=1d',
       ...(this.opts.enableRemoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),
     ]);
-    await this.ready('prometheus', `${this.prometheusUrl}/-/ready`);
+    await this.ready(child, 'prometheus', `${this.prometheusUrl}/-/ready`);
   }
 
   /** SIGTERM to both, SIGKILL after a grace period; resolves once they are gone. */
   async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-        await gone;
-        clearTimeout(timer);
-      }),
-    );
-    this.children.length = 0;
+    await this.children.stop(STOP_GRACE_MS);
   }
 
   private config(): string {
@@ -148,19 +141,7 @@ export class HostMetricsAgents {
     return `${lines.join('\n')}\n`;
   }
 
-  private spawn(name: string, command: string, args: readonly string[]): void {
-    const log = createWriteStream(join(this.opts.dir, `${name}.log`), { flags: 'a' });
-    const child = spawn(command, args, { cwd: this.opts.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
-    this.children.push(child);
-  }
-
-  private async ready(name: string, url: string): Promise<void> {
-    const child = this.children.at(-1)!;
+  private async ready(child: ChildProcess, name: string, url: string): Promise<void> {
     const ok = await eventually(`${name} ready`, READY_TIMEOUT_MS, async () => {
       if (child.exitCode !== null) return true;
       const res = await fetch(url).catch(() => undefined);

@@ -13,4 +13,5 @@ export {
 } from './topology.ts';
 export { STACK_USERS, StackCredentials, stackClientSecurity } from './stack-credentials.ts';
 export { ServiceProcess, freePort, type ServiceProcessOptions } from './service-process.ts';
+export { ChildProcesses } from './child-processes.ts';
 export { HostMetricsAgents, missingHostMetricsTools, type HostMetricsOptions } from './host-metrics-agents.ts';

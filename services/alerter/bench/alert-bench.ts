@@ -11,12 +11,26 @@
  *
  * Then an end-to-end phase (pipeline-phase.ts): the real pipeline and an
  * alerter on a fresh namespace, `e2eCrossings` crossing samples produced to
- * Kafka under background load; `p50/p99ProduceToWebhookMs` run from the broker
- * acknowledging a crossing sample to its webhook arriving, against `e2eTargetMs`
- * (evaluation interval + 1 s). `--e2e-crossings 0` skips it.
+ * Kafka under background load, with 1,000 rules over 10,000 load series;
+ * `p50/p99ProduceToWebhookMs` run from the broker acknowledging a crossing
+ * sample to its webhook arriving, against `e2eTargetMs` (1,500 ms).
+ * `--e2e-crossings 0` skips it.
  *
- *   npm run bench -w @ringtail/alerter -- --json [--crossings 200] [--eval-interval-ms 5000]
- *     [--e2e-crossings 60] [--e2e-spread-ms 60000] [--e2e-load-per-sec 20000] [--e2e-load-series 5000]
+ * Before those, the selector index alone (index-phase.ts): 10,000 rules, one
+ * flush's announcement of `--index-series-per-flush` (1,000) series routed to
+ * their rules: `announcementP50Ms`/`announcementP99Ms` (bound: a few ms).
+ *
+ * Then the same crossing through Debian's Prometheus + Alertmanager in two
+ * configurations (prometheus-phase.ts): `prometheusTunedP99Ms` (1 s scrape and
+ * evaluation, group_wait 0s) and `prometheusTypicalP99Ms` (15 s, group_wait
+ * 30s). `--prom-crossings 0` skips it.
+ *
+ * Change-driven evaluation is on unless `--change-driven false`. `--small`
+ * is a shorter run (fewer crossings over shorter spans) for a loaded machine.
+ *
+ *   npm run bench -w @ringtail/alerter -- --json [--small] [--crossings 200] [--eval-interval-ms 5000]
+ *     [--e2e-crossings 60] [--e2e-spread-ms 60000] [--e2e-load-per-sec 20000] [--e2e-load-series 10000] [--e2e-filler-rules 999]
+ *     [--prom-crossings 10] [--prom-spread-ms 60000] [--change-driven true|false]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +41,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { createSentinelClient, eventually, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadConfig, startAlerter, type RunningAlerter } from '../src/index.ts';
+import { runIndexPhase } from './index-phase.ts';
 import { runPipelinePhase } from './pipeline-phase.ts';
+import { runPrometheusPhase } from './prometheus-phase.ts';
 import { percentile } from '@ringtail/loadgen';
 import { startFiringReceiver } from './first-firing.ts';
 import { WindowWriter, type Sample } from './window-writer.ts';
@@ -45,12 +61,23 @@ const { values: args } = parseArgs({
     'e2e-crossings': { type: 'string', default: '60' },
     'e2e-spread-ms': { type: 'string', default: '60000' },
     'e2e-load-per-sec': { type: 'string', default: '20000' },
-    'e2e-load-series': { type: 'string', default: '5000' },
+    'e2e-load-series': { type: 'string', default: '10000' },
+    'e2e-filler-rules': { type: 'string', default: '999' },
+    'prom-crossings': { type: 'string', default: '10' },
+    'index-series-per-flush': { type: 'string', default: '1000' },
+    'prom-spread-ms': { type: 'string', default: '60000' },
+    'change-driven': { type: 'string', default: 'true' },
+    small: { type: 'boolean', default: false },
   },
 });
-const crossings = Number(args.crossings);
-const evalIntervalMs = Number(args['eval-interval-ms']);
-const spreadMs = Number(args['spread-ms']);
+/** `--small`: what a loaded machine can run in a few minutes; explicit flags still win. */
+const SMALL: Readonly<Record<string, string>> = { crossings: '50', 'spread-ms': '15000', 'e2e-crossings': '20', 'e2e-spread-ms': '20000', 'prom-crossings': '4', 'prom-spread-ms': '20000' };
+const given = new Set(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!));
+const arg = (name: keyof typeof args & string): string => (args.small && !given.has(name) && SMALL[name] !== undefined ? SMALL[name]! : String(args[name]));
+const crossings = Number(arg('crossings'));
+const evalIntervalMs = Number(arg('eval-interval-ms'));
+const spreadMs = Number(arg('spread-ms'));
+const changeDriven = arg('change-driven') !== 'false';
 
 /** The Redis-only phase: samples written straight into Redis, evaluated by an in-process alerter. */
 async function runRedisPhase() {
@@ -66,7 +93,7 @@ async function runRedisPhase() {
   );
   writeFileSync(rulesFile, `receivers:\n  - { name: bench, url: '${receiver.receiver.url}', secrets: ['${SECRET}'], group_wait: 0s }\nrules:\n${rules.join('\n')}\n`);
 
-  const config = loadConfig({ ...env, RULES_FILE: rulesFile, EVAL_INTERVAL_MS: String(evalIntervalMs), LOG_LEVEL: 'warn' });
+  const config = loadConfig({ ...env, RULES_FILE: rulesFile, EVAL_INTERVAL_MS: String(evalIntervalMs), CHANGE_DRIVEN_EVALUATION: String(changeDriven), LOG_LEVEL: 'warn' });
   const redis = createSentinelClient(config.redis, 'alerter-bench', 10_000);
   let alerter: RunningAlerter | undefined;
   try {
@@ -124,20 +151,25 @@ async function runRedisPhase() {
 }
 
 async function main(): Promise<void> {
+  const index = runIndexPhase(Number(arg('index-series-per-flush')));
   const result = await runRedisPhase();
-  const e2eCrossings = Number(args['e2e-crossings']);
+  const e2eCrossings = Number(arg('e2e-crossings'));
   const e2e =
     e2eCrossings > 0
       ? await runPipelinePhase({
           evalIntervalMs,
+          changeDriven,
           crossings: e2eCrossings,
-          spreadMs: Number(args['e2e-spread-ms']),
-          loadSamplesPerSec: Number(args['e2e-load-per-sec']),
-          loadSeries: Number(args['e2e-load-series']),
+          spreadMs: Number(arg('e2e-spread-ms')),
+          loadSamplesPerSec: Number(arg('e2e-load-per-sec')),
+          loadSeries: Number(arg('e2e-load-series')),
+          fillerRules: Number(arg('e2e-filler-rules')),
           secret: SECRET,
         })
       : {};
-  const all = { ...result, ...e2e };
+  const promCrossings = Number(arg('prom-crossings'));
+  const prom = promCrossings > 0 ? await runPrometheusPhase({ crossings: promCrossings, spreadMs: Number(arg('prom-spread-ms')) }) : {};
+  const all = { changeDriven, ...index, ...result, ...e2e, ...prom };
   process.stdout.write(args.json ? `${JSON.stringify(all)}\n` : `${JSON.stringify(all, null, 2)}\n`);
 }
 

@@ -1,33 +1,36 @@
 /**
  * End-to-end phase of the alerter benchmark: the real pipeline (ingest + two
- * shard workers as processes) and an in-process alerter share a fresh
+ * shard workers as processes) and an alerter process share a fresh
  * namespace; crossing samples go through Kafka while background load keeps the
  * pipeline busy. Measures from the broker acknowledging a crossing sample to
- * its firing webhook arriving.
+ * its firing webhook arriving. Beside the probe rule, `fillerRules` rules each
+ * select one series of the background load (never firing), so the alerter
+ * handles announcements and evaluations for them as a real rule file would.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
 import { percentile, produceLoad, SampleGenerator, type RawSample } from '@ringtail/loadgen';
-import { topicNames } from '@ringtail/model';
-import { eventually, metricValue, scrapeMetrics } from '@ringtail/runtime';
-import { loadStackSettings, stackUp } from '@ringtail/stack';
+import { CHANGE_FIELDS, redisKeys, slotOfSeriesId, topicNames } from '@ringtail/model';
+import { eventually } from '@ringtail/runtime';
+import { loadStackSettings, ServiceProcess, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest } from '../../../test/support/pipeline.ts';
 import { stackEnv } from '../../../test/support/stack-env.ts';
-import { loadConfig, startAlerter, type RunningAlerter } from '../src/index.ts';
 import { startFiringReceiver } from './first-firing.ts';
 
 export interface PipelinePhaseOptions {
   readonly evalIntervalMs: number;
+  readonly changeDriven: boolean;
   /** Threshold crossings, each on its own series and so its own alert. */
   readonly crossings: number;
   /** Crossings are spread uniformly at random over this span. */
   readonly spreadMs: number;
   readonly loadSamplesPerSec: number;
   readonly loadSeries: number;
+  /** Rules on background series besides the probe rule (the issue's 1,000 rules: 999). */
+  readonly fillerRules: number;
   /** Webhook secret (`whsec_<base64>`) the receiver is configured with. */
   readonly secret: string;
 }
@@ -39,9 +42,27 @@ export interface PipelinePhaseResult {
   readonly p50ProduceToWebhookMs: number;
   readonly p99ProduceToWebhookMs: number;
   readonly maxProduceToWebhookMs: number;
+  /** The pipeline's part: acknowledged → the flush applying it (its change stream entry's time). */
+  readonly p50ProduceToFlushMs: number;
+  readonly p99ProduceToFlushMs: number;
+  /** The alerter's part: that flush → the webhook. */
+  readonly p50FlushToWebhookMs: number;
+  readonly p99FlushToWebhookMs: number;
+  readonly e2eRules: number;
+  /** Evaluations of the rules a change or deadline concerned, and their mean duration. */
+  readonly e2eChangeTicks: number;
+  readonly e2eChangeTickMs: number;
+  /** Mean from a notification's commit to its delivery (WAIT for a replica, the POST). */
+  readonly e2eEnqueueToDeliveryMs: number;
   readonly e2eTargetMs: number;
 }
 
+const LOG_DIR = new URL('../../../.cache/test-logs', import.meta.url).pathname;
+/** The issue's target for p99 from the crossing sample produced to its webhook. */
+const PRODUCE_TO_WEBHOOK_TARGET_MS = 1500;
+/** The background generator's metric names and first label (see SampleGenerator). */
+const LOAD_METRIC_NAMES = 20;
+const LOAD_FIRST_LABEL = 'host';
 const PROBE_METRIC = 'bench_e2e';
 const PROBE_JOB = 'bench-e2e';
 const QUIET_VALUE = 10;
@@ -52,11 +73,40 @@ const MESSAGES_PER_SEND = 10;
 const WORKERS = ['w0', 'w1'] as const;
 const START_TIMEOUT_MS = 120_000;
 const WAIT_POLL_MS = 100;
+/** How long before the producer saw its acknowledgement the flush of a sample may have run. */
+const ACK_SLACK_MS = 1000;
 
 const probeSample = (probe: number, value: number): RawSample => ({ name: PROBE_METRIC, labels: { job: PROBE_JOB, probe: String(probe) }, value, timestamp: Date.now() });
 
-async function alerterMetric(alerter: RunningAlerter, name: string): Promise<number> {
-  return metricValue(await scrapeMetrics(alerter.port), name) ?? NaN;
+async function alerterMetric(alerter: ServiceProcess, name: string): Promise<number> {
+  return (await alerter.metric(name)) ?? NaN;
+}
+
+/**
+ * When the flush applying each probe's crossing ran: the id (Redis time, ms) of
+ * the first change stream entry at or after its acknowledgement naming the
+ * probe's series. Splits produce → webhook into the pipeline's part and the alerter's.
+ */
+async function flushTimes(pipeline: PipelineUnderTest, namespace: string, ackedAtMs: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+  const keys = redisKeys(namespace);
+  const out = new Map<string, number>();
+  for (const [probe, at] of ackedAtMs) {
+    const id = pipeline.seriesId(probeSample(Number(probe), CROSSING_VALUE));
+    // The sample may be applied just before the producer saw the acknowledgement.
+    const entries = await pipeline.redis.xrange(keys.changes(slotOfSeriesId(id, keys.slotCount)), String(at - ACK_SLACK_MS), '+');
+    const hit = entries.find(([, fields]) => fields[fields.indexOf(CHANGE_FIELDS.series) + 1]?.split(',').includes(id));
+    if (hit) out.set(probe, Number(hit[0].split('-')[0]));
+  }
+  return out;
+}
+
+/** `count` rules, each on one background series (spread over them), whose threshold no sample reaches. */
+function fillerRules(count: number, loadSeries: number): string[] {
+  return Array.from({ length: count }, (_, j) => {
+    const series = Math.floor((j * loadSeries) / Math.max(1, count));
+    const host = `${LOAD_FIRST_LABEL}-${series.toString().padStart(6, '0')}`;
+    return `  - { alert: Filler${j}, selector: 'ringtail_demo_metric_${series % LOAD_METRIC_NAMES}{${LOAD_FIRST_LABEL}="${host}"}', aggregation: max, window: 1m, op: '>', threshold: 1e300 }`;
+  });
 }
 
 /** Runs the phase; everything it starts is stopped before it returns or throws. */
@@ -82,7 +132,7 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
     await Promise.all([probeProducer.connect(), loadProducer.connect()]);
 
     const load = new AbortController();
-    const generator = new SampleGenerator({ seriesCount: opts.loadSeries, labelsPerSeries: 4, metricNames: 20, jitterMs: 2000, seed: 11 });
+    const generator = new SampleGenerator({ seriesCount: opts.loadSeries, labelsPerSeries: 4, metricNames: LOAD_METRIC_NAMES, jitterMs: 2000, seed: 11 });
     const loading = produceLoad(loadProducer, generator, {
       topic: topics.raw,
       ratePerSec: opts.loadSamplesPerSec,
@@ -108,18 +158,21 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
         `  - { name: e2e, url: '${receiver.receiver.url}', secrets: ['${opts.secret}'], group_by: ['...'], group_wait: 0s }`,
         'rules:',
         `  - { alert: BenchE2E, selector: '${PROBE_METRIC}{job="${PROBE_JOB}"}', aggregation: max, window: 1m, op: '>', threshold: ${THRESHOLD} }`,
+        ...fillerRules(opts.fillerRules, opts.loadSeries),
         '',
       ].join('\n'),
     );
-    const config = loadConfig({ ...process.env, ...stackEnv(endpoints, namespace), RULES_FILE: rulesFile, EVAL_INTERVAL_MS: String(opts.evalIntervalMs), LOG_LEVEL: 'warn' });
+    const alerterEnv = { ...stackEnv(endpoints, namespace), RULES_FILE: rulesFile, EVAL_INTERVAL_MS: String(opts.evalIntervalMs), CHANGE_DRIVEN_EVALUATION: String(opts.changeDriven), LOG_LEVEL: 'warn' };
 
     // Every probe series exists below the threshold before the alerter starts, so a crossing is a change, not a new series.
     const quiet = Array.from({ length: opts.crossings }, (_, i) => probeSample(i, QUIET_VALUE));
     await probeProducer.send({ topic: topics.raw, acks: -1, messages: [{ value: JSON.stringify(quiet) }] });
     await eventually('quiet probe samples in Redis', START_TIMEOUT_MS, async () => (await pipeline.appliedCount(quiet)) >= quiet.length);
 
-    const alerter = await startAlerter(config, pino({ level: 'warn' }));
+    // A process of its own, as deployed: in this one it would share the event loop with the load producer.
+    const alerter = new ServiceProcess({ name: `${namespace.replace(/\.$/, '')}-alerter`, entry: 'services/alerter/src/main.ts', env: alerterEnv, logDir: LOG_DIR });
     cleanups.push(() => alerter.stop());
+    await alerter.start(START_TIMEOUT_MS);
     // Two full ticks so the first crossing does not pay for connection setup.
     await eventually('two evaluations', START_TIMEOUT_MS, async () => (await alerterMetric(alerter, 'ringtail_alerter_evaluations_total')) >= 2);
 
@@ -139,6 +192,13 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
     const loaded = await loading;
 
     const latencies = [...ackedAtMs].map(([probe, at]) => (receiver.firstFiringAtMs.get(probe) ?? Infinity) - at).sort((a, b) => a - b);
+    const flushedAtMs = await flushTimes(pipeline, namespace, ackedAtMs);
+    const partialSum = await alerterMetric(alerter, 'ringtail_alerter_partial_evaluation_duration_ms_sum');
+    const partialCount = await alerterMetric(alerter, 'ringtail_alerter_partial_evaluation_duration_ms_count');
+    const deliverySum = await alerterMetric(alerter, 'ringtail_alerter_delivery_latency_ms_sum');
+    const deliveryCount = await alerterMetric(alerter, 'ringtail_alerter_delivery_latency_ms_count');
+    const toFlush = [...flushedAtMs].map(([probe, at]) => at - ackedAtMs.get(probe)!).sort((a, b) => a - b);
+    const fromFlush = [...flushedAtMs].map(([probe, at]) => (receiver.firstFiringAtMs.get(probe) ?? Infinity) - at).sort((a, b) => a - b);
     return {
       e2eCrossings: ackedAtMs.size,
       e2eDelivered: [...ackedAtMs.keys()].filter((p) => receiver.firstFiringAtMs.has(p)).length,
@@ -146,7 +206,15 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
       p50ProduceToWebhookMs: Math.round(percentile(latencies, 50)),
       p99ProduceToWebhookMs: Math.round(percentile(latencies, 99)),
       maxProduceToWebhookMs: Math.round(latencies.at(-1) ?? NaN),
-      e2eTargetMs: opts.evalIntervalMs + 1000,
+      p50ProduceToFlushMs: Math.round(percentile(toFlush, 50)),
+      p99ProduceToFlushMs: Math.round(percentile(toFlush, 99)),
+      p50FlushToWebhookMs: Math.round(percentile(fromFlush, 50)),
+      p99FlushToWebhookMs: Math.round(percentile(fromFlush, 99)),
+      e2eRules: 1 + opts.fillerRules,
+      e2eChangeTicks: partialCount,
+      e2eChangeTickMs: Math.round(partialSum / partialCount),
+      e2eEnqueueToDeliveryMs: Math.round(deliverySum / deliveryCount),
+      e2eTargetMs: PRODUCE_TO_WEBHOOK_TARGET_MS,
     };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`bench cleanup failed: ${String(err)}\n`));

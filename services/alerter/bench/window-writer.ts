@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   addSample,
+  CHANGE_FIELDS,
+  CHANGE_STREAM_MAX_LEN,
+  slotOfSeriesId,
   DEFAULT_RESOLUTIONS,
   redisKeys,
   SERIES_FIELDS,
@@ -23,7 +26,7 @@ export interface Sample {
 
 /**
  * Writes samples straight into Redis in the shard worker's layout (window
- * hashes, series index, series hashes), bypassing Kafka: for alerter tests and
+ * hashes, series index, series hashes, change stream entries), bypassing Kafka: for alerter tests and
  * the benchmark. Aggregates are kept in memory and written whole, so it is
  * correct only as the single writer of its namespace.
  */
@@ -51,8 +54,11 @@ export class WindowWriter {
   async write(samples: readonly Sample[]): Promise<void> {
     const k = this.keys;
     const multi = this.redis.multi();
+    const changedBySlot = new Map<number, Set<string>>();
     for (const s of samples) {
       const id = WindowWriter.seriesId(s.name, s.labels);
+      const slot = slotOfSeriesId(id, k.slotCount);
+      changedBySlot.set(slot, (changedBySlot.get(slot) ?? new Set()).add(id));
       if (!this.indexed?.has(id)) {
         multi.sadd(k.metricNames, s.name).sadd(k.seriesOfMetric(s.name), id);
         for (const [label, value] of Object.entries(s.labels)) multi.sadd(k.seriesOfLabel(label, value), id);
@@ -70,6 +76,10 @@ export class WindowWriter {
         for (const [i, amount] of w.sumLimbs) if (amount !== 0) fields.push(F.sumLimbPrefix + i, amount);
         multi.del(key).hset(key, ...fields).pexpireat(key, windowExpiresAtMs(startMs, r));
       }
+    }
+    // Announced like a shard flush announces (flush-2.lua), so change-driven evaluation sees these writes.
+    for (const [slot, ids] of changedBySlot) {
+      multi.xadd(k.changes(slot), 'MAXLEN', '~', CHANGE_STREAM_MAX_LEN, '*', CHANGE_FIELDS.series, [...ids].join(','), CHANGE_FIELDS.windows, '');
     }
     await multi.exec();
   }

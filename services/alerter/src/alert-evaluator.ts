@@ -2,7 +2,7 @@ import type { Logger } from '@ringtail/runtime';
 import type { AlertStore } from './alert-store.ts';
 import type { AlerterMetrics } from './alerter-metrics.ts';
 import type { AlertRecord } from '@ringtail/model';
-import { idOf } from './domain/alert.ts';
+import { deadlineMs, idOf } from './domain/alert.ts';
 import { planNotifications, type GroupState, type Routing } from './domain/notification-plan.ts';
 import type { RuleSet } from './domain/rule.ts';
 import { evaluateRule } from './domain/rule-evaluation.ts';
@@ -26,16 +26,21 @@ export interface AlertEvaluatorOptions {
 }
 
 /**
- * One evaluation tick over every rule, for the leader: read windows, run the
- * pure state machine, plan notifications, commit it all in one fenced script.
- * State lives in memory only as a cache of what this leader term committed;
- * it is reloaded from Redis when the term changes or a commit's fate is unknown.
+ * One evaluation tick, for the leader, over every rule or the rules a change
+ * concerns: read windows, run the pure state machine, plan notifications over
+ * every alert, commit it all in one fenced script. State lives in memory only
+ * as a cache of what this leader term committed; it is reloaded from Redis
+ * when the term changes or a commit's fate is unknown. `nextDeadlineMs` says
+ * when a `for`, `keep_firing_for` or group flush falls due, derived from that
+ * state, so the deadlines survive a restart or a failover with it.
  */
 export class AlertEvaluator {
   private alerts = new Map<string, AlertRecord>();
   private groups = new Map<string, GroupState>();
   private loadedFor: string | null = null;
   private readonly latestValues = new Map<string, number | null>();
+  /** Makes commit ids unique when two ticks share a millisecond. */
+  private commitSeq = 0;
   readonly health = new Map<string, RuleHealth>();
 
   constructor(private readonly o: AlertEvaluatorOptions) {}
@@ -50,8 +55,57 @@ export class AlertEvaluator {
     this.loadedFor = null;
   }
 
-  /** Evaluates every rule once under `leaseValue`; returns the number of notifications enqueued. */
-  async tick(leaseValue: string): Promise<number> {
+  /** Names of the rules not evaluated since `sinceMs` (never evaluated included). */
+  rulesNotEvaluatedSince(sinceMs: number): Set<string> {
+    const stale = new Set<string>();
+    for (const r of this.o.rules().rules) if ((this.health.get(r.name)?.lastEvaluationMs ?? -Infinity) < sinceMs) stale.add(r.name);
+    return stale;
+  }
+
+  /** True once the state of the current lease term is loaded (deadlines are known). */
+  loaded(leaseValue: string): boolean {
+    return this.loadedFor === leaseValue;
+  }
+
+  /**
+   * The earliest instant (epoch ms) after `afterMs` at which an evaluation
+   * changes something without any new sample: a pending alert reaching its
+   * `for`, a firing one reaching its `keep_firing_for`, a group's flush. Null
+   * when none is known. (A tick at time t covers every deadline up to t.)
+   */
+  nextDeadlineMs(afterMs: number): number | null {
+    let next: number | null = null;
+    const consider = (atMs: number) => {
+      if (atMs > afterMs && (next === null || atMs < next)) next = atMs;
+    };
+    const rules = new Map(this.o.rules().rules.map((r) => [r.name, r]));
+    for (const a of this.alerts.values()) {
+      const rule = rules.get(a.rule);
+      const due = rule ? deadlineMs(a, rule.forMs, rule.keepFiringForMs) : null;
+      if (due !== null) consider(due);
+    }
+    for (const g of this.groups.values()) if (g.nextFlushAtMs !== null) consider(g.nextFlushAtMs);
+    return next;
+  }
+
+  /** Names of the rules having an alert whose `for` or `keep_firing_for` deadline is in (`afterMs`, `nowMs`]. */
+  rulesDueBy(afterMs: number, nowMs: number): Set<string> {
+    const rules = new Map(this.o.rules().rules.map((r) => [r.name, r]));
+    const due = new Set<string>();
+    for (const a of this.alerts.values()) {
+      const rule = rules.get(a.rule);
+      const atMs = rule ? deadlineMs(a, rule.forMs, rule.keepFiringForMs) : null;
+      if (atMs !== null && atMs > afterMs && atMs <= nowMs) due.add(a.rule);
+    }
+    return due;
+  }
+
+  /**
+   * Evaluates the rules named in `only` (every rule when absent) under
+   * `leaseValue`; the other rules' alerts stay as they are, and notifications
+   * are planned over every alert. Returns the number of notifications enqueued.
+   */
+  async tick(leaseValue: string, only?: ReadonlySet<string>): Promise<number> {
     if (this.loadedFor !== leaseValue) {
       const [alerts, groups] = await Promise.all([this.o.store.loadAlerts(), this.o.store.loadGroups()]);
       this.alerts = alerts;
@@ -61,7 +115,8 @@ export class AlertEvaluator {
     const ruleSet = this.o.rules();
     const nowMs = this.o.clock();
     const started = performance.now();
-    const results = await this.o.source.read(ruleSet.rules.map((r) => ({ selector: r.selector, fromMs: nowMs - r.windowMs + 1, toMs: nowMs + 1, aggregation: r.aggregation })));
+    const evaluated = only ? ruleSet.rules.filter((r) => only.has(r.name)) : ruleSet.rules;
+    const results = await this.o.source.read(evaluated.map((r) => ({ selector: r.selector, fromMs: nowMs - r.windowMs + 1, toMs: nowMs + 1, aggregation: r.aggregation })));
 
     const byRule = new Map<string, Map<string, AlertRecord>>();
     for (const [id, a] of this.alerts) {
@@ -73,7 +128,7 @@ export class AlertEvaluator {
     const changed = new Map<string, AlertRecord | null>();
     const values = new Map<string, number | null>();
     const health = new Map<string, RuleHealth>();
-    ruleSet.rules.forEach((rule, i) => {
+    evaluated.forEach((rule, i) => {
       const previous = byRule.get(rule.name) ?? new Map<string, AlertRecord>();
       byRule.delete(rule.name);
       const result = results[i]!;
@@ -91,15 +146,21 @@ export class AlertEvaluator {
       for (const [id, v] of ev.values) values.set(id, v);
       health.set(rule.name, { health: 'ok', lastError: '', lastEvaluationMs: nowMs, evaluationMs: 0 });
     });
-    // Alerts of rules removed from the file are dropped; their groups then report them resolved.
-    for (const orphans of byRule.values()) for (const id of orphans.keys()) changed.set(id, null);
+    const inFile = new Set(ruleSet.rules.map((r) => r.name));
+    for (const [name, rest] of byRule) {
+      // Rules not evaluated now keep their alerts exactly; alerts of rules removed from the file are dropped, and their groups then report them resolved.
+      if (inFile.has(name)) for (const [id, a] of rest) nextAlerts.set(id, a);
+      else for (const id of rest.keys()) changed.set(id, null);
+    }
 
     const receiverByRule = new Map(ruleSet.rules.map((r) => [r.name, ruleSet.receivers.get(r.receiver)]));
     const routing: Routing = { receiverOfRule: (name) => receiverByRule.get(name), receiver: (name) => ruleSet.receivers.get(name) };
-    const plan = planNotifications(nextAlerts.values(), values, routing, this.groups, nowMs, idOf);
+    // A group may hold alerts of rules not evaluated now: their latest values come from earlier ticks.
+    const planValues = only ? new Map([...this.latestValues, ...values]) : values;
+    const plan = planNotifications(nextAlerts.values(), planValues, routing, this.groups, nowMs, idOf);
 
     try {
-      await this.o.store.commit(leaseValue, nowMs, { alerts: changed, groups: plan.groups, notifications: plan.notifications });
+      await this.o.store.commit(leaseValue, `${nowMs}.${this.commitSeq++}`, { alerts: changed, groups: plan.groups, notifications: plan.notifications });
     } catch (err) {
       // Whether the script ran is unknown (a reply lost in a failover): reload the truth next tick.
       this.loadedFor = null;
@@ -110,14 +171,17 @@ export class AlertEvaluator {
       if (g) this.groups.set(key, g);
       else this.groups.delete(key);
     }
-    this.latestValues.clear();
+    if (!only) this.latestValues.clear();
     for (const [id, v] of values) this.latestValues.set(id, v);
     const elapsedMs = performance.now() - started;
     for (const [name, h] of health) this.health.set(name, { ...h, evaluationMs: elapsedMs });
-    for (const name of [...this.health.keys()]) if (!health.has(name)) this.health.delete(name);
+    for (const name of [...this.health.keys()]) if (!inFile.has(name)) this.health.delete(name);
     this.o.metrics.evaluations.inc();
-    this.o.metrics.evaluationMs.observe(elapsedMs);
-    this.o.metrics.lastEvaluationMs.set(elapsedMs);
+    if (only) this.o.metrics.partialEvaluationMs.observe(elapsedMs);
+    else {
+      this.o.metrics.evaluationMs.observe(elapsedMs);
+      this.o.metrics.lastEvaluationMs.set(elapsedMs);
+    }
     this.o.metrics.notificationsEnqueued.inc(plan.notifications.length);
     for (const state of ['pending', 'firing', 'resolved'] as const) {
       let n = 0;

@@ -32,9 +32,10 @@ export class AlertStore {
   /**
    * Applies the changes if `leaseValue` still holds the lease; throws
    * LeaseLostError (nothing written) otherwise. Notifications are due at once.
-   * Applying the same (leaseValue, tickMs) twice writes once.
+   * Applying the same (leaseValue, tickId) twice writes once: `tickId` must be
+   * unique per tick of a lease term.
    */
-  async commit(leaseValue: string, tickMs: number, c: TickChanges): Promise<void> {
+  async commit(leaseValue: string, tickId: number | string, c: TickChanges): Promise<void> {
     if (c.alerts.size === 0 && c.groups.size === 0 && c.notifications.length === 0) return;
     const payload = {
       a: [...c.alerts].flatMap(([id, r]) => (r ? [[id, JSON.stringify(r)]] : [])),
@@ -45,7 +46,7 @@ export class AlertStore {
     };
     const k = this.keys;
     const reply = await this.call('commit', () =>
-      this.redis.alerterCommit(k.lease, k.alerts, k.groups, k.outbox, k.due, k.lastCommit, leaseValue, JSON.stringify(payload), this.outboxMaxLen, `${leaseValue}/${tickMs}`),
+      this.redis.alerterCommit(k.lease, k.alerts, k.groups, k.outbox, k.due, k.lastCommit, leaseValue, JSON.stringify(payload), this.outboxMaxLen, `${leaseValue}/${tickId}`),
     );
     if (reply === FENCED) throw new LeaseLostError('commit');
     if (reply === ALREADY_APPLIED) return;

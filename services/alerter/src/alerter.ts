@@ -3,6 +3,8 @@ import { alerterKeys, redisKeys } from '@ringtail/model';
 import { AlertEvaluator } from './alert-evaluator.ts';
 import { AlertStore } from './alert-store.ts';
 import { AlerterLoops } from './alerter-loops.ts';
+import { ChangeFollower } from './change-follower.ts';
+import { ChangeRouter } from './change-router.ts';
 import { alerterMetrics } from './alerter-metrics.ts';
 import { apiRoutes } from './api-routes.ts';
 import type { AlerterConfig } from './config.ts';
@@ -19,6 +21,7 @@ import { fetchWebhookSender } from './webhook-sender.ts';
 
 // Long enough for a Sentinel lookup and a login on a loaded machine.
 const REDIS_ACCESS_CHECK_MS = 10_000;
+const CHANGE_READ_TIMEOUT_MS = 30_000;
 
 export interface RunningAlerter {
   /** Port of the ops/API server. */
@@ -40,7 +43,9 @@ export interface AlerterOverrides {
 /**
  * Starts an alerter instance: loads the rules (throws RuleFileError if the
  * file is malformed), then competes for the leader lease; the leader
- * evaluates every `evalIntervalMs` and delivers the outbox, every instance
+ * evaluates a rule when a shard flush changes a series it selects, at each
+ * `for`/`keep_firing_for` deadline and every rule every `evalIntervalMs`, and
+ * delivers the outbox; every instance
  * serves the API. Resolves once the ops server listens.
  */
 export async function startAlerter(config: AlerterConfig, log: Logger, overrides: AlerterOverrides = {}): Promise<RunningAlerter> {
@@ -55,10 +60,16 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
   // Refused credentials or TLS stop the start here, naming the setting; a Redis that is only down is retried by the loops.
   await checkRedisAccess(redis, REDIS_ACCESS_CHECK_MS);
   const keys = alerterKeys(config.namespace);
+  const windowKeys = redisKeys(config.namespace, config.shardSlots);
+  // XREAD BLOCK holds a connection: the change follower gets one of its own. Its command timeout is
+  // generous because a busy event loop (a long evaluation) can leave a reply unread past a short one.
+  const blocking = config.changeDrivenEvaluation ? createSentinelClient(config.redis, `ringtail-alerter-${config.instanceId}-changes`, CHANGE_READ_TIMEOUT_MS) : null;
+  // Its failures surface as failed XREADs, which the change loop logs and retries.
+  blocking?.on('error', () => undefined);
   const lease = new LeaderLease(redis, keys, config.instanceId, config.leaseTtlMs, clock);
   const outbox = new Outbox(redis, keys, config.outboxMaxLen);
   const evaluator = new AlertEvaluator({
-    source: redisWindowSource(redis, redisKeys(config.namespace, config.shardSlots), config.resolutions),
+    source: redisWindowSource(redis, windowKeys, config.resolutions),
     store: new AlertStore(redis, keys, config.outboxMaxLen),
     rules: () => loader.current(),
     clock,
@@ -84,6 +95,9 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
     lease,
     evaluator,
     dispatcher,
+    changes: blocking
+      ? { follower: new ChangeFollower(blocking, redis, windowKeys, keys.changeCursors), router: new ChangeRouter(redis, windowKeys, () => loader.current()) }
+      : null,
     metrics,
     clock,
     leaseTtlMs: config.leaseTtlMs,
@@ -124,6 +138,7 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
       await lease.release();
       metrics.isLeader.set(0);
       await server.close();
+      blocking?.disconnect();
       redis.disconnect();
     },
   };

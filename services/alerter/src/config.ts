@@ -15,7 +15,11 @@ export const alerterEnv = connectionEnv
   .extend(httpAuthEnv)
   .extend({
     RULES_FILE: z.string().min(1, 'path of the YAML rule file'),
+    // The safety net behind change-driven evaluation (no-data policies, an announcement trimmed
+    // before it was read): each interval, every rule not evaluated within it is.
     EVAL_INTERVAL_MS: positiveInt(5000),
+    // Evaluate a rule as soon as a shard flush changes a series it selects (the slots' change streams).
+    CHANGE_DRIVEN_EVALUATION: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
     // A receiver named `default` for rule files that declare none.
     WEBHOOK_URL: z.url().optional(),
     // Space-separated `whsec_<base64>` secrets; each one signs (rotation).
@@ -53,6 +57,7 @@ export interface AlerterConfig {
   readonly httpPort: number;
   readonly rulesFile: string;
   readonly evalIntervalMs: number;
+  readonly changeDrivenEvaluation: boolean;
   readonly webhookUrl: string | null;
   readonly webhookSecrets: readonly string[];
   readonly leaseTtlMs: number;
@@ -79,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AlerterConfig {
     httpPort: e.HTTP_PORT,
     rulesFile: e.RULES_FILE,
     evalIntervalMs: e.EVAL_INTERVAL_MS,
+    changeDrivenEvaluation: e.CHANGE_DRIVEN_EVALUATION,
     webhookUrl: e.WEBHOOK_URL ?? null,
     webhookSecrets: e.WEBHOOK_SECRETS,
     leaseTtlMs: e.LEASE_TTL_MS,

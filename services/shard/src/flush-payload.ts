@@ -1,4 +1,4 @@
-import { SERIES_FIELDS, windowExpiresAtMs, type RedisKeys } from '@ringtail/model';
+import { CHANGE_STREAM_MAX_LEN, SERIES_FIELDS, windowExpiresAtMs, type RedisKeys } from '@ringtail/model';
 import type { PartitionBatch } from './window-aggregator.ts';
 
 /**
@@ -40,7 +40,8 @@ export function indexWrites(keys: RedisKeys, batch: PartitionBatch): IndexWrites
  * deltas are JSON integers, all below 2^53 (FLUSH_MAX_SAMPLES bounds them), so
  * the script's arithmetic on them is exact. `ct` names the closed-through
  * every sample was judged by (the script refuses the batch if one moved),
- * `hk` the hot-window index of each resolution, `t` the batch's raw record time.
+ * `hk` the hot-window index of each resolution, `t` the batch's raw record time,
+ * `ch`/`cm` the slot's change stream and its cap (the alerter follows it).
  */
 export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
   const wm = batch.watermarks.map((m) => [String(m.rawPartition), String(m.expected), String(m.next)]);
@@ -65,7 +66,7 @@ export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
   for (const c of batch.closedThrough) hk[c.resolution] = keys.hotWindows(batch.shardPartition, c.resolution);
   for (const d of batch.windows) hk[d.resolution.name] ??= keys.hotWindows(batch.shardPartition, d.resolution.name);
   const ct = batch.closedThrough.map((c) => [c.resolution, c.startMs === null ? '' : String(c.startMs)]);
-  const payload: Record<string, unknown> = { ko: batch.commitKafkaOffset, wm, w, ct, hk };
+  const payload: Record<string, unknown> = { ko: batch.commitKafkaOffset, wm, w, ct, hk, ch: keys.changes(batch.shardPartition), cm: CHANGE_STREAM_MAX_LEN };
   if (batch.clockMs !== undefined) payload.t = String(batch.clockMs);
   return JSON.stringify(payload);
 }

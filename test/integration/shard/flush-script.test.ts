@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import {
+  CHANGE_FIELDS,
   DEFAULT_RESOLUTIONS,
   addSample,
   addToLimbs,
@@ -13,6 +14,7 @@ import {
   type WindowAggregate,
 } from '@ringtail/model';
 import { createSentinelClient } from '@ringtail/runtime';
+import { FlushFencedError } from '../../../services/shard/src/errors.ts';
 import { RedisWindowSink } from '../../../services/shard/src/redis-window-sink.ts';
 import type { PartitionBatch, WindowDelta } from '../../../services/shard/src/window-aggregator.ts';
 import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
@@ -43,20 +45,21 @@ describe('flush-1.lua', () => {
   let sink: RedisWindowSink;
   let watermark = -1;
 
+  /** A batch of partition 0 moving raw partition 0's watermark from `expected` to `expected + 1`. */
+  const batchOf = (windows: WindowDelta[], expected: number): PartitionBatch => ({
+    shardPartition: 0,
+    watermarks: [{ rawPartition: 0, expected, next: expected + 1 }],
+    windows,
+    newSeries: [],
+    sampleCount: 0,
+    firstKafkaOffset: '0',
+    commitKafkaOffset: '1',
+    closedThrough: [],
+    late: [],
+  });
   /** Applies `windows` as one partition batch of partition 0, advancing raw partition 0 by one. */
   const flush = async (windows: WindowDelta[]) => {
-    const batch: PartitionBatch = {
-      shardPartition: 0,
-      watermarks: [{ rawPartition: 0, expected: watermark, next: watermark + 1 }],
-      windows,
-      newSeries: [],
-      sampleCount: 0,
-      firstKafkaOffset: '0',
-      commitKafkaOffset: '1',
-      closedThrough: [],
-      late: [],
-    };
-    expect(await sink.apply(batch)).toBe('applied');
+    expect(await sink.apply(batchOf(windows, watermark))).toBe('applied');
     watermark++;
   };
   const storedLimbs = async (seriesId: string) => {
@@ -143,5 +146,19 @@ describe('flush-1.lua', () => {
     expect(reading.sumScaled).toBe(before + limbsToScaled(w.sumLimbs));
     expect(reading.min).toBe(-2.5e10);
     expect(scaledToNumber(reading.sumScaled)).toBe(scaledToNumber(before + limbsToScaled(w.sumLimbs)));
+  });
+
+  it('announces an applied flush once in the slot change stream, and a re-sent or fenced one never', async () => {
+    const stream = keys.changes(0);
+    const delta = (seriesId: string, startMs: number): WindowDelta => ({ seriesId, resolution: RES, startMs, window: windowOfSample(1, startMs) });
+    const windows = [delta('ann-a', START_MS), delta('ann-b', START_MS), delta('ann-a', START_MS - RES.stepMs)];
+    const before = await redis.xlen(stream);
+    const expected = watermark;
+    await flush(windows);
+    expect(await sink.apply(batchOf(windows, expected))).toBe('already-applied');
+    await expect(sink.apply(batchOf(windows, expected + 5))).rejects.toBeInstanceOf(FlushFencedError);
+    expect(await redis.xlen(stream)).toBe(before + 1);
+    const [latest] = await redis.xrevrange(stream, '+', '-', 'COUNT', 1);
+    expect(latest?.[1]).toEqual([CHANGE_FIELDS.series, 'ann-a,ann-b', CHANGE_FIELDS.windows, `${RES.name}:${START_MS},${RES.name}:${START_MS - RES.stepMs}`]);
   });
 });

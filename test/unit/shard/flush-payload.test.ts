@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RESOLUTIONS, addSample, redisKeys, windowOfSample } from '@ringtail/model';
+import { CHANGE_STREAM_MAX_LEN, DEFAULT_RESOLUTIONS, addSample, redisKeys, windowOfSample } from '@ringtail/model';
 import { flushPayload, indexWrites } from '../../../services/shard/src/flush-payload.ts';
 
 describe('flushPayload', () => {
@@ -23,7 +23,7 @@ describe('flushPayload', () => {
       clockMs: 5_000,
       late: [],
     };
-    const p = JSON.parse(flushPayload(keys, batch)) as { ko: string; wm: string[][]; w: (string | number)[][]; ct: string[][]; hk: Record<string, string>; t: string };
+    const p = JSON.parse(flushPayload(keys, batch)) as { ko: string; wm: string[][]; w: (string | number)[][]; ct: string[][]; hk: Record<string, string>; ch: string; cm: number; t: string };
     expect(p.wm).toEqual([['5', '-1', '42']]);
     const [key, expireAt, count, min, max, ft, f, lt, l, ...limbs] = p.w[0]!;
     // The window carries its slot's hash tag: 0xab % 8 = 3.
@@ -34,7 +34,8 @@ describe('flushPayload', () => {
     const sent = new Map<number, number>();
     for (let i = 0; i < limbs.length; i += 2) sent.set(limbs[i] as number, limbs[i + 1] as number);
     expect(sent).toEqual(new Map([...w.sumLimbs].filter(([, amount]) => amount !== 0)));
-    expect(Object.keys(p)).toEqual(['ko', 'wm', 'w', 'ct', 'hk', 't']);
+    expect(Object.keys(p)).toEqual(['ko', 'wm', 'w', 'ct', 'hk', 'ch', 'cm', 't']);
+    expect([p.ch, p.cm]).toEqual(['{rt:ns1:2}:ch', CHANGE_STREAM_MAX_LEN]);
     expect(p.ct).toEqual([
       ['10s', '-10000'],
       ['1m', ''],

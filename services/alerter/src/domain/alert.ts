@@ -54,3 +54,16 @@ export function step(prev: Lifecycle | undefined, s: StepInput): Lifecycle | nul
   }
   return { ...live, state: 'resolved', resolvedAtMs: nowMs, keepFiringSinceMs: null };
 }
+
+/**
+ * The instant (epoch ms) at which `step` changes `a` with the condition
+ * unchanged: a pending alert's `for` running out (condition still true), a
+ * firing one's `keep_firing_for` running out (condition still false). Null
+ * when no such instant exists. The alerter sets a timer to it, so these fire
+ * at their deadline rather than at the next evaluation.
+ */
+export function deadlineMs(a: Lifecycle, forMs: number, keepFiringForMs: number): number | null {
+  if (a.state === 'pending') return a.activeAtMs + forMs;
+  if (a.state === 'firing' && a.keepFiringSinceMs !== null) return a.keepFiringSinceMs + keepFiringForMs;
+  return null;
+}

@@ -22,6 +22,11 @@
     w     [[key, expireAtMs, count, min, max, firstTs, first, lastTs, last,
             limbIndex, limbDelta, ...], ...]      one window delta each;
                                                   |limbDelta| < 2^52
+    ch    "changesStreamKey"                      optional: the slot's change stream; an applied
+                                                  batch with windows appends one entry, fields
+                                                  s = changed series ids, w = changed
+                                                  `<resolution>:<startMs>`, comma-separated
+    cm    maxLen                                  the stream's approximate cap (XADD MAXLEN ~)
 
   Every key named in ARGV shares KEYS[1]'s hash tag, the slot's (see
   redis-keys.ts), so the script stays within one Redis Cluster slot. The
@@ -37,9 +42,12 @@
   summed by HINCRBY before limbs were normalized may hold limbs beyond that
   range; those keep getting HINCRBY (exact in Redis's int64).
 
+  The change entry is written here, with the windows, so it exists if and
+  only if the change does: a fenced or re-sent batch announces nothing.
+
   Returns
-     1  applied: every watermark held `expected`; deltas and new
-        watermarks written
+     1  applied: every watermark held `expected`; deltas, new watermarks and
+        the change entry written
      2  already applied: every watermark already holds `next` (a re-sent
         script, e.g. ioredis replaying it after a reconnect); only the
         watermarks are rewritten, unchanged
@@ -52,7 +60,8 @@
 local wmKey, closureKey = KEYS[1], KEYS[2]
 local ok, batch = pcall(cjson.decode, ARGV[1])
 if not ok or type(batch) ~= 'table' or type(batch.wm) ~= 'table' or type(batch.w) ~= 'table'
-  or type(batch.ct) ~= 'table' or type(batch.hk) ~= 'table' then
+  or type(batch.ct) ~= 'table' or type(batch.hk) ~= 'table'
+  or (batch.ch ~= nil and (type(batch.ch) ~= 'string' or type(batch.cm) ~= 'number')) then
   return -2
 end
 
@@ -186,6 +195,20 @@ for _, d in ipairs(batch.w) do
     local hot = res and batch.hk[res]
     if hot then redis.call('ZADD', hot, start, id .. ':' .. start) end
   end
+end
+
+if batch.ch ~= nil and #batch.w > 0 then
+  local ids, windows, seenId, seenWindow = {}, {}, {}, {}
+  for _, d in ipairs(batch.w) do
+    local res, id, start = string.match(d[1], ':w:([^:]+):([^:]+):(%-?%d+)$')
+    if id then
+      if not seenId[id] then seenId[id] = true; ids[#ids + 1] = id end
+      local w = res .. ':' .. start
+      if not seenWindow[w] then seenWindow[w] = true; windows[#windows + 1] = w end
+    end
+  end
+  redis.call('XADD', batch.ch, 'MAXLEN', '~', tostring(batch.cm), '*',
+    's', table.concat(ids, ','), 'w', table.concat(windows, ','))
 end
 
 return 1
