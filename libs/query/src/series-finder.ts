@@ -28,6 +28,25 @@ export class SeriesCache {
   }
 }
 
+/** A series description as HMGET returns it; null when it is not (or no longer) written. */
+function seriesInfo(id: string, reply: unknown): SeriesInfo | null {
+  const [name, labelsJson] = reply as (string | null)[];
+  // Indexed but without a description: removed by the index janitor meanwhile, or a flush cut off before writing it.
+  if (name == null || labelsJson == null) return null;
+  return { id, name, labels: JSON.parse(labelsJson) as Record<string, string> };
+}
+
+async function loadSeries(redis: Redis, keys: RedisKeys, ids: readonly string[]): Promise<SeriesInfo[]> {
+  if (ids.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hmget(keys.series(id), SERIES_FIELDS.name, SERIES_FIELDS.labels);
+  return ((await pipeline.exec()) ?? []).flatMap(([err, reply], i) => {
+    if (err) throw err;
+    const s = seriesInfo(ids[i]!, reply);
+    return s ? [s] : [];
+  });
+}
+
 /**
  * The series of `ids` (in that order; ids whose hash is not written are left
  * out), from `cache` where it has them, the rest read and remembered.
@@ -68,10 +87,8 @@ export async function findSeries(redis: Redis, keys: RedisKeys, selector: Select
   const expiresAt = expiries?.[1] as (string | null)[];
   const loaded = descriptions.flatMap(([err, reply], i) => {
     if (err) throw err;
-    const [name, labelsJson] = reply as (string | null)[];
-    // Indexed but without a description: removed by the index janitor meanwhile, or a flush cut off before writing it.
-    if (name == null || labelsJson == null) return [];
-    return [{ id: uncached[i]!, name, labels: JSON.parse(labelsJson) as Record<string, string> }];
+    const s = seriesInfo(uncached[i]!, reply);
+    return s ? [s] : [];
   });
   cache?.addAll(loaded);
   const byId = new Map(loaded.map((s) => [s.id, s]));
