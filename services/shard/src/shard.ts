@@ -5,7 +5,7 @@ import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/
 import { redisRingStatusStore } from '@ringtail/ring-status';
 import { checkRedisAccess, createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
-import { kafkaLateSampleSink } from './late-sample-sink.ts';
+import { kafkaDlqSinks } from './late-sample-sink.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
 import { RedisWindowCompactor } from './window-compactor.ts';
 import { ringRoutes } from './ring-routes.ts';
@@ -58,12 +58,13 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     lastFlushAtMs: () => lastFlushAtMs,
     clockMs: () => Date.now(),
   });
-  const lateSamples = kafkaLateSampleSink(kafka, names);
+  const dlq = kafkaDlqSinks(kafka, names);
   const worker = new ShardWorker({
     shardTopic: names.shard,
     aggregator: new WindowAggregator({ resolutions: config.resolutions }),
     sink: new RedisWindowSink(redis, { keys, minReplicas: config.waitReplicas, waitTimeoutMs: config.waitTimeoutMs }),
-    lateSamples,
+    lateSamples: dlq.lateSamples,
+    corruptRecords: dlq.corruptRecords,
     ...(config.compactIntervalMs > 0 ? { compactor: new RedisWindowCompactor(redis, { keys, resolutions: config.resolutions, maxWindowsPerPass: config.compactMaxWindowsPerPass }) } : {}),
     consumer: group.consumer,
     metrics,
@@ -105,7 +106,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
       if (compactTimer) clearInterval(compactTimer);
       await group.stop();
       await compaction;
-      await lateSamples.close();
+      await dlq.close();
       await ops.close();
       await admin.disconnect();
       redis.disconnect();
