@@ -208,12 +208,13 @@ export class ShardRecordDecoder {
     const end = start + blockBytes;
     if (blockBytes < SERIES_ID_BYTES + 2 || end > rd.buf.length) throw new ShardRecordCorruptError(`series block of ${blockBytes} bytes does not fit`, start);
     const id = rd.buf.toString('latin1', start, start + SERIES_ID_BYTES);
-    if (!SERIES_ID.test(id)) throw new ShardRecordCorruptError(`series id ${JSON.stringify(id)} is not 16 lowercase hex chars`, start);
+    // Only ids that passed the check below are cached.
     const cached = this.seriesById.get(id);
     if (cached !== undefined) {
       rd.at = end;
       return cached;
     }
+    if (!SERIES_ID.test(id)) throw new ShardRecordCorruptError(`series id ${JSON.stringify(id)} is not 16 lowercase hex chars`, start);
     rd.at = start + SERIES_ID_BYTES;
     const name = rd.string('series name', end);
     const labelCount = rd.count('label count', 2);
