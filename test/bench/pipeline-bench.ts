@@ -1,14 +1,18 @@
 /**
- * Pipeline benchmark: `npm run bench:pipeline -- [--json] [--samples N] [--workers N] [--ingest N]`.
+ * Pipeline benchmark: `npm run bench:pipeline -- [--json] [--samples N] [--series N,N...] [--workers N] [--ingest N]`.
  *
- * On the local stack, in one run:
+ * On the local stack, for each active-series count of `--series` (default 10k
+ * and 100k), in one run:
  *  (a) raw Kafka: the same messages produced to a fresh topic and consumed by a
  *      kafkajs consumer at the same time — what the broker and kafkajs manage here;
  *  (b) the full pipeline: the same messages produced to metrics.raw while ingest
  *      and the shard workers run as processes, until every sample is in Redis;
  *  (c) latency at half of (b)'s rate: probe samples from produce to visible in Redis;
- *  (d) exactness: every window compared with the reference aggregation.
- * Prints one JSON object with --json, a readable summary otherwise.
+ *  (d) exactness: every window compared with the reference aggregation;
+ *  (e) peak resident memory of ingest and of each shard worker over (b) and (c),
+ *      sampled from /proc.
+ * Prints one JSON object with --json, a readable summary otherwise: the first
+ * series count's figures at the top level, every count's under `series`.
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -17,14 +21,15 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { SampleGenerator, percentile, type RawSample } from '@ringtail/loadgen';
 import { DEFAULT_RESOLUTIONS, redisKeys, topicNames, windowStartMs } from '@ringtail/model';
 import { ensureTopics, eventually } from '@ringtail/runtime';
-import { loadStackSettings, stackUp } from '@ringtail/stack';
+import { loadStackSettings, stackUp, type StackEndpoints } from '@ringtail/stack';
 import { PipelineUnderTest, sumMetric } from '../support/pipeline.ts';
+import { rssMb } from '../faults/fault-actions.ts';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     samples: { type: 'string', default: '1000000' },
-    series: { type: 'string', default: '10000' },
+    series: { type: 'string', default: '10000,100000' },
     workers: { type: 'string', default: '2' },
     ingest: { type: 'string', default: '1' },
     'latency-seconds': { type: 'string', default: '15' },
@@ -33,7 +38,10 @@ const { values } = parseArgs({
 });
 const TOTAL = Number(values.samples);
 const PER_MESSAGE = Number(values['samples-per-message']);
+const SERIES_COUNTS = values.series.split(',').map(Number);
 const SENDS_IN_FLIGHT = 4;
+// Often enough to catch a peak between flushes, rarely enough to cost nothing measurable.
+const RSS_SAMPLE_MS = 250;
 const MESSAGES_PER_SEND = 20;
 const say = (line: string) => values.json || process.stderr.write(`${line}\n`);
 
@@ -53,13 +61,50 @@ async function produceAll(producer: Producer, topic: string, messages: readonly 
   await Promise.all(Array.from({ length: SENDS_IN_FLIGHT }, lane));
 }
 
+/** Highest RSS (MB) of each process seen until `stop()`, sampled every RSS_SAMPLE_MS. */
+function peakRss(pids: () => (number | undefined)[]): { stop(): number[] } {
+  const peaks: number[] = [];
+  const sample = () =>
+    pids().forEach((pid, i) => {
+      const mb = rssMb(pid);
+      if (mb !== undefined && mb > (peaks[i] ?? 0)) peaks[i] = mb;
+    });
+  sample();
+  const timer = setInterval(sample, RSS_SAMPLE_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peaks;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const { endpoints } = await stackUp(loadStackSettings(process.env));
+  const points = [];
+  for (const seriesCount of SERIES_COUNTS) points.push(await runPoint(endpoints, seriesCount));
+  const [first] = points;
+  const result = {
+    samples: TOTAL,
+    samplesPerMessage: PER_MESSAGE,
+    workers: Number(values.workers),
+    ingestInstances: Number(values.ingest),
+    ...first,
+    series: points,
+  };
+  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+  process.exit(0);
+}
+
+/** Phases (a)-(e) with `seriesCount` active series, in a namespace of their own. */
+async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
   const namespace = `bench-${Date.now().toString(36)}.`;
   const topics = topicNames(namespace);
   const kafka = new Kafka({ clientId: 'ringtail-bench', brokers: [...endpoints.kafkaBrokers], logLevel: logLevel.NOTHING });
+  say(`-- ${seriesCount} active series`);
 
-  const generator = new SampleGenerator({ seriesCount: Number(values.series), labelsPerSeries: 4, metricNames: 20, jitterMs: 10_000, seed: 42 });
+  const generator = new SampleGenerator({ seriesCount, labelsPerSeries: 4, metricNames: 20, jitterMs: 10_000, seed: 42 });
   const samples: RawSample[] = [];
   const messages: string[] = [];
   for (let i = 0; i < TOTAL; i += PER_MESSAGE) {
@@ -105,6 +150,7 @@ async function main(): Promise<void> {
   running = pipeline;
   await pipeline.start();
   const shards = [...pipeline.shards.values()];
+  const rss = peakRss(() => [pipeline.ingest[0]?.pid, ...shards.map((p) => p.pid)]);
   const producer = kafka.producer();
   await producer.connect();
   const pipeStart = performance.now();
@@ -144,7 +190,7 @@ async function main(): Promise<void> {
       await sleep(5);
     }
   })();
-  const loadGen = new SampleGenerator({ seriesCount: Number(values.series), labelsPerSeries: 4, metricNames: 20, jitterMs: 2000, seed: 7 });
+  const loadGen = new SampleGenerator({ seriesCount, labelsPerSeries: 4, metricNames: 20, jitterMs: 2000, seed: 7 });
   const latencyEnd = performance.now() + Number(values['latency-seconds']) * 1000;
   const tickMs = 50;
   let probe = 0;
@@ -167,17 +213,15 @@ async function main(): Promise<void> {
   pending.clear();
   await poller;
   latencies.sort((a, b) => a - b);
+  const [ingestRss = 0, ...shardRss] = rss.stop();
 
   await producer.disconnect();
   await pipeline.stop();
   await pipeline.purge();
+  running = undefined;
 
-  const result = {
-    samples: TOTAL,
-    series: Number(values.series),
-    samplesPerMessage: PER_MESSAGE,
-    workers: workers.length,
-    ingestInstances: Number(values.ingest),
+  return {
+    activeSeries: seriesCount,
     samplesPerSec,
     rawKafkaSamplesPerSec,
     ratio: Math.round((samplesPerSec / rawKafkaSamplesPerSec) * 1000) / 1000,
@@ -189,9 +233,9 @@ async function main(): Promise<void> {
     lost: Math.max(0, TOTAL - applied),
     duplicated: Math.max(0, applied - TOTAL),
     windowMismatches: mismatches.length,
+    ingestRssMb: Math.round(ingestRss),
+    shardRssMbMax: Math.round(Math.max(0, ...shardRss)),
   };
-  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
-  process.exit(0);
 }
 
 let running: PipelineUnderTest | undefined;

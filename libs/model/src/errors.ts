@@ -30,3 +30,18 @@ export class BlockEncodeError extends Error {
     super(`cannot encode window block: ${reason}`);
   }
 }
+
+/** A shard-topic record's bytes do not decode: truncated, altered, or not a shard record of a known form. */
+export class ShardRecordCorruptError extends Error {
+  override readonly name = 'ShardRecordCorruptError' as const;
+  readonly code = 'MODEL_SHARD_RECORD_CORRUPT' as const;
+  readonly retriable = false as const;
+  constructor(
+    /** What is wrong. */
+    readonly reason: string,
+    /** Byte offset where it was found, when known. */
+    readonly byteOffset?: number,
+  ) {
+    super(`shard record is corrupt: ${reason}${byteOffset === undefined ? '' : ` (at byte ${byteOffset})`}`);
+  }
+}

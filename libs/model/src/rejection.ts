@@ -28,6 +28,8 @@ export const REJECTION_CODES = [
   // One sample, judged against its Kafka record's timestamp (see judgeSampleAge).
   'TIMESTAMP_TOO_OLD',
   'TIMESTAMP_TOO_NEW',
+  // A whole shard-topic record a shard worker could not decode (its coordinates are the shard topic's).
+  'SHARD_RECORD_CORRUPT',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];

@@ -3,14 +3,14 @@ import { SHARD_RECORD_VERSION, type Sample, type ShardRecord, type ShardSample, 
 export interface ShardRecordLimits {
   /** Samples per record. */
   readonly maxSamples: number;
-  /** Estimated JSON bytes per record; a soft bound, kept well under the topic's max.message.bytes. */
+  /** Estimated bytes per record; a soft bound, kept well under the topic's max.message.bytes. */
   readonly maxBytes: number;
 }
 
-// A series costs about twice its canonical key in JSON (name and labels appear
-// once more as fields, with extra quoting) plus the id and field names.
+// Sized for the JSON form the records had before; the binary form is smaller on
+// both counts (a series block is about its key's UTF-8 plus 20 bytes, a sample
+// at most 26 bytes), so records stay well under `maxBytes` in either form.
 const SERIES_OVERHEAD_BYTES = 64;
-// `[index,value,timestamp,offset],` with a 17-digit value and 13-digit timestamp.
 const SAMPLE_BYTES = 56;
 
 function seriesBytes(seriesKey: string): number {

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { backoffDelayMs, decodeShardRecord, type BackoffPolicy } from '@ringtail/model';
+import { ShardRecordDecoder, backoffDelayMs, type BackoffPolicy } from '@ringtail/model';
 import type { Logger } from '@ringtail/runtime';
 import { isRetriable } from './errors.ts';
 import type { FlushOutcome } from './flush-script.ts';
@@ -39,6 +39,21 @@ export interface WindowSink {
 export interface LateSampleSink {
   /** Resolves once every sample is durably recorded (Kafka acks -1); throws a retriable error otherwise. */
   reject(samples: readonly LateSample[]): Promise<void>;
+}
+
+/** A shard-topic record that does not decode. */
+export interface CorruptRecord {
+  readonly shardTopic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly value: Buffer;
+  readonly reason: string;
+}
+
+/** Where undecodable shard records go: the DLQ. */
+export interface CorruptRecordSink {
+  /** Resolves once the record is durably recorded (Kafka acks -1); throws a retriable error otherwise. */
+  reject(record: CorruptRecord): Promise<void>;
 }
 
 export interface CompactionResult {
@@ -88,6 +103,8 @@ export interface ShardWorkerOptions {
   readonly sink: WindowSink;
   /** Receives samples whose window compaction closed in every resolution, before the batch covering them is applied. */
   readonly lateSamples: LateSampleSink;
+  /** Receives undecodable records before any later commit can pass them; absent: they are only logged and counted. */
+  readonly corruptRecords?: CorruptRecordSink;
   /** Absent: this worker never compacts (another process, or nobody, does). */
   readonly compactor?: WindowCompactor;
   readonly consumer: ShardConsumerPort;
@@ -122,6 +139,7 @@ const HEARTBEAT_WHILE_WAITING_MS = 500;
 export class ShardWorker {
   private readonly queue = new SerialQueue();
   private readonly unconfirmed = new UnconfirmedBatches();
+  private readonly decoder = new ShardRecordDecoder();
   private inFlight: Promise<void> | null = null;
   private flushRequested = false;
   private flushTaskQueued = false;
@@ -155,10 +173,14 @@ export class ShardWorker {
         const m = messages[i]!;
         let record;
         try {
-          record = decodeShardRecord(m.value ?? Buffer.alloc(0));
+          record = this.decoder.decode(m.value ?? Buffer.alloc(0));
         } catch (err) {
-          if (undecodable++ === 0) this.o.log.error({ err, shardTopic, partition, offset: m.offset }, 'undecodable shard record skipped');
+          if (undecodable++ === 0) this.o.log.error({ err, shardTopic, partition, offset: m.offset }, 'undecodable shard record set aside');
           metrics.recordsUndecodable.inc();
+          // Durable before this batch's records can be committed past it: never neither in Redis nor in the DLQ.
+          const corrupt = { shardTopic, partition, offset: m.offset, value: m.value ?? Buffer.alloc(0), reason: (err as Error).message };
+          const dlq = this.o.corruptRecords;
+          if (dlq) await this.retrying('dlq', () => dlq.reject(corrupt));
           continue;
         }
         const r = aggregator.add(partition, m.offset, record);

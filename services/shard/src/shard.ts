@@ -5,7 +5,7 @@ import { SHARD_TOPIC_MAX_MESSAGE_BYTES, redisKeys, topicNames } from '@ringtail/
 import { redisRingStatusStore } from '@ringtail/ring-status';
 import { checkKafkaAccess, checkRedisAccess, createKafka, createMetricsRegistry, createSentinelClient, ensureTopics, startOpsServer, type Logger } from '@ringtail/runtime';
 import type { ShardConfig } from './config.ts';
-import { kafkaLateSampleSink } from './late-sample-sink.ts';
+import { kafkaDlqSinks } from './late-sample-sink.ts';
 import { RedisWindowSink } from './redis-window-sink.ts';
 import { RedisWindowCompactor } from './window-compactor.ts';
 import { ringRoutes } from './ring-routes.ts';
@@ -60,12 +60,13 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     lastFlushAtMs: () => lastFlushAtMs,
     clockMs: () => Date.now(),
   });
-  const lateSamples = kafkaLateSampleSink(kafka, names);
+  const dlq = kafkaDlqSinks(kafka, names);
   const worker = new ShardWorker({
     shardTopic: names.shard,
     aggregator: new WindowAggregator({ resolutions: config.resolutions }),
     sink: new RedisWindowSink(redis, { keys, minReplicas: config.waitReplicas, waitTimeoutMs: config.waitTimeoutMs }),
-    lateSamples,
+    lateSamples: dlq.lateSamples,
+    corruptRecords: dlq.corruptRecords,
     ...(config.compactIntervalMs > 0 ? { compactor: new RedisWindowCompactor(redis, { keys, resolutions: config.resolutions, maxWindowsPerPass: config.compactMaxWindowsPerPass }) } : {}),
     consumer: group.consumer,
     metrics,
@@ -122,7 +123,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
       await group.stop();
       await compaction;
       await sweep;
-      await lateSamples.close();
+      await dlq.close();
       await ops.close();
       await admin.disconnect();
       redis.disconnect();

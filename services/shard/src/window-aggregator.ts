@@ -155,9 +155,14 @@ export class WindowAggregator {
   private readonly resolutions: readonly Resolution[];
   private readonly maxIndexedSeries: number;
   private pending = 0;
+  /** Step of each resolution, and the window start of the sample being folded (scratch, per resolution). */
+  private readonly steps: Float64Array;
+  private readonly starts: Float64Array;
 
   constructor(opts: WindowAggregatorOptions) {
     this.resolutions = opts.resolutions;
+    this.steps = Float64Array.from(opts.resolutions, (r) => r.stepMs);
+    this.starts = new Float64Array(opts.resolutions.length);
     this.maxIndexedSeries = opts.maxIndexedSeries ?? DEFAULT_MAX_INDEXED_SERIES;
   }
 
@@ -282,6 +287,10 @@ export class WindowAggregator {
     let late = 0;
     const closed = this.resolutions.map(() => 0);
     const targets: (SeriesWindows | undefined)[] = new Array(record.series.length);
+    const resolutionCount = this.resolutions.length;
+    const allRefused = 2 ** resolutionCount - 1;
+    const steps = this.steps;
+    const starts = this.starts;
     for (const [index, value, timestampMs, rawOffset, expiredMask = 0] of record.samples) {
       if (rawOffset <= threshold) {
         skipped++;
@@ -293,14 +302,16 @@ export class WindowAggregator {
       }
       if (rawOffset > highest) highest = rawOffset;
       let refused = expiredMask;
-      for (let r = 0; r < this.resolutions.length; r++) {
+      for (let r = 0; r < resolutionCount; r++) {
         if ((refused & (1 << r)) !== 0) continue;
-        if (windowStartMs(timestampMs, this.resolutions[r]!.stepMs) < p.closedThrough[r]!) {
+        const start = windowStartMs(timestampMs, steps[r]!);
+        starts[r] = start;
+        if (start < p.closedThrough[r]!) {
           refused |= 1 << r;
           closed[r]! += 1;
         }
       }
-      if (refused === 2 ** this.resolutions.length - 1) {
+      if (refused === allRefused) {
         p.late.push({ rawPartition: record.rp, rawOffset, series: record.series[index]!, value, timestampMs, reason: lateReason(this.resolutions, p.closedThrough) });
         late++;
         continue;
@@ -310,10 +321,10 @@ export class WindowAggregator {
         target = this.seriesWindows(p, record.series[index]!);
         targets[index] = target;
       }
-      for (let r = 0; r < this.resolutions.length; r++) {
+      for (let r = 0; r < resolutionCount; r++) {
         // Ingest judged this resolution's window closed (as of the raw record's time), or compaction closed it since.
         if ((refused & (1 << r)) !== 0) continue;
-        const start = windowStartMs(timestampMs, this.resolutions[r]!.stepMs);
+        const start = starts[r]!;
         const windows = target.byResolution[r]!;
         const w = windows.get(start);
         if (w === undefined) windows.set(start, windowOfSample(value, timestampMs));

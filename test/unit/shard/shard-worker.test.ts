@@ -3,7 +3,7 @@ import { DEFAULT_RESOLUTIONS, encodeShardRecord, type ShardRecord } from '@ringt
 import { MetricsRegistry, createLogger, eventually, metricValue, parseExposition } from '@ringtail/runtime';
 import { ReplicationTimeoutError, RedisUnavailableError } from '../../../services/shard/src/errors.ts';
 import { createShardMetrics } from '../../../services/shard/src/shard-metrics.ts';
-import { ShardWorker, type ConsumedMessage, type LateSampleSink, type ShardConsumerPort, type WindowCompactor } from '../../../services/shard/src/shard-worker.ts';
+import { ShardWorker, type ConsumedMessage, type CorruptRecord, type LateSampleSink, type ShardConsumerPort, type WindowCompactor } from '../../../services/shard/src/shard-worker.ts';
 import { WindowAggregator, type LateSample } from '../../../services/shard/src/window-aggregator.ts';
 import { FakeWindowSink } from './fake-window-sink.ts';
 
@@ -32,6 +32,7 @@ function setup(flushMaxSamples = 1000, compactor?: WindowCompactor) {
       late.push(...samples);
     },
   };
+  const corrupt: CorruptRecord[] = [];
   const registry = new MetricsRegistry();
   const metrics = createShardMetrics(registry);
   // Read back as a scrape would: the exposition, parsed.
@@ -41,6 +42,12 @@ function setup(flushMaxSamples = 1000, compactor?: WindowCompactor) {
     aggregator: new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS }),
     sink,
     lateSamples,
+    corruptRecords: {
+      reject: async (r) => {
+        sink.calls.push('dlq-corrupt');
+        corrupt.push(r);
+      },
+    },
     ...(compactor ? { compactor } : {}),
     consumer,
     metrics,
@@ -54,7 +61,7 @@ function setup(flushMaxSamples = 1000, compactor?: WindowCompactor) {
   const control = { heartbeat: async () => undefined, isActive: () => true };
   const messages = (first: number, ...records: ShardRecord[]): ConsumedMessage[] =>
     records.map((r, i) => ({ offset: String(first + i), value: encodeShardRecord(r) }));
-  return { sink, commits, seeks, metric, worker, control, messages, late };
+  return { sink, commits, seeks, metric, worker, control, messages, late, corrupt };
 }
 
 
@@ -108,6 +115,22 @@ describe('ShardWorker', () => {
     await flushOnce(worker);
     expect(seeks).toContain('0@1');
     expect(sink.watermarks.get('0')).toEqual(new Map([[0, 2]]));
+  });
+
+  it('writes an undecodable record to the DLQ with its reason before the commit that passes it, and goes on with the rest', async () => {
+    const { sink, commits, worker, control, messages, corrupt, metric } = setup();
+    const good = messages(0, record(0, [1]), record(0, [2]), record(0, [3]));
+    const truncated = good[1]!.value!.subarray(0, 20);
+    await worker.handleBatch(0, [good[0]!, { offset: '1', value: truncated }, good[2]!], control);
+    await worker.flush();
+    expect(corrupt).toHaveLength(1);
+    expect(corrupt[0]).toMatchObject({ shardTopic: 't', partition: 0, offset: '1' });
+    expect(corrupt[0]!.reason).toMatch(/^shard record is corrupt: .+ \(at byte \d+\)$/);
+    expect(corrupt[0]!.value.equals(truncated)).toBe(true);
+    expect(sink.calls.indexOf('dlq-corrupt')).toBeLessThan(sink.calls.indexOf('commit'));
+    expect(commits).toEqual(['0@3']);
+    expect(sink.watermarks.get('0')).toEqual(new Map([[0, 3]]));
+    expect(await metric('ringtail_shard_records_undecodable_total')).toBe(1);
   });
 
   it('commits offsets only after the flush and WAIT succeeded', async () => {
