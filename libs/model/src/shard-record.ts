@@ -58,8 +58,8 @@ export const SHARD_RECORD_VERSION = 2;
  *           zigzag raw offset - previous sample's (the first: - 0) | u8 expired mask
  *
  * timestamp = with flag 2, zigzag of the timestamp - previous sample's (the
- * first: - 0), set when every timestamp is a safe integer and every such
- * difference is below 2^51 (as ingest's always are); otherwise f64.
+ * first: - 0), set when every timestamp is a safe integer other than -0 and
+ * every such difference is below 2^51 (as ingest's always are); otherwise f64.
  *
  * zigzag = varint of 2d (d >= 0) or -2d-1 (d < 0): raw offsets nearly always
  * grow by 0 or 1, so a delta is one byte. string = varint UTF-8 byte length, bytes. A series block's length prefix lets
@@ -320,7 +320,8 @@ function hasIntegerTimestamps(samples: readonly ShardSample[]): boolean {
   let previous = 0;
   for (const s of samples) {
     const t = s[2];
-    if (!Number.isSafeInteger(t) || Math.abs(t - previous) >= MAX_ZIGZAG_DELTA) return false;
+    // -0 is a safe integer, but a delta cannot carry its sign: such a record keeps f64 timestamps.
+    if (!Number.isSafeInteger(t) || Object.is(t, -0) || Math.abs(t - previous) >= MAX_ZIGZAG_DELTA) return false;
     previous = t;
   }
   return true;
