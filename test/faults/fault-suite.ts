@@ -43,10 +43,16 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     profile: { type: 'string', default: 'full' },
     seed: { type: 'string' },
+    // Prints the lag and its laggiest slots every second while a fault recovers.
+    trace: { type: 'boolean', default: false },
+    // Comma-separated fault kinds: strike only these (to study one fault; not a full run).
+    only: { type: 'string' },
   },
 });
 const profile = PROFILES[values.profile as keyof typeof PROFILES];
 if (profile === undefined) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
+const KINDS: readonly FaultKind[] = values.only === undefined ? FAULT_KINDS : values.only.split(',').map((k) => k.trim()) as FaultKind[];
+for (const k of KINDS) if (!FAULT_KINDS.includes(k)) throw new Error(`--only: unknown fault kind ${k}; kinds: ${FAULT_KINDS.join(', ')}`);
 const SEED = values.seed !== undefined ? Number(values.seed) : Date.now() % 2 ** 31;
 const say = (line: string) => process.stderr.write(`[faults] ${line}\n`);
 
@@ -78,7 +84,7 @@ async function main(): Promise<void> {
   const { mode, endpoints } = await stackUp(settings);
   if (mode !== 'local') throw new Error('the fault suite needs the local stack (it kills its broker and Redis nodes); set RINGTAIL_STACK_MODE=local');
   const stack = new LocalStack(settings.topology);
-  const schedule = faultSchedule(profile!, SEED);
+  const schedule = faultSchedule(profile!, SEED).filter((f) => KINDS.includes(f.kind));
   say(`profile ${profile!.name}, seed ${SEED} (replay with --seed ${SEED}), ${schedule.length} faults: ${schedule.map((f) => f.kind).join(', ')}`);
 
   const namespace = `faults-${Date.now().toString(36)}.`;
@@ -250,7 +256,7 @@ async function main(): Promise<void> {
   const faults = [...schedule];
   for (let i = 0; i < faults.length || produced.length < profile!.minSamples; i++) {
     // Past the schedule, more faults are drawn until the run has produced enough samples.
-    const fault = faults[i] ?? { kind: FAULT_KINDS[Math.floor(random() * FAULT_KINDS.length)]!, gapMs: profile!.gapMs[0], pick: random() };
+    const fault = faults[i] ?? { kind: KINDS[Math.floor(random() * KINDS.length)]!, gapMs: profile!.gapMs[0], pick: random() };
     if (i >= faults.length) faults.push(fault);
     await sleep(fault.gapMs);
     // Recovery is measured back to lag under LAG_OK_MS: from a pipeline that was under it.
@@ -258,7 +264,15 @@ async function main(): Promise<void> {
     const lagBeforeMs = Math.round(freshness.lagMs());
     const outcome = await strike(fault.kind, fault.pick, cluster);
     const alerterBack = fault.kind === 'kill-alerter' || fault.kind === 'pause-alerter' ? alerterRecovered() : async () => true;
-    const ok = await until(`${fault.kind} recovery`, RECOVERY_TIMEOUT_MS, async () => freshness.caughtUpSince(outcome.endedAt, LAG_OK_MS) && (await alerterBack()));
+    let tracedAt = performance.now();
+    const ok = await until(`${fault.kind} recovery`, RECOVERY_TIMEOUT_MS, async () => {
+      if (values.trace && performance.now() - tracedAt >= 1000) {
+        tracedAt = performance.now();
+        const laggards = freshness.laggards().map((l) => `slot ${l.slot} ${l.behindTicks} ticks behind`);
+        say(`   +${Math.round(tracedAt - outcome.endedAt)} ms: lag ${Math.round(freshness.lagMs())} ms${laggards.length > 0 ? ` (${laggards.join(', ')})` : ''}`);
+      }
+      return freshness.caughtUpSince(outcome.endedAt, LAG_OK_MS) && (await alerterBack());
+    });
     const recoveryMs = ok ? Math.round(performance.now() - outcome.endedAt) : null;
     recoveries.push({ kind: fault.kind, target: outcome.target, recoveryMs, boundMs: recoveryBoundMs(fault.kind, TIMINGS), lagBeforeMs, caughtUpBefore });
     say(`${i + 1}. ${fault.kind} (${outcome.target}): ${recoveryMs === null ? 'NOT recovered' : `recovered in ${recoveryMs} ms`} (lag before: ${lagBeforeMs} ms${caughtUpBefore ? '' : ', NOT caught up'}); ${produced.length} samples so far`);
@@ -300,6 +314,7 @@ async function main(): Promise<void> {
   const result = {
     seed: SEED,
     profile: profile!.name,
+    ...(values.only !== undefined ? { only: KINDS } : {}),
     durationS: Math.round((performance.now() - runStarted) / 1000),
     samples: produced.length,
     faults: countByKind(recoveries.map((r) => r.kind)),

@@ -17,6 +17,7 @@ const HEARTBEAT_METRIC = 'fault_heartbeat';
 interface Heartbeat {
   readonly labels: Record<string, string>;
   readonly seriesId: string;
+  readonly slot: number;
 }
 
 export class Freshness {
@@ -38,7 +39,7 @@ export class Freshness {
       const labels = { beat: String(k) };
       const seriesId = seriesIdOf({ name: HEARTBEAT_METRIC, labels, value: 0, timestamp: 0 });
       const slot = slotOfSeriesId(seriesId, slots);
-      if (!bySlot.has(slot)) bySlot.set(slot, { labels, seriesId });
+      if (!bySlot.has(slot)) bySlot.set(slot, { labels, seriesId, slot });
     }
     this.beats = [...bySlot.values()];
     this.visible = this.beats.map(() => -1);
@@ -82,6 +83,15 @@ export class Freshness {
     const firstAfter = this.sentAt.findIndex((t) => t >= atMs);
     if (firstAfter < 0 || firstAfter >= this.ackedTicks) return false;
     return Math.min(...this.visible) >= firstAfter && this.lagMs() < lagMs;
+  }
+
+  /** Where the lag is: the slots whose heartbeats lag most, with their newest visible tick. */
+  laggards(count = 3): { slot: number; behindTicks: number }[] {
+    return this.beats
+      .map((b, i) => ({ slot: b.slot, behindTicks: this.ackedTicks - 1 - this.visible[i]! }))
+      .filter((l) => l.behindTicks > 0)
+      .sort((a, b) => b.behindTicks - a.behindTicks)
+      .slice(0, count);
   }
 
   /** ms since the oldest acknowledged heartbeat not yet visible was sent; 0 when all are visible. */
