@@ -26,7 +26,7 @@ export interface RedisWindowSinkOptions {
  */
 export class RedisWindowSink implements WindowSink {
   private readonly redis: FlushClient;
-  /** The last WAIT fell short or failed: check for online replicas before the next. */
+  /** The last WAIT fell short, or a call failed: check for online replicas before the next WAIT. */
   private replicasShort = false;
 
   constructor(
@@ -98,6 +98,9 @@ export class RedisWindowSink implements WindowSink {
     try {
       return await run();
     } catch (cause) {
+      // A lost connection may be a failover, after which the new primary has no replica yet:
+      // the next WAIT asks first rather than spending its whole timeout at the worst moment.
+      this.replicasShort = true;
       throw new RedisUnavailableError(operation, { cause });
     }
   }
