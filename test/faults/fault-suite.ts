@@ -79,6 +79,14 @@ interface Recovery {
   caughtUpBefore: boolean;
 }
 
+/** Prints the lag and its laggiest slots every second from `fromMs` on (--trace). */
+function traceLag(freshness: Freshness, fromMs: number): NodeJS.Timeout {
+  return setInterval(() => {
+    const laggards = freshness.laggards().map((l) => `slot ${l.slot} ${l.behindTicks} ticks behind`);
+    say(`   +${Math.round(performance.now() - fromMs)} ms: lag ${Math.round(freshness.lagMs())} ms${laggards.length > 0 ? ` (${laggards.join(', ')})` : ''}`);
+  }, 1000);
+}
+
 async function main(): Promise<void> {
   const settings = loadStackSettings(process.env);
   const { mode, endpoints } = await stackUp(settings);
@@ -262,18 +270,25 @@ async function main(): Promise<void> {
     // Recovery is measured back to lag under LAG_OK_MS: from a pipeline that was under it.
     const caughtUpBefore = await until('caught up before the fault', CATCH_UP_BEFORE_FAULT_MS, () => freshness.lagMs() < LAG_OK_MS);
     const lagBeforeMs = Math.round(freshness.lagMs());
+    freshness.startRecording();
+    const tracer = values.trace ? traceLag(freshness, performance.now()) : null;
     const outcome = await strike(fault.kind, fault.pick, cluster);
-    const alerterBack = fault.kind === 'kill-alerter' || fault.kind === 'pause-alerter' ? alerterRecovered() : async () => true;
-    let tracedAt = performance.now();
+    const alerterFault = fault.kind === 'kill-alerter' || fault.kind === 'pause-alerter';
+    const alerterBack = alerterFault ? alerterRecovered() : async () => true;
+    // Dated by the poll that began the caught-up run, not by this loop's check: a strike
+    // that returns late (the old primary restarted once the Sentinels failed over) would
+    // otherwise add its own duration to every recovery.
+    let recoveredAt: number | null = null;
     const ok = await until(`${fault.kind} recovery`, RECOVERY_TIMEOUT_MS, async () => {
-      if (values.trace && performance.now() - tracedAt >= 1000) {
-        tracedAt = performance.now();
-        const laggards = freshness.laggards().map((l) => `slot ${l.slot} ${l.behindTicks} ticks behind`);
-        say(`   +${Math.round(tracedAt - outcome.endedAt)} ms: lag ${Math.round(freshness.lagMs())} ms${laggards.length > 0 ? ` (${laggards.join(', ')})` : ''}`);
-      }
-      return freshness.caughtUpSince(outcome.endedAt, LAG_OK_MS) && (await alerterBack());
+      recoveredAt = freshness.caughtUpFrom(outcome.endedAt, LAG_OK_MS);
+      if (recoveredAt === null || !(await alerterBack())) return false;
+      // The alerter's recovery is seen by this loop, once the lag is back.
+      if (alerterFault) recoveredAt = Math.max(recoveredAt, performance.now());
+      return true;
     });
-    const recoveryMs = ok ? Math.round(performance.now() - outcome.endedAt) : null;
+    if (tracer) clearInterval(tracer);
+    freshness.stopRecording();
+    const recoveryMs = ok && recoveredAt !== null ? Math.round(recoveredAt - outcome.endedAt) : null;
     recoveries.push({ kind: fault.kind, target: outcome.target, recoveryMs, boundMs: recoveryBoundMs(fault.kind, TIMINGS), lagBeforeMs, caughtUpBefore });
     say(`${i + 1}. ${fault.kind} (${outcome.target}): ${recoveryMs === null ? 'NOT recovered' : `recovered in ${recoveryMs} ms`} (lag before: ${lagBeforeMs} ms${caughtUpBefore ? '' : ', NOT caught up'}); ${produced.length} samples so far`);
     if (outcome.restore) await outcome.restore();
