@@ -79,11 +79,32 @@ interface Recovery {
   caughtUpBefore: boolean;
 }
 
-/** Prints the lag and its laggiest slots every second from `fromMs` on (--trace). */
-function traceLag(freshness: Freshness, fromMs: number): NodeJS.Timeout {
+/**
+ * Prints, every second from `fromMs` on (--trace), the lag and its laggiest slots, and per
+ * shard worker the flushes since the last line with their mean duration and the samples
+ * it holds unflushed: where a slow recovery spends its time.
+ */
+function traceLag(freshness: Freshness, fromMs: number, shards: () => readonly ServiceProcess[]): NodeJS.Timeout {
+  const last = new Map<string, { count: number; sum: number }>();
   return setInterval(() => {
-    const laggards = freshness.laggards().map((l) => `slot ${l.slot} ${l.behindTicks} ticks behind`);
-    say(`   +${Math.round(performance.now() - fromMs)} ms: lag ${Math.round(freshness.lagMs())} ms${laggards.length > 0 ? ` (${laggards.join(', ')})` : ''}`);
+    void (async () => {
+      const laggards = freshness.laggards().map((l) => `slot ${l.slot} ${l.behindTicks} ticks behind`);
+      const workers = await Promise.all(
+        shards().map(async (p) => {
+          const [count, sum, pending] = await Promise.all([
+            p.metric('ringtail_shard_flush_duration_ms_count'),
+            p.metric('ringtail_shard_flush_duration_ms_sum'),
+            p.metric('ringtail_shard_pending_samples'),
+          ]);
+          if (count === undefined || sum === undefined) return `${p.name}: -`;
+          const before = last.get(p.name) ?? { count, sum };
+          last.set(p.name, { count, sum });
+          const n = count - before.count;
+          return `${p.name}: ${n} flushes${n > 0 ? ` of ${Math.round((sum - before.sum) / n)} ms` : ''}, ${pending ?? '?'} pending`;
+        }),
+      );
+      say(`   +${Math.round(performance.now() - fromMs)} ms: lag ${Math.round(freshness.lagMs())} ms${laggards.length > 0 ? ` (${laggards.join(', ')})` : ''}; ${workers.join('; ')}`);
+    })();
   }, 1000);
 }
 
@@ -271,7 +292,7 @@ async function main(): Promise<void> {
     const caughtUpBefore = await until('caught up before the fault', CATCH_UP_BEFORE_FAULT_MS, () => freshness.lagMs() < LAG_OK_MS);
     const lagBeforeMs = Math.round(freshness.lagMs());
     freshness.startRecording();
-    const tracer = values.trace ? traceLag(freshness, performance.now()) : null;
+    const tracer = values.trace ? traceLag(freshness, performance.now(), () => [...pipeline.shards.values()].filter((p) => p.isRunning())) : null;
     const outcome = await strike(fault.kind, fault.pick, cluster);
     const alerterFault = fault.kind === 'kill-alerter' || fault.kind === 'pause-alerter';
     const alerterBack = alerterFault ? alerterRecovered() : async () => true;
