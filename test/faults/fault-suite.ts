@@ -85,22 +85,24 @@ interface Recovery {
  * it holds unflushed: where a slow recovery spends its time.
  */
 function traceLag(freshness: Freshness, fromMs: number, shards: () => readonly ServiceProcess[]): NodeJS.Timeout {
-  const last = new Map<string, { count: number; sum: number }>();
+  const last = new Map<string, { count: number; sum: number; waitSum: number }>();
   return setInterval(() => {
     void (async () => {
       const laggards = freshness.laggards().map((l) => `slot ${l.slot} ${l.behindTicks} ticks behind`);
       const workers = await Promise.all(
         shards().map(async (p) => {
-          const [count, sum, pending] = await Promise.all([
+          const [count, sum, waitSum, pending] = await Promise.all([
             p.metric('ringtail_shard_flush_duration_ms_count'),
             p.metric('ringtail_shard_flush_duration_ms_sum'),
+            p.metric('ringtail_shard_replica_wait_duration_ms_sum'),
             p.metric('ringtail_shard_pending_samples'),
           ]);
-          if (count === undefined || sum === undefined) return `${p.name}: -`;
-          const before = last.get(p.name) ?? { count, sum };
-          last.set(p.name, { count, sum });
+          if (count === undefined || sum === undefined || waitSum === undefined) return `${p.name}: -`;
+          const before = last.get(p.name) ?? { count, sum, waitSum };
+          last.set(p.name, { count, sum, waitSum });
           const n = count - before.count;
-          return `${p.name}: ${n} flushes${n > 0 ? ` of ${Math.round((sum - before.sum) / n)} ms` : ''}, ${pending ?? '?'} pending`;
+          const each = n > 0 ? ` of ${Math.round((sum - before.sum) / n)} ms (WAIT ${Math.round((waitSum - before.waitSum) / n)})` : '';
+          return `${p.name}: ${n} flushes${each}, ${pending ?? '?'} pending`;
         }),
       );
       say(`   +${Math.round(performance.now() - fromMs)} ms: lag ${Math.round(freshness.lagMs())} ms${laggards.length > 0 ? ` (${laggards.join(', ')})` : ''}; ${workers.join('; ')}`);

@@ -18,6 +18,12 @@ export function createShardMetrics(registry: MetricsRegistry) {
       buckets: LATENCY_BUCKETS_MS,
       registers,
     }),
+    replicaWaitDurationMs: new Histogram({
+      name: 'ringtail_shard_replica_wait_duration_ms',
+      help: 'The part of a flush spent waiting for replicas (INFO and WAIT), in ms, whether they answered or not.',
+      buckets: LATENCY_BUCKETS_MS,
+      registers,
+    }),
     flushFailures: new Counter({ name: 'ringtail_shard_flush_failures_total', help: 'Failed flush attempts (retried), by error code.', labelNames: ['code'] as const, registers }),
     flushesFenced: new Counter({ name: 'ringtail_shard_flushes_fenced_total', help: 'Partition batches fenced by another writer and re-read from Kafka.', registers }),
     samplesFlushed: new Counter({ name: 'ringtail_shard_samples_flushed_total', help: 'Samples made durable in Redis (flush and WAIT succeeded).', registers }),

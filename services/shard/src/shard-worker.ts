@@ -387,8 +387,9 @@ export class ShardWorker {
     this.unconfirmed.add(current.map((b) => ({ ...b, windows: [] })));
     const wrote = await this.retrying('flush', () => this.applyAll(toApply));
     if (wrote) {
+      const waitStartedMs = this.o.nowMs();
       try {
-        await this.o.sink.awaitReplicas();
+        await this.o.sink.awaitReplicas().finally(() => this.o.metrics.replicaWaitDurationMs.observe(this.o.nowMs() - waitStartedMs));
       } catch (err) {
         // The writes stay on the primary (AOF) and readable; only the commits wait for a later WAIT.
         this.countFailure(err);
