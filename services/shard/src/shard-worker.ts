@@ -404,33 +404,24 @@ export class ShardWorker {
 
   /**
    * Runs the script of every partition batch; true if any of them wrote.
-   * The scripts go out together, pipelined on the connection: each is atomic
-   * and touches only its own slot's keys, so none waits for another's reply
-   * (one round trip per flush, not one per slot). A fenced or rejected slot is
-   * rewound; the others stand. Retried as a whole on transient errors: a
-   * failover may have lost a script that ran, and re-running one that landed
-   * is harmless ("already applied").
+   * Retried as a whole on transient errors: a failover may have lost a script
+   * that ran, and re-running one that landed is harmless ("already applied").
    */
   private async applyAll(batches: readonly PartitionBatch[]): Promise<boolean> {
-    const sent = batches
-      // Only duplicates (or nothing valid) and nothing unconfirmed: no state to write.
-      .filter((b) => b.watermarks.length > 0)
-      // Rewound by an earlier attempt of this flush: its records are being re-read.
-      .filter((b) => this.unconfirmed.get(b.shardPartition) !== undefined)
-      .map((b) =>
-        this.o.sink.apply(b).then(
-          () => ({ b, err: null }),
-          (err: unknown) => ({ b, err }),
-        ),
-      );
     let wrote = false;
-    let transient: unknown = null;
-    for (const { b, err } of await Promise.all(sent)) {
-      if (err === null) wrote = true;
-      else if (isRetriable(err)) transient ??= err;
-      else this.rewind(b, err);
+    for (const b of batches) {
+      // Only duplicates (or nothing valid) and nothing unconfirmed: no state to write.
+      if (b.watermarks.length === 0) continue;
+      // Rewound by an earlier attempt of this flush: its records are being re-read.
+      if (this.unconfirmed.get(b.shardPartition) === undefined) continue;
+      try {
+        await this.o.sink.apply(b);
+        wrote = true;
+      } catch (err) {
+        if (isRetriable(err)) throw err;
+        this.rewind(b, err);
+      }
     }
-    if (transient !== null) throw transient;
     return wrote;
   }
 
