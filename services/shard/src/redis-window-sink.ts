@@ -82,6 +82,7 @@ export class RedisWindowSink implements WindowSink {
   async awaitReplicas(): Promise<void> {
     const { minReplicas } = this.opts;
     if (minReplicas === 0) return;
+    let waited = false;
     try {
       if (this.wait.checkOnlineFirst) {
         const online = await this.call('INFO', async () => onlineReplicas(await this.redis.info('replication')));
@@ -89,11 +90,12 @@ export class RedisWindowSink implements WindowSink {
       }
       const timeoutMs = this.wait.nextTimeoutMs();
       const acknowledged = await this.call('WAIT', () => this.redis.wait(minReplicas, timeoutMs));
+      waited = true;
       if (acknowledged < minReplicas) throw new ReplicationTimeoutError(acknowledged, minReplicas, timeoutMs);
       this.wait.succeeded();
     } catch (err) {
       // A failed call has counted itself.
-      if (!(err instanceof RedisUnavailableError)) this.wait.fellShort();
+      if (!(err instanceof RedisUnavailableError)) this.wait.failed(waited);
       throw err;
     }
   }
@@ -104,7 +106,7 @@ export class RedisWindowSink implements WindowSink {
     } catch (cause) {
       // A lost connection may be a failover, after which the new primary has no replica yet:
       // the next WAIT asks first rather than spending its whole timeout at the worst moment.
-      this.wait.fellShort();
+      this.wait.failed(false);
       throw new RedisUnavailableError(operation, { cause });
     }
   }

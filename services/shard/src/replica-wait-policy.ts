@@ -1,6 +1,6 @@
 /** At most this long per WAIT while replicas have been falling short (see ReplicaWaitPolicy). */
 export const WAIT_PROBE_MS = 250;
-/** While short, every this many consecutive WAITs one gets the whole timeout again. */
+/** While short, every this many WAITs that ran, one gets the whole timeout again. */
 export const FULL_WAIT_EVERY = 5;
 
 /**
@@ -12,11 +12,14 @@ export const FULL_WAIT_EVERY = 5;
  * replicas are online, and otherwise waits at most WAIT_PROBE_MS. A replica
  * that has just resynchronised and is still taking the backlog then costs each
  * flush a quarter second, not two, while the flush's writes stay visible and
- * only its offsets wait. Every FULL_WAIT_EVERY-th WAIT while short gets the
- * whole timeout, so a replica that is merely slow still confirms flushes.
+ * only its offsets wait. Every FULL_WAIT_EVERY-th WAIT that ran while short
+ * gets the whole timeout, so a replica that is merely slow still confirms
+ * flushes; WAITs skipped while no replica was online do not count, so a
+ * replica that has just come back is first given the short ones.
  */
 export class ReplicaWaitPolicy {
-  private shortStreak = 0;
+  private short = false;
+  private waitsWhileShort = 0;
 
   constructor(
     private readonly timeoutMs: number,
@@ -26,21 +29,23 @@ export class ReplicaWaitPolicy {
 
   /** Ask for the online replicas before WAITing. */
   get checkOnlineFirst(): boolean {
-    return this.shortStreak > 0;
+    return this.short;
   }
 
   /** The timeout of the next WAIT. */
   nextTimeoutMs(): number {
-    if (this.shortStreak % this.fullEvery === 0) return this.timeoutMs;
+    if (!this.short || (this.waitsWhileShort + 1) % this.fullEvery === 0) return this.timeoutMs;
     return Math.min(this.timeoutMs, this.probeMs);
   }
 
   succeeded(): void {
-    this.shortStreak = 0;
+    this.short = false;
+    this.waitsWhileShort = 0;
   }
 
-  /** A WAIT fell short or was skipped, or a Redis call failed. */
-  fellShort(): void {
-    this.shortStreak += 1;
+  /** A WAIT fell short (`waited`) or was skipped, or a Redis call failed. */
+  failed(waited: boolean): void {
+    if (this.short && waited) this.waitsWhileShort += 1;
+    this.short = true;
   }
 }

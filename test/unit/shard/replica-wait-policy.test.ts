@@ -14,17 +14,30 @@ describe('ReplicaWaitPolicy', () => {
     const timeouts: number[] = [];
     for (let i = 0; i < 11; i++) {
       timeouts.push(p.nextTimeoutMs());
-      p.fellShort();
+      p.failed(true);
       expect(p.checkOnlineFirst).toBe(true);
     }
+    // The first is the steady-state WAIT that fell short; then four probes and a full one, again.
     expect(timeouts).toEqual([2000, 250, 250, 250, 250, 2000, 250, 250, 250, 250, 2000]);
     p.succeeded();
     expect([p.checkOnlineFirst, p.nextTimeoutMs()]).toEqual([false, 2000]);
   });
 
+  it('does not count WAITs skipped while no replica was online: a returning replica gets the short ones first', () => {
+    const p = new ReplicaWaitPolicy(2000, 250, 5);
+    p.failed(false); // a failed call: the connection was lost in a failover
+    for (let i = 0; i < 7; i++) p.failed(false); // skipped: no replica online
+    const timeouts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      timeouts.push(p.nextTimeoutMs());
+      p.failed(true);
+    }
+    expect(timeouts).toEqual([250, 250, 250, 250, 2000]);
+  });
+
   it('never probes longer than the configured timeout', () => {
     const p = new ReplicaWaitPolicy(100, 250, 5);
-    p.fellShort();
+    p.failed(true);
     expect(p.nextTimeoutMs()).toBe(100);
   });
 });
