@@ -10,7 +10,9 @@
  *  (c) latency at half of (b)'s rate: probe samples from produce to visible in Redis;
  *  (d) exactness: every window compared with the reference aggregation;
  *  (e) peak resident memory of ingest and of each shard worker over (b) and (c),
- *      sampled from /proc.
+ *      sampled from /proc;
+ *  (f) `latencyStages`: the mean of each stage histogram of ingest and the shard
+ *      workers over (c) (stage-times.ts), to show where produce→visible goes.
  * Prints one JSON object with --json, a readable summary otherwise: the first
  * series count's figures at the top level, every count's under `series`.
  */
@@ -24,6 +26,7 @@ import { ensureTopics, eventually } from '@ringtail/runtime';
 import { loadStackSettings, stackUp, type StackEndpoints } from '@ringtail/stack';
 import { PipelineUnderTest, sumMetric } from '../support/pipeline.ts';
 import { rssMb } from '../faults/fault-actions.ts';
+import { stageMeans, stageTotals } from './stage-times.ts';
 
 const { values } = parseArgs({
   options: {
@@ -190,6 +193,7 @@ async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
       await sleep(5);
     }
   })();
+  const stagesBefore = await stageTotals([...pipeline.ingest, ...shards]);
   const loadGen = new SampleGenerator({ seriesCount, labelsPerSeries: 4, metricNames: 20, jitterMs: 2000, seed: 7 });
   const latencyEnd = performance.now() + Number(values['latency-seconds']) * 1000;
   const tickMs = 50;
@@ -210,6 +214,7 @@ async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
   const pollDeadline = performance.now() + 30_000;
   while (pending.size > 0 && performance.now() < pollDeadline) await sleep(50);
   const unseenProbes = pending.size;
+  const latencyStages = stageMeans(stagesBefore, await stageTotals([...pipeline.ingest, ...shards]));
   pending.clear();
   await poller;
   latencies.sort((a, b) => a - b);
@@ -235,6 +240,7 @@ async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
     windowMismatches: mismatches.length,
     ingestRssMb: Math.round(ingestRss),
     shardRssMbMax: Math.round(Math.max(0, ...shardRss)),
+    latencyStages,
   };
 }
 

@@ -143,6 +143,8 @@ export class ShardWorker {
   private inFlight: Promise<void> | null = null;
   private flushRequested = false;
   private flushTaskQueued = false;
+  /** When the first record since the last `takeBatch` was folded (nowMs); null while nothing is pending. */
+  private pendingSinceMs: number | null = null;
   private stopping = false;
   /** Partitions the group gave this process; null until the first assignment (then every partition is taken). */
   private owned: ReadonlySet<number> | null = null;
@@ -200,6 +202,7 @@ export class ShardWorker {
         }
         if (i % HEARTBEAT_EVERY_MESSAGES === HEARTBEAT_EVERY_MESSAGES - 1) await control.heartbeat();
       }
+      if (this.pendingSinceMs === null && aggregator.hasPending) this.pendingSinceMs = this.o.nowMs();
       metrics.pendingSamples.set(aggregator.pendingSamples);
     });
   }
@@ -353,6 +356,8 @@ export class ShardWorker {
   private startFlush(): Promise<void> {
     this.flushRequested = false;
     const batch = this.o.aggregator.takeBatch();
+    if (batch !== null && this.pendingSinceMs !== null) this.o.metrics.flushQueueMs.observe(this.o.nowMs() - this.pendingSinceMs);
+    this.pendingSinceMs = null;
     this.o.metrics.pendingSamples.set(this.o.aggregator.pendingSamples);
     if (batch === null && this.unconfirmed.size === 0) return Promise.resolve();
     const flight = this.flushBatch(batch)
@@ -370,14 +375,20 @@ export class ShardWorker {
     const startedMs = this.o.nowMs();
     const current = batch?.partitions ?? [];
     const late = current.flatMap((b) => b.late);
+    const phase = this.phaseTimer();
     // Before the watermarks pass them: a crash in between re-reads them and records them again, never loses them.
-    if (late.length > 0) await this.retrying('dlq', () => this.o.lateSamples.reject(late));
+    if (late.length > 0) {
+      await this.retrying('dlq', () => this.o.lateSamples.reject(late));
+      phase('dlq');
+    }
     const toApply = this.unconfirmed.withConfirmation(current);
     this.unconfirmed.add(current.map((b) => ({ ...b, windows: [] })));
     const wrote = await this.retrying('flush', () => this.applyAll(toApply));
+    phase('scripts');
     if (wrote) {
       try {
         await this.o.sink.awaitReplicas();
+        phase('wait');
       } catch (err) {
         // The writes stay on the primary (AOF) and readable; only the commits wait for a later WAIT.
         this.countFailure(err);
@@ -387,7 +398,18 @@ export class ShardWorker {
       }
     }
     await this.commitUnconfirmed();
+    phase('commit');
     this.o.metrics.flushDurationMs.observe(this.o.nowMs() - startedMs);
+  }
+
+  /** Returns a function that observes the time since its previous call (or since now) as a flush phase. */
+  private phaseTimer(): (name: 'dlq' | 'scripts' | 'wait' | 'commit') => void {
+    let since = this.o.nowMs();
+    return (name) => {
+      const now = this.o.nowMs();
+      this.o.metrics.flushPhaseMs.observe({ phase: name }, now - since);
+      since = now;
+    };
   }
 
   /**
