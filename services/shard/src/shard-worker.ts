@@ -111,6 +111,13 @@ export interface ShardWorkerOptions {
   readonly metrics: ShardMetrics;
   readonly log: Logger;
   readonly flushMaxSamples: number;
+  /**
+   * Set: a worker with no flush in flight flushes records this long (ms) after
+   * they were folded, and a flush that finds records pending when it ends is
+   * followed at once by the next (group commit). Absent: flushes start only
+   * when `requestFlush` is called (a timer) or FLUSH_MAX_SAMPLES is reached.
+   */
+  readonly flushLingerMs?: number;
   readonly retry: BackoffPolicy;
   readonly nowMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -143,6 +150,8 @@ export class ShardWorker {
   private inFlight: Promise<void> | null = null;
   private flushRequested = false;
   private flushTaskQueued = false;
+  /** A linger sleep is running: it requests the flush when it ends. */
+  private lingering = false;
   /** When the first record since the last `takeBatch` was folded (nowMs); null while nothing is pending. */
   private pendingSinceMs: number | null = null;
   private stopping = false;
@@ -204,6 +213,7 @@ export class ShardWorker {
       }
       if (this.pendingSinceMs === null && aggregator.hasPending) this.pendingSinceMs = this.o.nowMs();
       metrics.pendingSamples.set(aggregator.pendingSamples);
+      if (aggregator.hasPending && this.inFlight === null) this.lingerThenFlush();
     });
   }
 
@@ -219,6 +229,18 @@ export class ShardWorker {
     void this.queue.run(async () => {
       this.flushTaskQueued = false;
       if (this.flushRequested && this.inFlight === null) void this.startFlush();
+    });
+  }
+
+  /** With FLUSH_LINGER_MS set: requests a flush once the linger has passed (one linger at a time). */
+  private lingerThenFlush(): void {
+    const lingerMs = this.o.flushLingerMs;
+    if (lingerMs === undefined || this.lingering || this.stopping) return;
+    if (lingerMs === 0) return this.requestFlush();
+    this.lingering = true;
+    void this.o.sleep(lingerMs).then(() => {
+      this.lingering = false;
+      this.requestFlush();
     });
   }
 
@@ -364,7 +386,8 @@ export class ShardWorker {
       .catch((err: unknown) => this.o.log.error({ err }, 'flush failed'))
       .then(() => {
         this.inFlight = null;
-        if (this.flushRequested) this.requestFlush();
+        // Group commit: what was folded while this flush ran goes out now, without another linger.
+        if (this.flushRequested || (this.o.flushLingerMs !== undefined && this.o.aggregator.hasPending && !this.stopping)) this.requestFlush();
       });
     this.inFlight = flight;
     return flight;
@@ -413,25 +436,26 @@ export class ShardWorker {
   }
 
   /**
-   * Runs the script of every partition batch; true if any of them wrote.
-   * Retried as a whole on transient errors: a failover may have lost a script
-   * that ran, and re-running one that landed is harmless ("already applied").
+   * Runs the script of every partition batch, all sent at once (one connection
+   * keeps them in order, and each touches only its own slot's keys); true if
+   * any of them wrote. Retried as a whole on transient errors: a failover may
+   * have lost a script that ran, and re-running one that landed is harmless
+   * ("already applied"). A partition fenced or rejected is rewound whatever
+   * happened to the others.
    */
   private async applyAll(batches: readonly PartitionBatch[]): Promise<boolean> {
+    // Only duplicates (or nothing valid) and nothing unconfirmed: no state to write.
+    // Rewound by an earlier attempt of this flush: its records are being re-read.
+    const live = batches.filter((b) => b.watermarks.length > 0 && this.unconfirmed.get(b.shardPartition) !== undefined);
+    const outcomes = await Promise.allSettled(live.map((b) => this.o.sink.apply(b)));
     let wrote = false;
-    for (const b of batches) {
-      // Only duplicates (or nothing valid) and nothing unconfirmed: no state to write.
-      if (b.watermarks.length === 0) continue;
-      // Rewound by an earlier attempt of this flush: its records are being re-read.
-      if (this.unconfirmed.get(b.shardPartition) === undefined) continue;
-      try {
-        await this.o.sink.apply(b);
-        wrote = true;
-      } catch (err) {
-        if (isRetriable(err)) throw err;
-        this.rewind(b, err);
-      }
-    }
+    let transient: unknown;
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') wrote = true;
+      else if (isRetriable(outcome.reason)) transient ??= outcome.reason;
+      else this.rewind(live[i]!, outcome.reason);
+    });
+    if (transient !== undefined) throw transient;
     return wrote;
   }
 
