@@ -24,8 +24,10 @@
                                                   |limbDelta| < 2^52
     ch    "changesStreamKey"                      optional: the slot's change stream; an applied
                                                   batch with windows appends one entry, fields
-                                                  s = changed series ids, w = changed
-                                                  `<resolution>:<startMs>`, comma-separated
+                                                  s = cs, w = cw
+    cs    "id,id,..."                             with ch: the series ids of `w`, each once
+    cw    "res:startMs,..."                       with ch: the windows of `w` as
+                                                  `<resolution>:<startMs>`, each once
     cm    maxLen                                  the stream's approximate cap (XADD MAXLEN ~)
 
   Every key named in ARGV shares KEYS[1]'s hash tag, the slot's (see
@@ -61,7 +63,8 @@ local wmKey, closureKey = KEYS[1], KEYS[2]
 local ok, batch = pcall(cjson.decode, ARGV[1])
 if not ok or type(batch) ~= 'table' or type(batch.wm) ~= 'table' or type(batch.w) ~= 'table'
   or type(batch.ct) ~= 'table' or type(batch.hk) ~= 'table'
-  or (batch.ch ~= nil and (type(batch.ch) ~= 'string' or type(batch.cm) ~= 'number')) then
+  or (batch.ch ~= nil and (type(batch.ch) ~= 'string' or type(batch.cm) ~= 'number'
+    or type(batch.cs) ~= 'string' or type(batch.cw) ~= 'string')) then
   return -2
 end
 
@@ -197,18 +200,9 @@ for _, d in ipairs(batch.w) do
   end
 end
 
+-- Listed by the worker, which knows them: the script only decides whether the entry is written.
 if batch.ch ~= nil and #batch.w > 0 then
-  local ids, windows, seenId, seenWindow = {}, {}, {}, {}
-  for _, d in ipairs(batch.w) do
-    local res, id, start = string.match(d[1], ':w:([^:]+):([^:]+):(%-?%d+)$')
-    if id then
-      if not seenId[id] then seenId[id] = true; ids[#ids + 1] = id end
-      local w = res .. ':' .. start
-      if not seenWindow[w] then seenWindow[w] = true; windows[#windows + 1] = w end
-    end
-  end
-  redis.call('XADD', batch.ch, 'MAXLEN', '~', tostring(batch.cm), '*',
-    's', table.concat(ids, ','), 'w', table.concat(windows, ','))
+  redis.call('XADD', batch.ch, 'MAXLEN', '~', tostring(batch.cm), '*', 's', batch.cs, 'w', batch.cw)
 end
 
 return 1
