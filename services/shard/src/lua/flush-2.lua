@@ -99,14 +99,21 @@ end
 local TWO32 = 4294967296
 -- A stored limb this large can only come from HINCRBY summing: adding a delta to it could pass 2^53.
 local LEGACY_LIMB = 2251799813685248
--- Limb indices reach ~66 (2^2098 / 2^32); field names are precomputed instead of concatenated per window.
-local MAX_LIMB_INDEX = 127
-local limbField, fieldLimb = {}, {}
-for i = 0, MAX_LIMB_INDEX do
+-- Limb indices reach ~66 (2^2098 / 2^32). Field names are made once per script call and only for
+-- the limbs it meets (a call is one slot's batch, often small: building all of them every time cost
+-- more than the windows of a small batch).
+local limbField = setmetatable({}, { __index = function(t, i)
   local name = 's' .. i
-  limbField[i] = name
-  fieldLimb[name] = i
-end
+  t[i] = name
+  return name
+end })
+-- Field name → limb index, or false for the other fields (c, min, max, ft, f, lt, l).
+local fieldLimb = setmetatable({}, { __index = function(t, name)
+  local i = false
+  if string.byte(name, 1) == 115 then i = tonumber(string.sub(name, 2)) or false end
+  t[name] = i
+  return i
+end })
 local floor, fmt, tonumber = math.floor, string.format, tonumber
 
 -- Integers below 2^53 in full: tostring would print only 14 significant digits.
