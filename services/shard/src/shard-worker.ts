@@ -324,9 +324,10 @@ export class ShardWorker {
     if (compactor === undefined) return total;
     const closed = await this.queue.run(async () => {
       if (this.inFlight !== null) await this.inFlight;
-      const out: [number, Map<string, number>][] = [];
-      for (const slot of this.ownedPartitions()) {
-        if (this.stopping) break;
+      // Every slot at once: consumption waits for this task, so one round trip, not one per slot.
+      // Each slot's steps stay in order, and no other task touches the aggregator meanwhile.
+      const closeSlot = async (slot: number): Promise<[number, Map<string, number>] | null> => {
+        if (this.stopping) return null;
         try {
           // A slot without traffic since this process got it still has windows to close.
           if (!aggregator.hasPartition(slot)) {
@@ -335,14 +336,16 @@ export class ShardWorker {
           }
           const ct = await compactor.close(slot, aggregator.oldestPendingStarts(slot));
           aggregator.closeThrough(slot, ct);
-          out.push([slot, ct]);
+          return [slot, ct];
         } catch (err) {
           this.countFailure(err);
           // The message only: a Redis error carries the whole script call.
           log.warn({ err: (err as Error).message, slot }, 'closing windows failed, retried next pass');
+          return null;
         }
-      }
-      return out;
+      };
+      const out = await Promise.all(this.ownedPartitions().map(closeSlot));
+      return out.filter((c): c is [number, Map<string, number>] => c !== null);
     });
     for (const [slot, ct] of closed) {
       const startedMs = this.o.nowMs();

@@ -98,6 +98,28 @@ describe('ShardWorker', () => {
     expect(late.map((s) => s.rawOffset)).toEqual([2]);
   });
 
+  it('closes the windows of every slot it owns in one round trip, not one slot after another', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started: number[] = [];
+    const compactor: WindowCompactor = {
+      close: async (slot) => {
+        started.push(slot);
+        await gate;
+        return new Map();
+      },
+      move: async () => ({ windows: 0, blocks: 0, moved: 0, corrupt: [] }),
+    };
+    const { worker, control, messages } = setup(1000, compactor);
+    await worker.assign([0, 1, 2]);
+    await worker.handleBatch(0, messages(0, record(0, [1])), control);
+    const pass = worker.compact();
+    await eventually('every slot closing', 2000, () => started.length === 3, 1);
+    release();
+    await pass;
+    expect([...started].sort()).toEqual([0, 1, 2]);
+  });
+
   it('writes a sample of a window closed in every resolution to the DLQ before the batch covering it, and re-reads a partition whose closed-through moved', async () => {
     const { sink, seeks, worker, control, messages, late, metric } = setup();
     const closedAll = new Map(DEFAULT_RESOLUTIONS.map((r) => [r.name, T0 + 3_600_000 * 2] as const));
