@@ -292,23 +292,6 @@ describe('ShardWorker', () => {
     expect(commits).toEqual(['0@1', '0@3', '1@1']);
   });
 
-  it('sends the scripts of every slot of a flush before the first answers, and rewinds only the slot that was fenced', async () => {
-    const { sink, commits, seeks, worker, control, messages } = setup();
-    await worker.handleBatch(2, messages(10, record(0, [0])), control);
-    await worker.handleBatch(3, messages(20, record(0, [0])), control);
-    sink.watermarks.set('3', new Map([[0, 99]]));
-    let release!: () => void;
-    sink.applyGate = new Promise((resolve) => (release = resolve));
-    worker.requestFlush();
-    await eventually('both scripts sent', 2000, () => sink.calls.includes('apply:2') && sink.calls.includes('apply:3'), 1);
-    sink.applyGate = null;
-    release();
-    await worker.idle();
-    expect(seeks).toEqual(['3@20']);
-    expect(commits).toEqual(['2@11']);
-    expect(sink.watermarks.get('2')).toEqual(new Map([[0, 0]]));
-  });
-
   it('drops a fenced partition and re-reads it from the batch start', async () => {
     const { sink, commits, seeks, worker, control, messages } = setup();
     await worker.handleBatch(3, messages(10, record(0, [0])), control);
