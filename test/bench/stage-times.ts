@@ -16,6 +16,8 @@ const STAGES = [
   ['flushScriptsMs', 'ringtail_shard_flush_phase_duration_ms', { phase: 'scripts' }],
   ['flushWaitMs', 'ringtail_shard_flush_phase_duration_ms', { phase: 'wait' }],
   ['flushCommitMs', 'ringtail_shard_flush_phase_duration_ms', { phase: 'commit' }],
+  // Not a stage of a sample's path, but compaction's scripts share the workers' Redis connection.
+  ['compactionPassMs', 'ringtail_shard_compaction_duration_ms', {}],
 ] as const;
 
 type Totals = Map<string, { sum: number; count: number }>;
