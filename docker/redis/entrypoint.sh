@@ -18,7 +18,8 @@ case "$role" in
     conf=/data/redis.conf
     if [[ ! -f "$conf" ]]; then
       printf '%s\n' "bind 127.0.0.1" "port $port" "dir /data" "protected-mode no" 'save ""' \
-        "appendonly yes" "appendfsync everysec" "maxmemory-policy noeviction" >"$conf"
+        "appendonly yes" "appendfsync everysec" "maxmemory-policy noeviction" \
+        "repl-diskless-sync-delay 0" >"$conf"
       [[ "$role" == replica ]] && echo "replicaof 127.0.0.1 $redis_port" >>"$conf"
     fi
     echo "$port" >/run/ringtail-port

@@ -14,7 +14,7 @@ const STAGES = [
   ['flushQueueMs', 'ringtail_shard_flush_queue_ms', {}],
   ['flushMs', 'ringtail_shard_flush_duration_ms', {}],
   ['flushScriptsMs', 'ringtail_shard_flush_phase_duration_ms', { phase: 'scripts' }],
-  ['flushWaitMs', 'ringtail_shard_flush_phase_duration_ms', { phase: 'wait' }],
+  ['flushWaitMs', 'ringtail_shard_replica_wait_duration_ms', {}],
   ['flushCommitMs', 'ringtail_shard_flush_phase_duration_ms', { phase: 'commit' }],
   // Not a stage of a sample's path, but compaction's scripts share the workers' Redis connection.
   ['compactionPassMs', 'ringtail_shard_compaction_duration_ms', {}],

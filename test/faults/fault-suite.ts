@@ -43,10 +43,16 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     profile: { type: 'string', default: 'full' },
     seed: { type: 'string' },
+    // Prints the lag and its laggiest slots every second while a fault recovers.
+    trace: { type: 'boolean', default: false },
+    // Comma-separated fault kinds: strike only these (to study one fault; not a full run).
+    only: { type: 'string' },
   },
 });
 const profile = PROFILES[values.profile as keyof typeof PROFILES];
 if (profile === undefined) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
+const KINDS: readonly FaultKind[] = values.only === undefined ? FAULT_KINDS : values.only.split(',').map((k) => k.trim()) as FaultKind[];
+for (const k of KINDS) if (!FAULT_KINDS.includes(k)) throw new Error(`--only: unknown fault kind ${k}; kinds: ${FAULT_KINDS.join(', ')}`);
 const SEED = values.seed !== undefined ? Number(values.seed) : Date.now() % 2 ** 31;
 const say = (line: string) => process.stderr.write(`[faults] ${line}\n`);
 
@@ -73,12 +79,43 @@ interface Recovery {
   caughtUpBefore: boolean;
 }
 
+/**
+ * Prints, every second from `fromMs` on (--trace), the lag and its laggiest slots, and per
+ * shard worker the flushes since the last line with their mean duration and the samples
+ * it holds unflushed: where a slow recovery spends its time.
+ */
+function traceLag(freshness: Freshness, fromMs: number, shards: () => readonly ServiceProcess[]): NodeJS.Timeout {
+  const last = new Map<string, { count: number; sum: number; waitSum: number }>();
+  return setInterval(() => {
+    void (async () => {
+      const laggards = freshness.laggards().map((l) => `slot ${l.slot} ${l.behindTicks} ticks behind`);
+      const workers = await Promise.all(
+        shards().map(async (p) => {
+          const [count, sum, waitSum, pending] = await Promise.all([
+            p.metric('ringtail_shard_flush_duration_ms_count'),
+            p.metric('ringtail_shard_flush_duration_ms_sum'),
+            p.metric('ringtail_shard_replica_wait_duration_ms_sum'),
+            p.metric('ringtail_shard_pending_samples'),
+          ]);
+          if (count === undefined || sum === undefined || waitSum === undefined) return `${p.name}: -`;
+          const before = last.get(p.name) ?? { count, sum, waitSum };
+          last.set(p.name, { count, sum, waitSum });
+          const n = count - before.count;
+          const each = n > 0 ? ` of ${Math.round((sum - before.sum) / n)} ms (WAIT ${Math.round((waitSum - before.waitSum) / n)})` : '';
+          return `${p.name}: ${n} flushes${each}, ${pending ?? '?'} pending`;
+        }),
+      );
+      say(`   +${Math.round(performance.now() - fromMs)} ms: lag ${Math.round(freshness.lagMs())} ms${laggards.length > 0 ? ` (${laggards.join(', ')})` : ''}; ${workers.join('; ')}`);
+    })();
+  }, 1000);
+}
+
 async function main(): Promise<void> {
   const settings = loadStackSettings(process.env);
   const { mode, endpoints } = await stackUp(settings);
   if (mode !== 'local') throw new Error('the fault suite needs the local stack (it kills its broker and Redis nodes); set RINGTAIL_STACK_MODE=local');
   const stack = new LocalStack(settings.topology);
-  const schedule = faultSchedule(profile!, SEED);
+  const schedule = faultSchedule(profile!, SEED).filter((f) => KINDS.includes(f.kind));
   say(`profile ${profile!.name}, seed ${SEED} (replay with --seed ${SEED}), ${schedule.length} faults: ${schedule.map((f) => f.kind).join(', ')}`);
 
   const namespace = `faults-${Date.now().toString(36)}.`;
@@ -250,16 +287,31 @@ async function main(): Promise<void> {
   const faults = [...schedule];
   for (let i = 0; i < faults.length || produced.length < profile!.minSamples; i++) {
     // Past the schedule, more faults are drawn until the run has produced enough samples.
-    const fault = faults[i] ?? { kind: FAULT_KINDS[Math.floor(random() * FAULT_KINDS.length)]!, gapMs: profile!.gapMs[0], pick: random() };
+    const fault = faults[i] ?? { kind: KINDS[Math.floor(random() * KINDS.length)]!, gapMs: profile!.gapMs[0], pick: random() };
     if (i >= faults.length) faults.push(fault);
     await sleep(fault.gapMs);
     // Recovery is measured back to lag under LAG_OK_MS: from a pipeline that was under it.
     const caughtUpBefore = await until('caught up before the fault', CATCH_UP_BEFORE_FAULT_MS, () => freshness.lagMs() < LAG_OK_MS);
     const lagBeforeMs = Math.round(freshness.lagMs());
+    freshness.startRecording();
+    const tracer = values.trace ? traceLag(freshness, performance.now(), () => [...pipeline.shards.values()].filter((p) => p.isRunning())) : null;
     const outcome = await strike(fault.kind, fault.pick, cluster);
-    const alerterBack = fault.kind === 'kill-alerter' || fault.kind === 'pause-alerter' ? alerterRecovered() : async () => true;
-    const ok = await until(`${fault.kind} recovery`, RECOVERY_TIMEOUT_MS, async () => freshness.caughtUpSince(outcome.endedAt, LAG_OK_MS) && (await alerterBack()));
-    const recoveryMs = ok ? Math.round(performance.now() - outcome.endedAt) : null;
+    const alerterFault = fault.kind === 'kill-alerter' || fault.kind === 'pause-alerter';
+    const alerterBack = alerterFault ? alerterRecovered() : async () => true;
+    // Dated by the poll that began the caught-up run, not by this loop's check: a strike
+    // that returns late (the old primary restarted once the Sentinels failed over) would
+    // otherwise add its own duration to every recovery.
+    let recoveredAt: number | null = null;
+    const ok = await until(`${fault.kind} recovery`, RECOVERY_TIMEOUT_MS, async () => {
+      recoveredAt = freshness.caughtUpFrom(outcome.endedAt, LAG_OK_MS);
+      if (recoveredAt === null || !(await alerterBack())) return false;
+      // The alerter's recovery is seen by this loop, once the lag is back.
+      if (alerterFault) recoveredAt = Math.max(recoveredAt, performance.now());
+      return true;
+    });
+    if (tracer) clearInterval(tracer);
+    freshness.stopRecording();
+    const recoveryMs = ok && recoveredAt !== null ? Math.round(recoveredAt - outcome.endedAt) : null;
     recoveries.push({ kind: fault.kind, target: outcome.target, recoveryMs, boundMs: recoveryBoundMs(fault.kind, TIMINGS), lagBeforeMs, caughtUpBefore });
     say(`${i + 1}. ${fault.kind} (${outcome.target}): ${recoveryMs === null ? 'NOT recovered' : `recovered in ${recoveryMs} ms`} (lag before: ${lagBeforeMs} ms${caughtUpBefore ? '' : ', NOT caught up'}); ${produced.length} samples so far`);
     if (outcome.restore) await outcome.restore();
@@ -300,6 +352,7 @@ async function main(): Promise<void> {
   const result = {
     seed: SEED,
     profile: profile!.name,
+    ...(values.only !== undefined ? { only: KINDS } : {}),
     durationS: Math.round((performance.now() - runStarted) / 1000),
     samples: produced.length,
     faults: countByKind(recoveries.map((r) => r.kind)),

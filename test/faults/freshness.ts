@@ -17,6 +17,7 @@ const HEARTBEAT_METRIC = 'fault_heartbeat';
 interface Heartbeat {
   readonly labels: Record<string, string>;
   readonly seriesId: string;
+  readonly slot: number;
 }
 
 export class Freshness {
@@ -25,6 +26,8 @@ export class Freshness {
   private readonly sentAt: number[] = [];
   private readonly visible: number[];
   private ackedTicks = 0;
+  /** Each poll since `startRecording`: when it finished, the oldest slot's newest visible tick, the lag. */
+  private history: { atMs: number; minVisible: number; lagMs: number }[] | null = null;
 
   constructor(
     seriesIdOf: (s: RawSample) => string,
@@ -38,7 +41,7 @@ export class Freshness {
       const labels = { beat: String(k) };
       const seriesId = seriesIdOf({ name: HEARTBEAT_METRIC, labels, value: 0, timestamp: 0 });
       const slot = slotOfSeriesId(seriesId, slots);
-      if (!bySlot.has(slot)) bySlot.set(slot, { labels, seriesId });
+      if (!bySlot.has(slot)) bySlot.set(slot, { labels, seriesId, slot });
     }
     this.beats = [...bySlot.values()];
     this.visible = this.beats.map(() => -1);
@@ -55,8 +58,45 @@ export class Freshness {
     this.ackedTicks = Math.max(this.ackedTicks, tick + 1);
   }
 
+  /**
+   * Starts recording every poll's outcome, so a recovery that happened while a
+   * fault's action was still running (the old primary being restarted, say) is
+   * dated when it happened; `stopRecording` ends it.
+   */
+  startRecording(): void {
+    this.history = [];
+  }
+
+  stopRecording(): void {
+    this.history = null;
+  }
+
+  /**
+   * When the pipeline last caught up since `atMs` and stayed so up to the
+   * latest poll (every slot shows a heartbeat sent at or after `atMs`, lag
+   * under `lagMs`): the first poll of that unbroken run. Null while it lags
+   * now or nothing was recorded. A lag that came back after an early recovery
+   * (a resynchronising replica, say) restarts the run, so it is counted.
+   */
+  caughtUpFrom(atMs: number, lagMs: number): number | null {
+    if (this.history === null || !this.caughtUpSince(atMs, lagMs)) return null;
+    const firstAfter = this.sentAt.findIndex((t) => t >= atMs);
+    let from: number | null = null;
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const h = this.history[i]!;
+      if (h.atMs < atMs || h.minVisible < firstAfter || h.lagMs >= lagMs) break;
+      from = h.atMs;
+    }
+    return from ?? performance.now();
+  }
+
   /** Reads every heartbeat's newest visible tick (two 1h windows each: this hour and the last). */
   async poll(): Promise<void> {
+    await this.read();
+    this.history?.push({ atMs: performance.now(), minVisible: Math.min(...this.visible), lagMs: this.lagMs() });
+  }
+
+  private async read(): Promise<void> {
     const now = Date.now();
     const hour = Math.floor(now / HOUR.stepMs) * HOUR.stepMs;
     await Promise.all(
@@ -82,6 +122,15 @@ export class Freshness {
     const firstAfter = this.sentAt.findIndex((t) => t >= atMs);
     if (firstAfter < 0 || firstAfter >= this.ackedTicks) return false;
     return Math.min(...this.visible) >= firstAfter && this.lagMs() < lagMs;
+  }
+
+  /** Where the lag is: the slots whose heartbeats lag most, with their newest visible tick. */
+  laggards(count = 3): { slot: number; behindTicks: number }[] {
+    return this.beats
+      .map((b, i) => ({ slot: b.slot, behindTicks: this.ackedTicks - 1 - this.visible[i]! }))
+      .filter((l) => l.behindTicks > 0)
+      .sort((a, b) => b.behindTicks - a.behindTicks)
+      .slice(0, count);
   }
 
   /** ms since the oldest acknowledged heartbeat not yet visible was sent; 0 when all are visible. */

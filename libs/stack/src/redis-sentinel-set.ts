@@ -197,6 +197,9 @@ export class RedisSentinelSet {
       'appendonly yes',
       'appendfsync everysec',
       'maxmemory-policy noeviction',
+      // A returning replica is resynchronised at once, not after Redis' default 5 s wait for
+      // others to share the transfer: until it is online, flushes cannot be confirmed.
+      'repl-diskless-sync-delay 0',
     ];
     if (inst.port !== this.t.redisPrimaryPort) lines.push(`replicaof 127.0.0.1 ${this.t.redisPrimaryPort}`);
     if (this.credentials) lines.push(`masteruser ${STACK_USERS.redis}`, `masterauth ${this.credentials.password('redis')}`);

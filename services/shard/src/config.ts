@@ -65,7 +65,8 @@ export const shardEnv = connectionEnv
     // Must exceed WAIT_TIMEOUT_MS, or the client gives up on a WAIT Redis is still honouring.
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
     FLUSH_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(50),
-    FLUSH_RETRY_MAX_MS: z.coerce.number().int().min(1).default(5000),
+    // A second at most between attempts: a flush held by a failover lands within a second of the promotion.
+    FLUSH_RETRY_MAX_MS: z.coerce.number().int().min(1).default(1000),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(1000).default(30_000),
   })
   .refine((c) => c.REDIS_COMMAND_TIMEOUT_MS > c.WAIT_TIMEOUT_MS, {

@@ -4,6 +4,7 @@ import { RedisUnavailableError, ReplicationTimeoutError } from './errors.ts';
 import { flushPayload, indexWrites } from './flush-payload.ts';
 import { flushOutcome, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
 import type { StoredSlot, WindowSink } from './shard-worker.ts';
+import { ReplicaWaitPolicy } from './replica-wait-policy.ts';
 import { NO_WATERMARK, type PartitionBatch } from './window-aggregator.ts';
 
 /** Field of the watermark hash holding the shard-topic offset to resume from (see flush-2.lua). */
@@ -26,14 +27,14 @@ export interface RedisWindowSinkOptions {
  */
 export class RedisWindowSink implements WindowSink {
   private readonly redis: FlushClient;
-  /** The last WAIT fell short or failed: check for online replicas before the next. */
-  private replicasShort = false;
+  private readonly wait: ReplicaWaitPolicy;
 
   constructor(
     redis: Redis,
     private readonly opts: RedisWindowSinkOptions,
   ) {
     this.redis = registerFlushScript(redis);
+    this.wait = new ReplicaWaitPolicy(opts.waitTimeoutMs);
   }
 
   async readSlot(slot: number): Promise<StoredSlot> {
@@ -71,25 +72,28 @@ export class RedisWindowSink implements WindowSink {
 
   /**
    * WAITs for `minReplicas`; throws ReplicationTimeoutError if fewer took the writes.
-   * After a shortfall (a failover: the promoted primary has no replica until the
-   * old one is back and resynchronised) it first asks the primary how many
-   * replicas are online, and fails at once while WAIT cannot succeed, instead
-   * of spending the whole timeout on every flush: flushes keep their pace, their
+   * After a shortfall or a failed call (a failover: the promoted primary has no
+   * replica until the old one is back and resynchronised) it first asks the
+   * primary how many replicas are online and fails at once while WAIT cannot
+   * succeed, and otherwise WAITs briefly (ReplicaWaitPolicy), instead of
+   * spending the whole timeout on every flush: flushes keep their pace, their
    * writes stay visible, and only their offsets wait for a WAIT that succeeds.
    */
   async awaitReplicas(): Promise<void> {
-    const { minReplicas, waitTimeoutMs } = this.opts;
+    const { minReplicas } = this.opts;
     if (minReplicas === 0) return;
     try {
-      if (this.replicasShort) {
+      if (this.wait.checkOnlineFirst) {
         const online = await this.call('INFO', async () => onlineReplicas(await this.redis.info('replication')));
         if (online < minReplicas) throw new ReplicationTimeoutError(online, minReplicas, 0);
       }
-      const acknowledged = await this.call('WAIT', () => this.redis.wait(minReplicas, waitTimeoutMs));
-      if (acknowledged < minReplicas) throw new ReplicationTimeoutError(acknowledged, minReplicas, waitTimeoutMs);
-      this.replicasShort = false;
+      const timeoutMs = this.wait.nextTimeoutMs();
+      const acknowledged = await this.call('WAIT', () => this.redis.wait(minReplicas, timeoutMs));
+      if (acknowledged < minReplicas) throw new ReplicationTimeoutError(acknowledged, minReplicas, timeoutMs);
+      this.wait.succeeded();
     } catch (err) {
-      this.replicasShort = true;
+      // A failed call has counted itself.
+      if (!(err instanceof RedisUnavailableError)) this.wait.fellShort();
       throw err;
     }
   }
@@ -98,6 +102,9 @@ export class RedisWindowSink implements WindowSink {
     try {
       return await run();
     } catch (cause) {
+      // A lost connection may be a failover, after which the new primary has no replica yet:
+      // the next WAIT asks first rather than spending its whole timeout at the worst moment.
+      this.wait.fellShort();
       throw new RedisUnavailableError(operation, { cause });
     }
   }

@@ -18,9 +18,15 @@ export function createShardMetrics(registry: MetricsRegistry) {
       buckets: LATENCY_BUCKETS_MS,
       registers,
     }),
+    replicaWaitDurationMs: new Histogram({
+      name: 'ringtail_shard_replica_wait_duration_ms',
+      help: 'The part of a flush spent waiting for replicas (INFO and WAIT), in ms, whether they answered or not.',
+      buckets: LATENCY_BUCKETS_MS,
+      registers,
+    }),
     flushPhaseMs: new Histogram({
       name: 'ringtail_shard_flush_phase_duration_ms',
-      help: 'One phase of a flush in ms, by phase: dlq (late samples), scripts (every slot of the batch), wait (replica WAIT), commit (Kafka offsets).',
+      help: 'One phase of a flush in ms, by phase: dlq (late samples), scripts (every slot of the batch), commit (Kafka offsets); the replicas\' part is ringtail_shard_replica_wait_duration_ms.',
       labelNames: ['phase'] as const,
       buckets: LATENCY_BUCKETS_MS,
       registers,

@@ -128,7 +128,7 @@ export interface ShardWorkerOptions {
 
 // kafkajs has no background heartbeat: a long batch heartbeats itself (a no-op unless one is due).
 const HEARTBEAT_EVERY_MESSAGES = 500;
-// While a batch waits for a flush (Redis failing over, WAIT retried), it heartbeats this often.
+// While a batch waits (queued behind a pass, or for a flush retried through a Redis failover), it heartbeats this often.
 const HEARTBEAT_WHILE_WAITING_MS = 500;
 
 /**
@@ -160,8 +160,19 @@ export class ShardWorker {
 
   constructor(private readonly o: ShardWorkerOptions) {}
 
-  /** Folds one fetched batch of `partition`; starts a flush whenever FLUSH_MAX_SAMPLES is reached. */
+  /**
+   * Folds one fetched batch of `partition`; starts a flush whenever FLUSH_MAX_SAMPLES is reached.
+   * Heartbeats the group for as long as the batch waits: behind another task of the serial
+   * queue (a compaction pass or an assignment waiting for a flush retried through a Redis
+   * failover), or inside it (re-reading a slot, recording a corrupt record). kafkajs feeds
+   * one batch at a time and heartbeats only between batches, so a batch that waits silently
+   * past the session timeout gets its member dropped and its slots moved for nothing.
+   */
   handleBatch(partition: number, messages: readonly ConsumedMessage[], control: BatchControl): Promise<void> {
+    return heartbeatUntil(this.fold(partition, messages, control), control);
+  }
+
+  private fold(partition: number, messages: readonly ConsumedMessage[], control: BatchControl): Promise<void> {
     return this.queue.run(async () => {
       // A batch fetched before a rebalance took the partition away: its next owner reads it.
       if (this.stopping || !this.owns(partition)) return;
@@ -204,7 +215,7 @@ export class ShardWorker {
         });
         if (aggregator.pendingSamples >= this.o.flushMaxSamples) {
           // Backpressure: limb deltas must stay within FLUSH_MAX_SAMPLES, so wait for the flush in flight.
-          if (this.inFlight !== null) await heartbeatUntil(this.inFlight, control);
+          if (this.inFlight !== null) await this.inFlight;
           void this.startFlush();
         } else if (this.flushRequested && this.inFlight === null) {
           void this.startFlush();
@@ -412,9 +423,11 @@ export class ShardWorker {
     const wrote = await this.retrying('flush', () => this.applyAll(toApply));
     phase('scripts');
     if (wrote) {
+      const waitStartedMs = this.o.nowMs();
       try {
-        await this.o.sink.awaitReplicas();
-        phase('wait');
+        await this.o.sink.awaitReplicas().finally(() => this.o.metrics.replicaWaitDurationMs.observe(this.o.nowMs() - waitStartedMs));
+        // Observed above: the commit phase starts here.
+        phase(null);
       } catch (err) {
         // The writes stay on the primary (AOF) and readable; only the commits wait for a later WAIT.
         this.countFailure(err);
@@ -428,12 +441,12 @@ export class ShardWorker {
     this.o.metrics.flushDurationMs.observe(this.o.nowMs() - startedMs);
   }
 
-  /** Returns a function that observes the time since its previous call (or since now) as a flush phase. */
-  private phaseTimer(): (name: 'dlq' | 'scripts' | 'wait' | 'commit') => void {
+  /** Returns a function that observes the time since its previous call (or since now) as a flush phase (null: not observed). */
+  private phaseTimer(): (name: 'dlq' | 'scripts' | 'commit' | null) => void {
     let since = this.o.nowMs();
     return (name) => {
       const now = this.o.nowMs();
-      this.o.metrics.flushPhaseMs.observe({ phase: name }, now - since);
+      if (name !== null) this.o.metrics.flushPhaseMs.observe({ phase: name }, now - since);
       since = now;
     };
   }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '@ringtail/model';
 import { createSentinelClient } from '@ringtail/runtime';
-import { ReplicationTimeoutError } from '../../../services/shard/src/errors.ts';
+import { RedisUnavailableError, ReplicationTimeoutError } from '../../../services/shard/src/errors.ts';
 import { RedisWindowSink, onlineReplicas } from '../../../services/shard/src/redis-window-sink.ts';
 import { eventually, randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 
@@ -40,6 +40,23 @@ describe('the shard sink waiting for replicas on the stack primary (one online r
     const second = await replicationError(sink.awaitReplicas());
     expect(second).toMatchObject({ acknowledged: online, required: online + 1, timeoutMs: 0 });
     expect(second.message).toBe(`WAIT skipped: ${online} of ${online + 1} replicas online`);
+  });
+
+  it('asks for online replicas before the first WAIT after a failed call, as after a failover', async () => {
+    // Its own client: this one loses its connection on purpose.
+    const stack = stackEndpoints();
+    const own = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, 'replica-wait-test-lost');
+    try {
+      await own.ping();
+      const sink = new RedisWindowSink(own, { keys, minReplicas: online + 1, waitTimeoutMs: WAIT_TIMEOUT_MS });
+      own.disconnect();
+      await expect(sink.readSlot(0)).rejects.toBeInstanceOf(RedisUnavailableError);
+      await own.connect();
+      const err = await replicationError(sink.awaitReplicas());
+      expect(err).toMatchObject({ acknowledged: online, required: online + 1, timeoutMs: 0 });
+    } finally {
+      own.disconnect();
+    }
   });
 });
 

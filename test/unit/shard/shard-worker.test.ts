@@ -212,6 +212,31 @@ describe('ShardWorker', () => {
     expect(commits.at(-1)).toBe('0@4');
   });
 
+  it('heartbeats while a batch queues behind a compaction pass that waits for a stuck flush', async () => {
+    // The pass closes windows only after the flush in flight; batches queued behind it used to
+    // wait without a heartbeat, and a Redis failover then cost the member its slots.
+    const compactor: WindowCompactor = {
+      close: async () => new Map(),
+      move: async () => ({ windows: 0, blocks: 0, moved: 0, corrupt: [] }),
+    };
+    const { sink, commits, worker, messages, control: quiet } = setup(1000, compactor);
+    await worker.handleBatch(0, messages(0, record(0, [0])), quiet);
+    let release!: () => void;
+    sink.applyGate = new Promise((resolve) => (release = resolve));
+    worker.requestFlush();
+    await eventually('the stuck apply', 2000, () => sink.calls.includes('apply:0'), 1);
+    const pass = worker.compact();
+    let heartbeats = 0;
+    const control = { heartbeat: async () => void (heartbeats += 1), isActive: () => true };
+    const batch = worker.handleBatch(0, messages(1, record(0, [1])), control);
+    await eventually('heartbeats while queued', 10_000, () => heartbeats >= 2, 10);
+    sink.applyGate = null;
+    release();
+    await Promise.all([pass, batch]);
+    await worker.flush();
+    expect(commits.at(-1)).toBe('0@2');
+  });
+
   it('keeps consuming while a flush is in flight and commits each batch after its own flush', async () => {
     const { sink, commits, worker, control, messages } = setup();
     let release!: () => void;
