@@ -1,5 +1,5 @@
 /**
- * Pipeline benchmark: `npm run bench:pipeline -- [--json] [--samples N] [--series N,N...] [--workers N] [--ingest N]`.
+ * Pipeline benchmark: `npm run bench:pipeline -- [--json] [--samples N] [--series N,N...] [--workers N] [--ingest N] [--latency-rate N]`.
  *
  * On the local stack, for each active-series count of `--series` (default 10k
  * and 100k), in one run:
@@ -7,10 +7,12 @@
  *      kafkajs consumer at the same time — what the broker and kafkajs manage here;
  *  (b) the full pipeline: the same messages produced to metrics.raw while ingest
  *      and the shard workers run as processes, until every sample is in Redis;
- *  (c) latency at half of (b)'s rate: probe samples from produce to visible in Redis;
+ *  (c) latency at half of (b)'s rate (or `--latency-rate`): probe samples from produce to visible in Redis;
  *  (d) exactness: every window compared with the reference aggregation;
  *  (e) peak resident memory of ingest and of each shard worker over (b) and (c),
- *      sampled from /proc.
+ *      sampled from /proc;
+ *  (f) `latencyStages`: the mean of each stage histogram of ingest and the shard
+ *      workers over (c) (stage-times.ts), to show where produce→visible goes.
  * Prints one JSON object with --json, a readable summary otherwise: the first
  * series count's figures at the top level, every count's under `series`.
  */
@@ -24,6 +26,7 @@ import { ensureTopics, eventually } from '@ringtail/runtime';
 import { loadStackSettings, stackUp, type StackEndpoints } from '@ringtail/stack';
 import { PipelineUnderTest, sumMetric } from '../support/pipeline.ts';
 import { rssMb } from '../faults/fault-actions.ts';
+import { stageMeans, stageTotals } from './stage-times.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +36,9 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     ingest: { type: 'string', default: '1' },
     'latency-seconds': { type: 'string', default: '15' },
+    // Samples/s of the latency phase; 0: half the measured pipeline rate. A fixed rate compares runs
+    // whose throughput phases differed (another process's load on a shared machine).
+    'latency-rate': { type: 'string', default: '0' },
     'samples-per-message': { type: 'string', default: '100' },
   },
 });
@@ -168,7 +174,7 @@ async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
   // (c) latency at half the measured rate, with probe samples on series of their own.
   const keys = redisKeys(namespace);
   const step = DEFAULT_RESOLUTIONS[0]!;
-  const latencyRate = Math.round(samplesPerSec / 2);
+  const latencyRate = Number(values['latency-rate']) > 0 ? Number(values['latency-rate']) : Math.round(samplesPerSec / 2);
   const latencies: number[] = [];
   const pending = new Map<string, number>();
   let probing = true;
@@ -190,6 +196,7 @@ async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
       await sleep(5);
     }
   })();
+  const stagesBefore = await stageTotals([...pipeline.ingest, ...shards]);
   const loadGen = new SampleGenerator({ seriesCount, labelsPerSeries: 4, metricNames: 20, jitterMs: 2000, seed: 7 });
   const latencyEnd = performance.now() + Number(values['latency-seconds']) * 1000;
   const tickMs = 50;
@@ -210,6 +217,7 @@ async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
   const pollDeadline = performance.now() + 30_000;
   while (pending.size > 0 && performance.now() < pollDeadline) await sleep(50);
   const unseenProbes = pending.size;
+  const latencyStages = stageMeans(stagesBefore, await stageTotals([...pipeline.ingest, ...shards]));
   pending.clear();
   await poller;
   latencies.sort((a, b) => a - b);
@@ -235,6 +243,7 @@ async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
     windowMismatches: mismatches.length,
     ingestRssMb: Math.round(ingestRss),
     shardRssMbMax: Math.round(Math.max(0, ...shardRss)),
+    latencyStages,
   };
 }
 

@@ -147,6 +147,12 @@ export interface AlerterKeys {
   readonly disabled: string;
   /** Hash: slot → id of the last change stream entry (see `RedisKeys.changes`) whose evaluation committed. */
   readonly changeCursors: string;
+  /**
+   * String: written by the dispatcher on its own connection just before each WAIT. WAIT covers
+   * only its connection's writes; this write comes after the outbox entries the dispatcher read,
+   * so the WAIT covers them wherever they were written.
+   */
+  readonly deliveryMark: string;
 }
 
 export function alerterKeys(namespace: string): AlerterKeys {
@@ -163,5 +169,6 @@ export function alerterKeys(namespace: string): AlerterKeys {
     dead: `${p}dead`,
     disabled: `${p}disabled`,
     changeCursors: `${p}change-cursors`,
+    deliveryMark: `${p}delivery-mark`,
   };
 }

@@ -66,6 +66,11 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
   const blocking = config.changeDrivenEvaluation ? createSentinelClient(config.redis, `ringtail-alerter-${config.instanceId}-changes`, CHANGE_READ_TIMEOUT_MS) : null;
   // Its failures surface as failed XREADs, which the change loop logs and retries.
   blocking?.on('error', () => undefined);
+  // The dispatcher's WAIT blocks its connection until a replica answers (a second or more on a
+  // loaded primary): on a connection of its own it no longer holds up evaluations.
+  const delivery = withScripts(createSentinelClient(config.redis, `ringtail-alerter-${config.instanceId}-delivery`));
+  // Its failures surface as failed outbox polls, which the dispatcher logs and retries.
+  delivery.on('error', () => undefined);
   const lease = new LeaderLease(redis, keys, config.instanceId, config.leaseTtlMs, clock);
   const outbox = new Outbox(redis, keys, config.outboxMaxLen);
   const evaluator = new AlertEvaluator({
@@ -77,7 +82,7 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
     metrics,
   });
   const dispatcher = new Dispatcher({
-    outbox,
+    outbox: new Outbox(delivery, keys, config.outboxMaxLen),
     lease,
     send: fetchWebhookSender(clock),
     receivers: () => loader.current().receivers,
@@ -139,6 +144,7 @@ export async function startAlerter(config: AlerterConfig, log: Logger, overrides
       metrics.isLeader.set(0);
       await server.close();
       blocking?.disconnect();
+      delivery.disconnect();
       redis.disconnect();
     },
   };

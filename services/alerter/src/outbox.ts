@@ -85,14 +85,20 @@ export class Outbox {
   }
 
   /**
-   * Waits until `minReplicas` replicas hold every write made so far on this
-   * connection (the commits that enqueued the due entries). Returns false on
-   * timeout: a notification must not go out while the primary alone knows it
-   * was enqueued, or a failover could lose it and a successor send another.
+   * Waits until `minReplicas` replicas hold every write the primary applied
+   * before this call, on any connection (the commits that enqueued the due
+   * entries just read). WAIT covers only its own connection's writes, so a
+   * write of the delivery mark on this connection goes first: it is applied
+   * after those commits, and replication keeps the primary's order. Returns
+   * false on timeout: a notification must not go out while the primary alone
+   * knows it was enqueued, or a failover could lose it and a successor send
+   * another.
    */
   async replicated(minReplicas: number, timeoutMs: number): Promise<boolean> {
     if (minReplicas === 0) return true;
-    return (await this.call('WAIT', () => this.redis.wait(minReplicas, timeoutMs))) >= minReplicas;
+    const replies = await this.call('WAIT', async () => (await this.redis.pipeline().set(this.keys.deliveryMark, '1').wait(minReplicas, timeoutMs).exec()) ?? []);
+    for (const [err] of replies) if (err) throw new RedisUnavailableError('WAIT', { cause: err });
+    return Number(replies[1]?.[1] ?? 0) >= minReplicas;
   }
 
   /** Notifications still to deliver. */

@@ -14,6 +14,8 @@ export interface BatchHandlerDeps {
   readonly pipeline: WritePipeline;
   readonly metrics: IngestMetrics;
   readonly now: () => number;
+  /** Epoch ms, the clock of Kafka record timestamps. */
+  readonly wallClockMs: () => number;
 }
 
 /**
@@ -31,6 +33,8 @@ export function createBatchHandler(deps: BatchHandlerDeps): (payload: EachBatchP
   return async ({ batch, resolveOffset, heartbeat, isStale }) => {
     if (batch.messages.length === 0 || pipeline.isClosed) return;
     const receivedMs = deps.now();
+    const newestTimestamp = Number(batch.messages[batch.messages.length - 1]!.timestamp);
+    if (Number.isFinite(newestTimestamp)) deps.metrics.rawRecordAgeMs.observe(Math.max(0, deps.wallClockMs() - newestTimestamp));
     const router = new RawBatchRouter(deps.routing, batch.partition);
     let sinceHeartbeat = 0;
     for (const message of batch.messages) {

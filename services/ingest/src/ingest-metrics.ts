@@ -16,6 +16,18 @@ export function registerIngestMetrics(registry: MetricsRegistry) {
       registers,
     }),
     batchDuration: new Histogram({ name: 'ringtail_ingest_batch_duration_ms', help: 'Time from receiving a raw batch to committing it, ms.', buckets: LATENCY_BUCKETS_MS, registers }),
+    rawRecordAgeMs: new Histogram({
+      name: 'ringtail_ingest_raw_record_age_ms',
+      help: 'Age of the newest raw record of each batch when ingest starts routing it (now - its Kafka timestamp, set by the producer), ms.',
+      buckets: LATENCY_BUCKETS_MS,
+      registers,
+    }),
+    writeDuration: new Histogram({
+      name: 'ringtail_ingest_write_duration_ms',
+      help: 'Time from receiving a raw batch to the broker acknowledging its shard records (acks -1), ms: routing, queueing and the produce.',
+      buckets: LATENCY_BUCKETS_MS,
+      registers,
+    }),
     consumerLag: new Gauge({
       name: 'ringtail_ingest_consumer_lag_messages',
       help: 'Messages behind the raw partition high watermark after the last batch, by partition.',

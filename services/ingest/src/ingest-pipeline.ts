@@ -33,6 +33,7 @@ export function createIngestPipeline(d: IngestPipelineDeps): { pipeline: WritePi
     maxPendingSamples: config.writePipelineMaxSamples,
     onCommitted: (batch, durationMs) => recordCommittedBatch(metrics, batch.routed, durationMs),
     onWriteFailed: () => metrics.writeFailures.inc(),
+    onWritten: (_batch, durationMs) => metrics.writeDuration.observe(durationMs),
     now,
     delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
     random: Math.random,
@@ -49,6 +50,7 @@ export function createIngestPipeline(d: IngestPipelineDeps): { pipeline: WritePi
     pipeline,
     metrics,
     now,
+    wallClockMs: () => Date.now(),
   });
   return { pipeline, handler };
 }

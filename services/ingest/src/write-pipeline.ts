@@ -37,6 +37,8 @@ export interface WritePipelineDeps {
   /** Called once per batch after its commit succeeded. */
   readonly onCommitted: (batch: PendingBatch, durationMs: number) => void;
   readonly onWriteFailed: () => void;
+  /** Called once per batch when its write was acknowledged, `durationMs` after it was received. */
+  readonly onWritten?: (batch: PendingBatch, durationMs: number) => void;
   readonly now: () => number;
   readonly delay: (ms: number) => Promise<void>;
   /** In [0, 1): the jitter of write retries. */
@@ -158,6 +160,8 @@ export class WritePipeline {
         continue;
       }
       failures = 0;
+      const ackedMs = this.deps.now();
+      for (const b of group) this.deps.onWritten?.(b, ackedMs - b.receivedMs);
       this.queue.splice(0, group.length);
       for (const b of group) this.queuedSamples -= batchSamples(b);
       this.scheduleCommit(group);

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_RESOLUTIONS, decodeShardRecord, encodeShardRecord, redisKeys, type ShardRecord, type ShardSeries } from '@ringtail/model';
 import { createSentinelClient } from '@ringtail/runtime';
+import { loadStackSettings, stackUp } from '@ringtail/stack';
 import { isRetriable } from '../src/errors.ts';
 import { flushPayload } from '../src/flush-payload.ts';
 import { RedisWindowSink } from '../src/redis-window-sink.ts';
@@ -73,7 +74,9 @@ const aggregator = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
 aggregator.loadPartition(0, new Map());
 const encoded = Array.from({ length: rounds }, (_, k) => makeRecords(k * samplesPerFlush, samplesPerFlush));
 
-const redis = createSentinelClient({ sentinels: [26390, 26391, 26392].map((port) => ({ host: '127.0.0.1', port })), masterName: 'ringtail' }, 'bench', 30_000);
+// The stack of this checkout's settings (RINGTAIL_SENTINEL_PORT...), started if it is not running.
+const { endpoints } = await stackUp(loadStackSettings(process.env));
+const redis = createSentinelClient({ sentinels: endpoints.sentinels, masterName: endpoints.sentinelMasterName }, 'bench', 30_000);
 const keys = redisKeys(`bench-${randomBytes(3).toString('hex')}`);
 const sink = new RedisWindowSink(redis, { keys, minReplicas: 1, waitTimeoutMs: 5000 });
 

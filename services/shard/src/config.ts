@@ -38,7 +38,13 @@ export const shardEnv = connectionEnv
       .default(() => `${hostname().replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`),
     // How often each worker publishes its flush time and generation for `ringtail ring status`.
     RING_STATUS_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    // The longest a pending record waits for a flush to start when nothing else starts one
+    // (and how often offsets held back by a failed WAIT are retried).
     FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+    // A worker with no flush in flight flushes this long after records arrive (so one flush takes a
+    // whole fetch, not its first partition); a busy worker flushes again as soon as the flush in
+    // flight finished. Produce→visible is about the linger plus one or two flush durations.
+    FLUSH_LINGER_MS: z.coerce.number().int().min(0).max(60_000).default(10),
     // Capped so one window's sum limbs stay exact JS integers (see exact-sum.ts).
     FLUSH_MAX_SAMPLES: z.coerce.number().int().min(1).max(MAX_SAMPLES_PER_LIMB_DELTA).default(200_000),
     // Window resolutions as step:retention, finest first.
@@ -88,6 +94,7 @@ export interface ShardConfig {
   readonly heartbeatIntervalMs: number;
   readonly ringStatusIntervalMs: number;
   readonly flushIntervalMs: number;
+  readonly flushLingerMs: number;
   readonly flushMaxSamples: number;
   readonly flushRetry: BackoffPolicy;
   readonly resolutions: readonly Resolution[];
@@ -118,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ShardConfig {
     heartbeatIntervalMs: e.KAFKA_HEARTBEAT_INTERVAL_MS,
     ringStatusIntervalMs: e.RING_STATUS_INTERVAL_MS,
     flushIntervalMs: e.FLUSH_INTERVAL_MS,
+    flushLingerMs: e.FLUSH_LINGER_MS,
     flushMaxSamples: e.FLUSH_MAX_SAMPLES,
     flushRetry: { initialMs: e.FLUSH_RETRY_INITIAL_MS, maxMs: e.FLUSH_RETRY_MAX_MS },
     resolutions: withLateness(e.RESOLUTIONS, e.MAX_SAMPLE_LATENESS),

@@ -41,7 +41,8 @@ export function indexWrites(keys: RedisKeys, batch: PartitionBatch): IndexWrites
  * the script's arithmetic on them is exact. `ct` names the closed-through
  * every sample was judged by (the script refuses the batch if one moved),
  * `hk` the hot-window index of each resolution, `t` the batch's raw record time,
- * `ch`/`cm` the slot's change stream and its cap (the alerter follows it).
+ * `ch`/`cm` the slot's change stream and its cap (the alerter follows it), `cs`/`cw`
+ * the series and windows its entry lists.
  */
 export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
   const wm = batch.watermarks.map((m) => [String(m.rawPartition), String(m.expected), String(m.next)]);
@@ -66,7 +67,23 @@ export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
   for (const c of batch.closedThrough) hk[c.resolution] = keys.hotWindows(batch.shardPartition, c.resolution);
   for (const d of batch.windows) hk[d.resolution.name] ??= keys.hotWindows(batch.shardPartition, d.resolution.name);
   const ct = batch.closedThrough.map((c) => [c.resolution, c.startMs === null ? '' : String(c.startMs)]);
-  const payload: Record<string, unknown> = { ko: batch.commitKafkaOffset, wm, w, ct, hk, ch: keys.changes(batch.shardPartition), cm: CHANGE_STREAM_MAX_LEN };
+  const changedSeries = new Set<string>();
+  const changedWindows = new Set<string>();
+  for (const d of batch.windows) {
+    changedSeries.add(d.seriesId);
+    changedWindows.add(`${d.resolution.name}:${d.startMs}`);
+  }
+  const payload: Record<string, unknown> = {
+    ko: batch.commitKafkaOffset,
+    wm,
+    w,
+    ct,
+    hk,
+    ch: keys.changes(batch.shardPartition),
+    cs: [...changedSeries].join(','),
+    cw: [...changedWindows].join(','),
+    cm: CHANGE_STREAM_MAX_LEN,
+  };
   if (batch.clockMs !== undefined) payload.t = String(batch.clockMs);
   return JSON.stringify(payload);
 }

@@ -140,6 +140,8 @@ export function shardGroup(o: ShardGroupOptions): ShardGroup {
           autoCommit: false,
           eachBatchAutoResolve: true,
           eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+            const newest = batch.messages[batch.messages.length - 1];
+            if (newest !== undefined) o.metrics.recordAgeAtFetchMs.observe(Math.max(0, o.clockMs() - Number(newest.timestamp)));
             await w.handleBatch(batch.partition, batch.messages, { heartbeat, isActive: () => isRunning() && !isStale() });
             o.metrics.consumerLag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
           },

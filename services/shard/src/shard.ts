@@ -72,6 +72,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
     metrics,
     log: log.child({ component: 'shard-worker' }),
     flushMaxSamples: config.flushMaxSamples,
+    flushLingerMs: config.flushLingerMs,
     retry: config.flushRetry,
     nowMs: () => performance.now(),
     sleep: (ms) => sleep(ms),

@@ -23,7 +23,7 @@ describe('flushPayload', () => {
       clockMs: 5_000,
       late: [],
     };
-    const p = JSON.parse(flushPayload(keys, batch)) as { ko: string; wm: string[][]; w: (string | number)[][]; ct: string[][]; hk: Record<string, string>; ch: string; cm: number; t: string };
+    const p = JSON.parse(flushPayload(keys, batch)) as { ko: string; wm: string[][]; w: (string | number)[][]; ct: string[][]; hk: Record<string, string>; ch: string; cs: string; cw: string; cm: number; t: string };
     expect(p.wm).toEqual([['5', '-1', '42']]);
     const [key, expireAt, count, min, max, ft, f, lt, l, ...limbs] = p.w[0]!;
     // The window carries its slot's hash tag: 0xab % 8 = 3.
@@ -34,7 +34,7 @@ describe('flushPayload', () => {
     const sent = new Map<number, number>();
     for (let i = 0; i < limbs.length; i += 2) sent.set(limbs[i] as number, limbs[i + 1] as number);
     expect(sent).toEqual(new Map([...w.sumLimbs].filter(([, amount]) => amount !== 0)));
-    expect(Object.keys(p)).toEqual(['ko', 'wm', 'w', 'ct', 'hk', 'ch', 'cm', 't']);
+    expect(Object.keys(p)).toEqual(['ko', 'wm', 'w', 'ct', 'hk', 'ch', 'cs', 'cw', 'cm', 't']);
     expect([p.ch, p.cm]).toEqual(['{rt:ns1:2}:ch', CHANGE_STREAM_MAX_LEN]);
     expect(p.ct).toEqual([
       ['10s', '-10000'],
@@ -42,6 +42,7 @@ describe('flushPayload', () => {
     ]);
     expect(p.hk).toEqual({ '10s': '{rt:ns1:2}:hot:10s', '1m': '{rt:ns1:2}:hot:1m' });
     expect(p.t).toBe('5000');
+    expect([p.cs, p.cw]).toEqual(['00000000000000ab', '10s:0']);
     expect(p.ko).toBe('1');
     const index = indexWrites(keys, batch);
     // Expiry first and the metric name last: the order the index janitor relies on (see IndexWrites).
@@ -52,5 +53,30 @@ describe('flushPayload', () => {
       ['{rt:ns1}:metrics', 'cpu'],
     ]);
     expect(index.hset).toEqual([['{rt:ns1}:s:00000000000000ab', 'name', 'cpu', 'labels', '{"host":"a"}']]);
+  });
+
+  it("lists the change entry's series and windows each once, in the order of the batch's windows", () => {
+    const keys = redisKeys('ns1', 8);
+    const [tenSeconds, oneMinute] = DEFAULT_RESOLUTIONS;
+    const window = () => windowOfSample(1, 1_000);
+    const batch = {
+      shardPartition: 3,
+      watermarks: [{ rawPartition: 0, expected: -1, next: 1 }],
+      windows: [
+        { seriesId: '00000000000000b3', resolution: tenSeconds!, startMs: 0, window: window() },
+        { seriesId: '00000000000000b3', resolution: oneMinute!, startMs: 0, window: window() },
+        { seriesId: '00000000000000c3', resolution: tenSeconds!, startMs: 0, window: window() },
+        { seriesId: '00000000000000c3', resolution: tenSeconds!, startMs: 10_000, window: window() },
+      ],
+      newSeries: [],
+      sampleCount: 4,
+      firstKafkaOffset: '0',
+      commitKafkaOffset: '1',
+      closedThrough: [],
+      late: [],
+    };
+    const p = JSON.parse(flushPayload(keys, batch)) as { cs: string; cw: string };
+    expect(p.cs).toBe('00000000000000b3,00000000000000c3');
+    expect(p.cw).toBe('10s:0,1m:0,10s:10000');
   });
 });

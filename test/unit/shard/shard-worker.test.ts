@@ -14,7 +14,7 @@ function record(rp: number, offsets: number[]): ShardRecord {
   return { v: 2, rp, series: SERIES, samples: offsets.map((o) => [0, o, T0 + o, o] as const) };
 }
 
-function setup(flushMaxSamples = 1000, compactor?: WindowCompactor) {
+function setup(flushMaxSamples = 1000, compactor?: WindowCompactor, flushLingerMs?: number) {
   const sink = new FakeWindowSink();
   const commits: string[] = [];
   const seeks: string[] = [];
@@ -53,6 +53,7 @@ function setup(flushMaxSamples = 1000, compactor?: WindowCompactor) {
     metrics,
     log: createLogger('test', 'silent'),
     flushMaxSamples,
+    ...(flushLingerMs === undefined ? {} : { flushLingerMs }),
     retry: { initialMs: 1, maxMs: 2 },
     nowMs: () => 0,
     sleep: async () => undefined,
@@ -95,6 +96,28 @@ describe('ShardWorker', () => {
     await worker.handleBatch(0, messages(1, record(0, [2])), control);
     await flushOnce(worker);
     expect(late.map((s) => s.rawOffset)).toEqual([2]);
+  });
+
+  it('closes the windows of every slot it owns in one round trip, not one slot after another', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started: number[] = [];
+    const compactor: WindowCompactor = {
+      close: async (slot) => {
+        started.push(slot);
+        await gate;
+        return new Map();
+      },
+      move: async () => ({ windows: 0, blocks: 0, moved: 0, corrupt: [] }),
+    };
+    const { worker, control, messages } = setup(1000, compactor);
+    await worker.assign([0, 1, 2]);
+    await worker.handleBatch(0, messages(0, record(0, [1])), control);
+    const pass = worker.compact();
+    await eventually('every slot closing', 2000, () => started.length === 3, 1);
+    release();
+    await pass;
+    expect([...started].sort()).toEqual([0, 1, 2]);
   });
 
   it('writes a sample of a window closed in every resolution to the DLQ before the batch covering it, and re-reads a partition whose closed-through moved', async () => {
@@ -267,6 +290,31 @@ describe('ShardWorker', () => {
     expect(commits).toEqual(['0@2']);
     expect(sink.watermarks.get('0')).toEqual(new Map([[0, 0], [1, 0]]));
     expect([...sink.windows.values()].map((w) => w.count)).toEqual([2, 2, 2]);
+  });
+
+  it('with a linger, flushes and commits records soon after they arrive, without a flush being requested', async () => {
+    const { sink, commits, worker, control, messages } = setup(1000, undefined, 5);
+    await worker.handleBatch(0, messages(0, record(0, [0, 1])), control);
+    await eventually('the commit', 2000, () => commits.length > 0, 1);
+    expect(sink.calls).toEqual(['apply:0', 'wait', 'commit']);
+    expect(commits).toEqual(['0@1']);
+  });
+
+  it('with a linger, follows a flush that ends with records pending by the next one at once, and takes them all in it', async () => {
+    const { sink, commits, worker, control, messages } = setup(1000, undefined, 0);
+    let release!: () => void;
+    sink.applyGate = new Promise((resolve) => (release = resolve));
+    await worker.handleBatch(0, messages(0, record(0, [0])), control);
+    await eventually('the first apply', 2000, () => sink.calls.includes('apply:0'), 1);
+    // Folded while the first flush is stuck: two partitions, several batches, one next flush.
+    await worker.handleBatch(0, messages(1, record(0, [1])), control);
+    await worker.handleBatch(1, messages(0, record(0, [2])), control);
+    await worker.handleBatch(0, messages(2, record(0, [3])), control);
+    sink.applyGate = null;
+    release();
+    await eventually('every commit', 2000, () => commits.includes('0@3') && commits.includes('1@1'), 1);
+    expect(sink.calls).toEqual(['apply:0', 'wait', 'commit', 'apply:0', 'apply:1', 'wait', 'commit']);
+    expect(commits).toEqual(['0@1', '0@3', '1@1']);
   });
 
   it('drops a fenced partition and re-reads it from the batch start', async () => {

@@ -24,8 +24,10 @@
                                                   |limbDelta| < 2^52
     ch    "changesStreamKey"                      optional: the slot's change stream; an applied
                                                   batch with windows appends one entry, fields
-                                                  s = changed series ids, w = changed
-                                                  `<resolution>:<startMs>`, comma-separated
+                                                  s = cs, w = cw
+    cs    "id,id,..."                             with ch: the series ids of `w`, each once
+    cw    "res:startMs,..."                       with ch: the windows of `w` as
+                                                  `<resolution>:<startMs>`, each once
     cm    maxLen                                  the stream's approximate cap (XADD MAXLEN ~)
 
   Every key named in ARGV shares KEYS[1]'s hash tag, the slot's (see
@@ -61,7 +63,8 @@ local wmKey, closureKey = KEYS[1], KEYS[2]
 local ok, batch = pcall(cjson.decode, ARGV[1])
 if not ok or type(batch) ~= 'table' or type(batch.wm) ~= 'table' or type(batch.w) ~= 'table'
   or type(batch.ct) ~= 'table' or type(batch.hk) ~= 'table'
-  or (batch.ch ~= nil and (type(batch.ch) ~= 'string' or type(batch.cm) ~= 'number')) then
+  or (batch.ch ~= nil and (type(batch.ch) ~= 'string' or type(batch.cm) ~= 'number'
+    or type(batch.cs) ~= 'string' or type(batch.cw) ~= 'string')) then
   return -2
 end
 
@@ -96,14 +99,21 @@ end
 local TWO32 = 4294967296
 -- A stored limb this large can only come from HINCRBY summing: adding a delta to it could pass 2^53.
 local LEGACY_LIMB = 2251799813685248
--- Limb indices reach ~66 (2^2098 / 2^32); field names are precomputed instead of concatenated per window.
-local MAX_LIMB_INDEX = 127
-local limbField, fieldLimb = {}, {}
-for i = 0, MAX_LIMB_INDEX do
+-- Limb indices reach ~66 (2^2098 / 2^32). Field names are made once per script call and only for
+-- the limbs it meets (a call is one slot's batch, often small: building all of them every time cost
+-- more than the windows of a small batch).
+local limbField = setmetatable({}, { __index = function(t, i)
   local name = 's' .. i
-  limbField[i] = name
-  fieldLimb[name] = i
-end
+  t[i] = name
+  return name
+end })
+-- Field name → limb index, or false for the other fields (c, min, max, ft, f, lt, l).
+local fieldLimb = setmetatable({}, { __index = function(t, name)
+  local i = false
+  if string.byte(name, 1) == 115 then i = tonumber(string.sub(name, 2)) or false end
+  t[name] = i
+  return i
+end })
 local floor, fmt, tonumber = math.floor, string.format, tonumber
 
 -- Integers below 2^53 in full: tostring would print only 14 significant digits.
@@ -197,18 +207,9 @@ for _, d in ipairs(batch.w) do
   end
 end
 
+-- Listed by the worker, which knows them: the script only decides whether the entry is written.
 if batch.ch ~= nil and #batch.w > 0 then
-  local ids, windows, seenId, seenWindow = {}, {}, {}, {}
-  for _, d in ipairs(batch.w) do
-    local res, id, start = string.match(d[1], ':w:([^:]+):([^:]+):(%-?%d+)$')
-    if id then
-      if not seenId[id] then seenId[id] = true; ids[#ids + 1] = id end
-      local w = res .. ':' .. start
-      if not seenWindow[w] then seenWindow[w] = true; windows[#windows + 1] = w end
-    end
-  end
-  redis.call('XADD', batch.ch, 'MAXLEN', '~', tostring(batch.cm), '*',
-    's', table.concat(ids, ','), 'w', table.concat(windows, ','))
+  redis.call('XADD', batch.ch, 'MAXLEN', '~', tostring(batch.cm), '*', 's', batch.cs, 'w', batch.cw)
 end
 
 return 1
