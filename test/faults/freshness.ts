@@ -124,7 +124,7 @@ export class Freshness {
     return Math.min(...this.visible) >= firstAfter && this.lagMs() < lagMs;
   }
 
-  /** Where the lag is: the slots whose heartbeats lag most, with their newest visible tick. */
+  /** Where the lag is: the slots whose heartbeats lag most, with how many acknowledged ticks each has not shown yet. */
   laggards(count = 3): { slot: number; behindTicks: number }[] {
     return this.beats
       .map((b, i) => ({ slot: b.slot, behindTicks: this.ackedTicks - 1 - this.visible[i]! }))
