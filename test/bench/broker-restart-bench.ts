@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     producing = false;
     await load.catch(() => undefined);
     const total = produced.length;
-    await until('every sample applied', CATCH_UP_TIMEOUT_MS, async () => (await pipeline.appliedCount(produced)) >= total, 500);
+    await until('every sample applied', CATCH_UP_TIMEOUT_MS, async () => (await pipeline.appliedInEveryResolution(produced)) >= total, 500);
     const counted = await pipeline.appliedCount(produced);
     await admin.disconnect();
     await producer.disconnect();

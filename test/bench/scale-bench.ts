@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   stopLoad.abort();
   await load;
   await producer.disconnect();
-  await waitFor('every sample applied', async () => (await pipeline.appliedCount(produced)) >= produced.length);
+  await waitFor('every sample applied', async () => (await pipeline.appliedInEveryResolution(produced)) >= produced.length);
   polling = false;
   await poller;
   const applied = await pipeline.appliedCount(produced);

@@ -91,7 +91,7 @@ describe('bad input', () => {
     expect(withCoordinates).toBe(expectedTotal);
     expect(withReason).toBe(expectedTotal);
 
-    await eventually('valid samples applied', 120_000, async () => ((await pipeline.appliedCount(valid)) === valid.length ? true : undefined), 250);
+    await eventually('valid samples applied', 120_000, async () => ((await pipeline.appliedInEveryResolution(valid)) === valid.length ? true : undefined), 250);
     expect(await pipeline.mismatches(valid)).toEqual([]);
     // Nothing crashed: every process still answers.
     for (const p of [...pipeline.ingest, ...pipeline.shards.values()]) {

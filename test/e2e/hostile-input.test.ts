@@ -54,7 +54,7 @@ describe('hostile input through the real broker', () => {
     await consumer.disconnect();
     expect(codes.sort()).toEqual(hostile.map((h) => h.code).sort());
 
-    await eventually('valid samples applied', 90_000, async () => ((await pipeline.appliedCount(valid)) === valid.length ? true : undefined), 250);
+    await eventually('valid samples applied', 90_000, async () => ((await pipeline.appliedInEveryResolution(valid)) === valid.length ? true : undefined), 250);
     expect(await pipeline.mismatches(valid)).toEqual([]);
     const stored = await pipeline.redis.hget(redisKeys(namespace).series(pipeline.seriesId(prototypeNamed)), SERIES_FIELDS.labels);
     expect(JSON.parse(stored ?? '{}')).toEqual(prototypeNamed.labels);
@@ -87,7 +87,7 @@ describe('hostile input through the real broker', () => {
     await consumer.disconnect();
     expect(ageCodes()).toEqual(['TIMESTAMP_TOO_NEW', 'TIMESTAMP_TOO_OLD', 'TIMESTAMP_TOO_OLD']);
 
-    await eventually('on-time sample applied', 90_000, async () => ((await pipeline.appliedCount([onTime])) === 1 ? true : undefined), 250);
+    await eventually('on-time sample applied', 90_000, async () => ((await pipeline.appliedInEveryResolution([onTime])) === 1 ? true : undefined), 250);
     const keys = redisKeys(namespace);
     const countIn = async (resolution: string, stepMs: number) =>
       pipeline.redis.hget(keys.window(pipeline.seriesId(halfHourOld), resolution, Math.floor(halfHourOld.timestamp / stepMs) * stepMs), WINDOW_FIELDS.count);

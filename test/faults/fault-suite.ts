@@ -325,7 +325,7 @@ async function main(): Promise<void> {
   loadState = 'stop';
   await load;
   await producer.disconnect();
-  const settled = await until('every sample applied', SETTLE_TIMEOUT_MS, async () => (await pipeline.appliedCount(produced)) >= produced.length, 2000);
+  const settled = await until('every sample applied', SETTLE_TIMEOUT_MS, async () => (await pipeline.appliedInEveryResolution(produced)) >= produced.length, 2000);
   const due = probes.expected();
   await until('every due webhook', 60_000, () => accountWebhooks(due, receiver.received).missing === 0, 500);
   // Let the alerters run on a little: a duplicate would show up now.

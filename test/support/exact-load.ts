@@ -34,10 +34,9 @@ export class ExactLoad {
     const started = performance.now();
     const produced = this.produced;
     await eventually(`${what}: ${produced.length} samples applied`, this.catchUpTimeoutMs, async () => {
-      const applied = await this.pipeline.appliedCount(produced);
       // More than produced is a double count: fail at once rather than time out.
-      expect(applied, 'applied samples never exceed produced ones').toBeLessThanOrEqual(produced.length);
-      return applied === produced.length ? true : undefined;
+      expect(await this.pipeline.appliedCount(produced), 'applied samples never exceed produced ones').toBeLessThanOrEqual(produced.length);
+      return (await this.pipeline.appliedInEveryResolution(produced)) === produced.length ? true : undefined;
     }, 250);
     process.stdout.write(`[${this.label}] ${what}: ${produced.length} samples exact after ${Math.round(performance.now() - started)} ms of catch-up\n`);
     expect(await this.pipeline.mismatches(produced)).toEqual([]);

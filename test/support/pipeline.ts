@@ -199,8 +199,22 @@ export class PipelineUnderTest {
 
   /** Sum of `count` over the finest-resolution windows of the samples' series and time range. */
   async appliedCount(samples: readonly RawSample[]): Promise<number> {
+    return this.countIn(samples, DEFAULT_RESOLUTIONS[0]!);
+  }
+
+  /**
+   * The samples every resolution holds: the least, over the resolutions, of the sum of `count`
+   * over their windows. The coarse resolutions lag the finest by up to COARSE_FLUSH_INTERVAL_MS,
+   * so this is what to wait for before comparing every window.
+   */
+  async appliedInEveryResolution(samples: readonly RawSample[]): Promise<number> {
+    const counts = await Promise.all(DEFAULT_RESOLUTIONS.map((r) => this.countIn(samples, r)));
+    return Math.min(...counts);
+  }
+
+  private async countIn(samples: readonly RawSample[], resolution: Resolution): Promise<number> {
     let total = 0;
-    for (const w of (await this.storedWindows(samples, DEFAULT_RESOLUTIONS[0]!)).values()) total += w.count;
+    for (const w of (await this.storedWindows(samples, resolution)).values()) total += w.count;
     return total;
   }
 }

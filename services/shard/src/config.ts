@@ -45,6 +45,11 @@ export const shardEnv = connectionEnv
     // whole fetch, not its first partition); a busy worker flushes again as soon as the flush in
     // flight finished. Produce→visible is about the linger plus one or two flush durations.
     FLUSH_LINGER_MS: z.coerce.number().int().min(0).max(60_000).default(10),
+    // How often a slot's flush also writes its coarse resolutions (every one but the finest): between,
+    // flushes write only the finest, about one window per series instead of one per resolution.
+    // Coarse windows are visible (and alerts on them evaluated) up to this much later; 0 writes
+    // every resolution with every flush.
+    COARSE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     // Capped so one window's sum limbs stay exact JS integers (see exact-sum.ts).
     FLUSH_MAX_SAMPLES: z.coerce.number().int().min(1).max(MAX_SAMPLES_PER_LIMB_DELTA).default(200_000),
     // Window resolutions as step:retention, finest first.
@@ -94,6 +99,7 @@ export interface ShardConfig {
   readonly heartbeatIntervalMs: number;
   readonly ringStatusIntervalMs: number;
   readonly flushIntervalMs: number;
+  readonly coarseFlushIntervalMs: number;
   readonly flushLingerMs: number;
   readonly flushMaxSamples: number;
   readonly flushRetry: BackoffPolicy;
@@ -125,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ShardConfig {
     heartbeatIntervalMs: e.KAFKA_HEARTBEAT_INTERVAL_MS,
     ringStatusIntervalMs: e.RING_STATUS_INTERVAL_MS,
     flushIntervalMs: e.FLUSH_INTERVAL_MS,
+    coarseFlushIntervalMs: e.COARSE_FLUSH_INTERVAL_MS,
     flushLingerMs: e.FLUSH_LINGER_MS,
     flushMaxSamples: e.FLUSH_MAX_SAMPLES,
     flushRetry: { initialMs: e.FLUSH_RETRY_INITIAL_MS, maxMs: e.FLUSH_RETRY_MAX_MS },

@@ -1,5 +1,5 @@
 import { CHANGE_STREAM_MAX_LEN, SERIES_FIELDS, windowExpiresAtMs, type RedisKeys } from '@ringtail/model';
-import type { PartitionBatch } from './window-aggregator.ts';
+import { watermarkField, type PartitionBatch } from './window-aggregator.ts';
 
 /**
  * Series index writes of a batch: idempotent, shared by every slot, so written
@@ -45,7 +45,7 @@ export function indexWrites(keys: RedisKeys, batch: PartitionBatch): IndexWrites
  * the series and windows its entry lists.
  */
 export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
-  const wm = batch.watermarks.map((m) => [String(m.rawPartition), String(m.expected), String(m.next)]);
+  const wm = batch.watermarks.map((m) => [watermarkField(m), String(m.expected), String(m.next)]);
   const w = batch.windows.map(({ seriesId, resolution, startMs, window: a }) => {
     const row: (string | number)[] = [
       keys.window(seriesId, resolution.name, startMs),

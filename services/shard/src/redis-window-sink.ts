@@ -9,6 +9,8 @@ import { NO_WATERMARK, type PartitionBatch } from './window-aggregator.ts';
 
 /** Field of the watermark hash holding the shard-topic offset to resume from (see flush-2.lua). */
 const RESUME_OFFSET_FIELD = 'k';
+/** Prefix of the coarse resolutions' watermark fields (see watermarkField). */
+const COARSE_FIELD_PREFIX = 'c';
 
 export interface RedisWindowSinkOptions {
   readonly keys: RedisKeys;
@@ -44,12 +46,17 @@ export class RedisWindowSink implements WindowSink {
     const closedThrough = new Map<string, number>();
     for (const [field, value] of Object.entries(closure)) if (field !== SLOT_CLOCK_FIELD) closedThrough.set(field, Number(value));
     const watermarks = new Map<number, number>();
+    const coarse = new Map<number, number>();
     let resumeOffset: string | null = null;
     for (const [field, value] of Object.entries(stored)) {
       if (field === RESUME_OFFSET_FIELD) resumeOffset = value;
+      else if (field.startsWith(COARSE_FIELD_PREFIX)) coarse.set(Number(field.slice(COARSE_FIELD_PREFIX.length)), Number(value ?? NO_WATERMARK));
       else watermarks.set(Number(field), Number(value ?? NO_WATERMARK));
     }
-    return { watermarks, resumeOffset, closedThrough };
+    // A raw partition without a coarse field was last written with every resolution at once.
+    const coarseWatermarks = new Map(watermarks);
+    for (const [rp, o] of coarse) coarseWatermarks.set(rp, o);
+    return { watermarks, coarseWatermarks, resumeOffset, closedThrough };
   }
 
   async apply(batch: PartitionBatch): Promise<FlushOutcome> {

@@ -10,10 +10,12 @@ import type { FlushBatch, LateSample, PartitionBatch, WindowAggregator } from '.
 
 /** What Redis holds of one slot's progress. */
 export interface StoredSlot {
-  /** Raw partition → highest raw offset applied. */
+  /** Raw partition → highest raw offset applied in the finest resolution. */
   readonly watermarks: Map<number, number>;
+  /** Raw partition → highest raw offset applied in the coarse resolutions (absent: `watermarks`). */
+  readonly coarseWatermarks?: Map<number, number>;
   /**
-   * Shard-topic offset after the last record the watermarks cover, or null
+   * Shard-topic offset after the last record both watermarks cover, or null
    * before the slot's first flush. Every earlier record is applied or a
    * duplicate, so a new owner starts here rather than at the (older) Kafka commit.
    */
@@ -179,7 +181,7 @@ export class ShardWorker {
       const { aggregator, metrics, shardTopic } = this.o;
       if (!aggregator.hasPartition(partition)) {
         const stored = await this.retrying('read watermarks', () => this.o.sink.readSlot(partition));
-        aggregator.loadPartition(partition, stored.watermarks, stored.resumeOffset === null ? null : BigInt(stored.resumeOffset), stored.closedThrough);
+        loadSlot(aggregator, partition, stored);
       }
       let undecodable = 0;
       const start = this.firstUnread(partition, messages);
@@ -216,7 +218,7 @@ export class ShardWorker {
         if (aggregator.pendingSamples >= this.o.flushMaxSamples) {
           // Backpressure: limb deltas must stay within FLUSH_MAX_SAMPLES, so wait for the flush in flight.
           if (this.inFlight !== null) await this.inFlight;
-          void this.startFlush();
+          void this.startFlush(true);
         } else if (this.flushRequested && this.inFlight === null) {
           void this.startFlush();
         }
@@ -263,10 +265,10 @@ export class ShardWorker {
     for (let attempt = 1; ; attempt++) {
       const started = await this.queue.run(async () => {
         if (this.inFlight !== null) await this.inFlight;
-        return { flush: this.startFlush() };
+        return { flush: this.startFlush(true) };
       });
       await started.flush;
-      const done = await this.queue.run(async () => !this.o.aggregator.hasPending && this.unconfirmed.size === 0);
+      const done = await this.queue.run(async () => !this.o.aggregator.hasPending && !this.o.aggregator.hasCoarsePending && this.unconfirmed.size === 0);
       if (done) return;
       await this.o.sleep(backoffDelayMs(this.o.retry, attempt, this.o.random()));
     }
@@ -343,7 +345,7 @@ export class ShardWorker {
           // A slot without traffic since this process got it still has windows to close.
           if (!aggregator.hasPartition(slot)) {
             const stored = await this.o.sink.readSlot(slot);
-            aggregator.loadPartition(slot, stored.watermarks, stored.resumeOffset === null ? null : BigInt(stored.resumeOffset), stored.closedThrough);
+            loadSlot(aggregator, slot, stored);
           }
           const ct = await compactor.close(slot, aggregator.oldestPendingStarts(slot));
           aggregator.closeThrough(slot, ct);
@@ -388,10 +390,13 @@ export class ShardWorker {
     this.stopping = true;
   }
 
-  /** Takes the pending batch and flushes it in the background. Only from a queue task, with no flush in flight. */
-  private startFlush(): Promise<void> {
+  /**
+   * Takes the pending batch (with every coarse resolution when `all`, else those due) and
+   * flushes it in the background. Only from a queue task, with no flush in flight.
+   */
+  private startFlush(all = false): Promise<void> {
     this.flushRequested = false;
-    const batch = this.o.aggregator.takeBatch();
+    const batch = this.o.aggregator.takeBatch(this.o.nowMs(), all);
     if (batch !== null && this.pendingSinceMs !== null) this.o.metrics.flushQueueMs.observe(this.o.nowMs() - this.pendingSinceMs);
     this.pendingSinceMs = null;
     this.o.metrics.pendingSamples.set(this.o.aggregator.pendingSamples);
@@ -401,7 +406,8 @@ export class ShardWorker {
       .then(() => {
         this.inFlight = null;
         // Group commit: what was folded while this flush ran goes out now, without another linger.
-        if (this.flushRequested || (this.o.flushLingerMs !== undefined && this.o.aggregator.hasPending && !this.stopping)) this.requestFlush();
+        const { aggregator } = this.o;
+        if (this.flushRequested || (this.o.flushLingerMs !== undefined && (aggregator.hasPending || aggregator.coarseDue(this.o.nowMs())) && !this.stopping)) this.requestFlush();
       });
     this.inFlight = flight;
     return flight;
@@ -544,6 +550,12 @@ export class ShardWorker {
       }
     }
   }
+}
+
+/** Starts `slot` in the aggregator from what Redis holds of it. */
+function loadSlot(aggregator: WindowAggregator, slot: number, stored: StoredSlot): void {
+  const resume = stored.resumeOffset === null ? null : BigInt(stored.resumeOffset);
+  aggregator.loadPartition(slot, stored.watermarks, resume, stored.closedThrough, stored.coarseWatermarks);
 }
 
 /**

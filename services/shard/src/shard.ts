@@ -63,7 +63,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
   const dlq = kafkaDlqSinks(kafka, names);
   const worker = new ShardWorker({
     shardTopic: names.shard,
-    aggregator: new WindowAggregator({ resolutions: config.resolutions }),
+    aggregator: new WindowAggregator({ resolutions: config.resolutions, coarseFlushIntervalMs: config.coarseFlushIntervalMs }),
     sink: new RedisWindowSink(redis, { keys, minReplicas: config.waitReplicas, waitTimeoutMs: config.waitTimeoutMs }),
     lateSamples: dlq.lateSamples,
     corruptRecords: dlq.corruptRecords,

@@ -1,12 +1,12 @@
-import type { IndexedSeries, PartitionBatch, WatermarkAdvance } from './window-aggregator.ts';
+import { watermarkField, type IndexedSeries, type PartitionBatch, type WatermarkAdvance } from './window-aggregator.ts';
 
 /** What a shard partition has written to Redis since its offsets were last committed. */
 export interface UnconfirmedPartition {
   /** Where to re-read from if these writes turn out to be lost: the first record not yet committed. */
   readonly firstKafkaOffset: string;
   commitKafkaOffset: string;
-  /** Raw partition → watermark the worker wrote last. */
-  readonly watermarks: Map<number, number>;
+  /** Watermark (`watermarkField`) → what the worker wrote to it last. */
+  readonly watermarks: Map<string, WatermarkAdvance>;
   newSeries: IndexedSeries[];
   sampleCount: number;
 }
@@ -55,15 +55,15 @@ export class UnconfirmedBatches {
         out.push(b);
         continue;
       }
-      const advanced = new Set(b.watermarks.map((w) => w.rawPartition));
-      const checks = [...u.watermarks].filter(([rp]) => !advanced.has(rp)).map(([rp, at]) => unchanged(rp, at));
+      const advanced = new Set(b.watermarks.map(watermarkField));
+      const checks = [...u.watermarks].filter(([field]) => !advanced.has(field)).map(([, w]) => unchanged(w));
       out.push({ ...b, watermarks: [...b.watermarks, ...checks], firstKafkaOffset: u.firstKafkaOffset });
     }
     for (const [shardPartition, u] of this.partitions) {
       if (seen.has(shardPartition)) continue;
       out.push({
         shardPartition,
-        watermarks: [...u.watermarks].map(([rp, at]) => unchanged(rp, at)),
+        watermarks: [...u.watermarks.values()].map(unchanged),
         windows: [],
         newSeries: [],
         sampleCount: 0,
@@ -86,7 +86,7 @@ export class UnconfirmedBatches {
         this.partitions.set(b.shardPartition, u);
       }
       u.commitKafkaOffset = b.commitKafkaOffset;
-      for (const w of b.watermarks) u.watermarks.set(w.rawPartition, w.next);
+      for (const w of b.watermarks) u.watermarks.set(watermarkField(w), w);
       u.newSeries = u.newSeries.concat(b.newSeries);
       u.sampleCount += b.sampleCount;
     }
@@ -101,6 +101,6 @@ export class UnconfirmedBatches {
   }
 }
 
-function unchanged(rawPartition: number, at: number): WatermarkAdvance {
-  return { rawPartition, expected: at, next: at };
+function unchanged(w: WatermarkAdvance): WatermarkAdvance {
+  return { ...w, expected: w.next };
 }

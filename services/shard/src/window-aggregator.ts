@@ -15,8 +15,15 @@ export const NO_WATERMARK = -1;
 /** Advance of one watermark: the script applies it only if Redis still holds `expected`. */
 export interface WatermarkAdvance {
   readonly rawPartition: number;
+  /** The watermark of the coarse resolutions (every one but the finest); absent: the finest's. */
+  readonly coarse?: true;
   readonly expected: number;
   readonly next: number;
+}
+
+/** The watermark hash field of an advance: the raw partition, prefixed `c` for the coarse resolutions' (see flush-2.lua). */
+export function watermarkField(w: Pick<WatermarkAdvance, 'rawPartition' | 'coarse'>): string {
+  return w.coarse ? `c${w.rawPartition}` : String(w.rawPartition);
 }
 
 /** What a batch's samples were judged by: windows of `resolution` starting before `startMs` are closed (null: none is). */
@@ -54,9 +61,15 @@ export interface PartitionBatch {
   /** Series this process has not indexed yet, or indexed to expire before these windows do. */
   readonly newSeries: readonly IndexedSeries[];
   readonly sampleCount: number;
-  /** Kafka offset of the first record in the batch: where to re-read from if the batch is fenced. */
+  /**
+   * Kafka offset of the first record whose samples are not yet applied in every
+   * resolution (coarse ones may lag): where to re-read from if the batch is fenced.
+   */
   readonly firstKafkaOffset: string;
-  /** Kafka offset to commit once the batch is durable (last record's offset + 1). */
+  /**
+   * Kafka offset to commit once the batch is durable: after the last record applied in every
+   * resolution. A batch without the coarse resolutions repeats the previous one's.
+   */
   readonly commitKafkaOffset: string;
   /** One per resolution: the closed-through the samples were judged by; the script refuses the batch if Redis holds another. */
   readonly closedThrough: readonly ClosedThrough[];
@@ -77,9 +90,12 @@ export interface FlushBatch {
 }
 
 export interface AddResult {
-  /** Samples folded into windows. */
+  /** Samples folded into windows for the first time (new to the finest resolution's watermark). */
   readonly applied: number;
-  /** Samples at or below the watermark: already applied, re-sent by a replay. */
+  /**
+   * Samples at or below the finest resolution's watermark: already applied, re-sent by a replay
+   * (folded into the coarse resolutions if their watermark is behind).
+   */
   readonly skipped: number;
   /** Samples with a non-finite value or timestamp or an unknown series index. */
   readonly invalid: number;
@@ -105,15 +121,47 @@ interface SeriesWindows {
   readonly byResolution: Map<number, WindowAggregate>[];
 }
 
-class PartitionState {
+/** The watermarks of one class of resolutions (the finest, or the coarse ones) in one partition. */
+class ClassWatermarks {
   /** Highest raw offset folded in, flushed or not: the skip threshold. */
   readonly seen = new Map<number, number>();
   /** Highest raw offset Redis holds (as far as this process knows): the CAS expectation. */
   readonly flushed: Map<number, number>;
+
+  constructor(watermarks: ReadonlyMap<number, number>) {
+    this.flushed = new Map(watermarks);
+    for (const [rp, o] of watermarks) this.seen.set(rp, o);
+  }
+
+  /** The advances since the last call; records them as flushed. */
+  take(coarse: boolean): WatermarkAdvance[] {
+    const out: WatermarkAdvance[] = [];
+    for (const [rawPartition, next] of this.seen) {
+      const expected = this.flushed.get(rawPartition) ?? NO_WATERMARK;
+      if (next !== expected) out.push(coarse ? { rawPartition, coarse, expected, next } : { rawPartition, expected, next });
+      this.flushed.set(rawPartition, next);
+    }
+    return out;
+  }
+}
+
+class PartitionState {
+  readonly fine: ClassWatermarks;
+  readonly coarse: ClassWatermarks;
+  /** Unflushed windows of every resolution; the finest's are taken by every batch, the coarse ones' when due. */
   series = new Map<string, SeriesWindows>();
+  /** Samples folded into the finest resolution since the last batch. */
   sampleCount = 0;
+  /** Samples folded into a coarse resolution since the last batch that carried them. */
+  coarseSampleCount = 0;
   firstKafkaOffset: string | null = null;
   lastKafkaOffset: string | null = null;
+  /** First record added since the last batch that carried the coarse resolutions. */
+  coarseFirstKafkaOffset: string | null = null;
+  /** Kafka offset after the last record the last batch with the coarse resolutions covered: what batches commit. */
+  coveredKafkaOffset: string | null = null;
+  /** Coarse-flush period (see `coarseEpoch`) of the last batch that carried the coarse resolutions. */
+  coarseEpoch = -Infinity;
   /** Kafka offset after the last record added, flushed or not: where this process goes on reading. */
   nextKafkaOffset: bigint | null = null;
   /** Per resolution index: windows starting before it are closed (-Infinity: none). */
@@ -122,9 +170,9 @@ class PartitionState {
   clockMs = -1;
   late: LateSample[] = [];
 
-  constructor(watermarks: ReadonlyMap<number, number>, closedThrough: number[]) {
-    this.flushed = new Map(watermarks);
-    for (const [rp, o] of watermarks) this.seen.set(rp, o);
+  constructor(fine: ReadonlyMap<number, number>, coarse: ReadonlyMap<number, number>, closedThrough: number[]) {
+    this.fine = new ClassWatermarks(fine);
+    this.coarse = new ClassWatermarks(coarse);
     this.closedThrough = closedThrough;
   }
 }
@@ -133,6 +181,11 @@ export interface WindowAggregatorOptions {
   readonly resolutions: readonly Resolution[];
   /** Bound on the ids remembered as indexed; past it the memory resets and series are re-indexed (the index writes are idempotent). */
   readonly maxIndexedSeries?: number;
+  /**
+   * How often (ms) a partition's batch carries its coarse resolutions (every one but the finest);
+   * between, batches carry only the finest. 0 or absent: every batch carries every resolution.
+   */
+  readonly coarseFlushIntervalMs?: number;
 }
 
 const DEFAULT_MAX_INDEXED_SERIES = 1_000_000;
@@ -146,7 +199,16 @@ const DEFAULT_MAX_INDEXED_SERIES = 1_000_000;
  * threshold moves only between records; this relies on ingest never splitting
  * one raw message's samples for one shard partition across records.
  *
- * Pure: no I/O, no clock. Not thread-safe; callers serialize `add` and `takeBatch`.
+ * Two classes of resolutions, each with its own watermarks: the finest, which
+ * every batch carries, and the coarse ones, which a partition's batch carries
+ * once per `coarseFlushIntervalMs` (so a flush writes about one window per
+ * series, not one per resolution). Each class skips by its own watermarks, and
+ * the Kafka offset a batch commits (and a new owner resumes from) is after the
+ * last record applied in both; a record re-read past the finest's watermark is
+ * folded into the coarse resolutions only.
+ *
+ * Pure: no I/O; the clock is the caller's (`takeBatch`'s `nowMs`). Not
+ * thread-safe; callers serialize `add` and `takeBatch`.
  */
 export class WindowAggregator {
   private readonly partitions = new Map<number, PartitionState>();
@@ -155,6 +217,8 @@ export class WindowAggregator {
   private readonly resolutions: readonly Resolution[];
   private readonly maxIndexedSeries: number;
   private pending = 0;
+  private coarsePending = 0;
+  private readonly coarseIntervalMs: number;
   /** Step of each resolution, and the window start of the sample being folded (scratch, per resolution). */
   private readonly steps: Float64Array;
   private readonly starts: Float64Array;
@@ -164,16 +228,33 @@ export class WindowAggregator {
     this.steps = Float64Array.from(opts.resolutions, (r) => r.stepMs);
     this.starts = new Float64Array(opts.resolutions.length);
     this.maxIndexedSeries = opts.maxIndexedSeries ?? DEFAULT_MAX_INDEXED_SERIES;
+    this.coarseIntervalMs = opts.coarseFlushIntervalMs ?? 0;
   }
 
-  /** Samples folded in since the last `takeBatch`. */
+  /**
+   * The most samples one unflushed window delta may hold: samples folded into the finest
+   * resolution since the last `takeBatch`, or into a coarse one since the last batch that
+   * carried it, whichever is more. FLUSH_MAX_SAMPLES bounds it.
+   */
   get pendingSamples(): number {
-    return this.pending;
+    return Math.max(this.pending, this.coarsePending);
   }
 
   /** True when records were added since the last `takeBatch` (even if all were duplicates). */
   get hasPending(): boolean {
     for (const p of this.partitions.values()) if (p.lastKafkaOffset !== null) return true;
+    return false;
+  }
+
+  /** True while some coarse resolution holds records no batch carried yet. */
+  get hasCoarsePending(): boolean {
+    for (const p of this.partitions.values()) if (p.coarseFirstKafkaOffset !== null) return true;
+    return false;
+  }
+
+  /** True when a batch taken at `nowMs` would carry some partition's coarse resolutions. */
+  coarseDue(nowMs: number): boolean {
+    for (const [shardPartition, p] of this.partitions) if (p.coarseFirstKafkaOffset !== null && this.coarseDueFor(shardPartition, p, nowMs)) return true;
     return false;
   }
 
@@ -198,18 +279,21 @@ export class WindowAggregator {
 
   /**
    * Starts a partition from what Redis holds: the watermarks (raw partition →
-   * highest applied raw offset) and, when known, the Kafka offset every
-   * earlier record of which they cover (`resumeOffset`).
+   * highest applied raw offset) of the finest resolution and of the coarse
+   * ones (by default the same), and, when known, the Kafka offset every
+   * earlier record of which both cover (`resumeOffset`).
    */
   loadPartition(
     shardPartition: number,
     watermarks: ReadonlyMap<number, number>,
     resumeOffset: bigint | null = null,
     closedThrough: ReadonlyMap<string, number> = new Map(),
+    coarseWatermarks: ReadonlyMap<number, number> = watermarks,
   ): void {
     this.dropPartition(shardPartition);
     const p = new PartitionState(
       watermarks,
+      coarseWatermarks,
       this.resolutions.map((r) => closedThrough.get(r.name) ?? -Infinity),
     );
     p.nextKafkaOffset = resumeOffset;
@@ -262,13 +346,17 @@ export class WindowAggregator {
   /** Forgets a partition and its unflushed deltas; its records must be re-read from Kafka. */
   dropPartition(shardPartition: number): void {
     const p = this.partitions.get(shardPartition);
-    if (p) this.pending -= p.sampleCount;
+    if (p) {
+      this.pending -= p.sampleCount;
+      this.coarsePending -= p.coarseSampleCount;
+    }
     this.partitions.delete(shardPartition);
   }
 
   dropAll(): void {
     this.partitions.clear();
     this.pending = 0;
+    this.coarsePending = 0;
   }
 
   /** Folds one record read at `kafkaOffset` of `shardPartition`. */
@@ -276,11 +364,16 @@ export class WindowAggregator {
     const p = this.partitions.get(shardPartition);
     if (!p) throw new PartitionNotLoadedError(shardPartition);
     p.firstKafkaOffset ??= kafkaOffset;
+    p.coarseFirstKafkaOffset ??= kafkaOffset;
     p.lastKafkaOffset = kafkaOffset;
     p.nextKafkaOffset = BigInt(kafkaOffset) + 1n;
     if (record.rt !== undefined && Number.isSafeInteger(record.rt) && record.rt > p.clockMs) p.clockMs = record.rt;
-    const threshold = p.seen.get(record.rp) ?? NO_WATERMARK;
-    let highest = threshold;
+    const fineThreshold = p.fine.seen.get(record.rp) ?? NO_WATERMARK;
+    const coarseThreshold = p.coarse.seen.get(record.rp) ?? NO_WATERMARK;
+    let fineHighest = fineThreshold;
+    let coarseHighest = coarseThreshold;
+    let fineApplied = 0;
+    let coarseApplied = 0;
     let applied = 0;
     let skipped = 0;
     let invalid = 0;
@@ -289,10 +382,13 @@ export class WindowAggregator {
     const targets: (SeriesWindows | undefined)[] = new Array(record.series.length);
     const resolutionCount = this.resolutions.length;
     const allRefused = 2 ** resolutionCount - 1;
+    const coarseMask = allRefused & ~FINE_MASK;
     const steps = this.steps;
     const starts = this.starts;
     for (const [index, value, timestampMs, rawOffset, expiredMask = 0] of record.samples) {
-      if (rawOffset <= threshold) {
+      const fineDone = rawOffset <= fineThreshold;
+      const coarseDone = rawOffset <= coarseThreshold;
+      if (fineDone && coarseDone) {
         skipped++;
         continue;
       }
@@ -300,8 +396,11 @@ export class WindowAggregator {
         invalid++;
         continue;
       }
-      if (rawOffset > highest) highest = rawOffset;
-      let refused = expiredMask;
+      if (!fineDone && rawOffset > fineHighest) fineHighest = rawOffset;
+      if (!coarseDone && rawOffset > coarseHighest) coarseHighest = rawOffset;
+      // Resolutions that already hold this sample (a re-read after the finest's watermark moved past it).
+      const done = (fineDone ? FINE_MASK : 0) | (coarseDone ? coarseMask : 0);
+      let refused = expiredMask | done;
       for (let r = 0; r < resolutionCount; r++) {
         if ((refused & (1 << r)) !== 0) continue;
         const start = windowStartMs(timestampMs, steps[r]!);
@@ -312,6 +411,11 @@ export class WindowAggregator {
         }
       }
       if (refused === allRefused) {
+        if (done !== 0) {
+          // Held by the class that applied it: nothing is lost.
+          skipped++;
+          continue;
+        }
         p.late.push({ rawPartition: record.rp, rawOffset, series: record.series[index]!, value, timestampMs, reason: lateReason(this.resolutions, p.closedThrough) });
         late++;
         continue;
@@ -330,33 +434,52 @@ export class WindowAggregator {
         if (w === undefined) windows.set(start, windowOfSample(value, timestampMs));
         else addSample(w, value, timestampMs);
       }
-      applied++;
+      if ((refused & FINE_MASK) === 0) fineApplied++;
+      if ((refused & coarseMask) !== coarseMask) coarseApplied++;
+      // Each sample counts as applied once: a re-read the finest skipped only catches the coarse ones up.
+      if (fineDone) skipped++;
+      else applied++;
     }
-    if (highest > threshold) p.seen.set(record.rp, highest);
-    p.sampleCount += applied;
-    this.pending += applied;
+    if (fineHighest > fineThreshold) p.fine.seen.set(record.rp, fineHighest);
+    if (coarseHighest > coarseThreshold) p.coarse.seen.set(record.rp, coarseHighest);
+    p.sampleCount += fineApplied;
+    p.coarseSampleCount += coarseApplied;
+    this.pending += fineApplied;
+    this.coarsePending += coarseApplied;
     return { applied, skipped, invalid, late, closed };
   }
 
   /**
-   * Hands over everything added since the last call, or null if nothing was.
-   * The batch must then be applied (retrying as needed) before the next batch,
-   * or its partitions dropped: the next batch's expected watermarks are this
-   * batch's new ones.
+   * Hands over the finest resolution's deltas added since the last call, and
+   * the coarse resolutions' of every partition whose coarse flush is due at
+   * `nowMs` (or of all, with `all`), or null if there is nothing. The batch
+   * must then be applied (retrying as needed) before the next batch, or its
+   * partitions dropped: the next batch's expected watermarks are this batch's
+   * new ones.
    */
-  takeBatch(): FlushBatch | null {
+  takeBatch(nowMs = 0, all = false): FlushBatch | null {
     const partitions: PartitionBatch[] = [];
     let sampleCount = 0;
     for (const [shardPartition, p] of this.partitions) {
-      if (p.lastKafkaOffset === null || p.firstKafkaOffset === null) continue;
-      partitions.push(this.partitionBatch(shardPartition, p, p.firstKafkaOffset, p.lastKafkaOffset));
+      // A partition's first batch always carries them: it sets the offset later batches commit.
+      const coarse = p.coarseFirstKafkaOffset !== null && (all || p.coveredKafkaOffset === null || this.coarseDueFor(shardPartition, p, nowMs));
+      if (p.lastKafkaOffset === null && !coarse) continue;
+      partitions.push(this.partitionBatch(shardPartition, p, coarse));
       sampleCount += p.sampleCount;
-      p.series = new Map();
       p.sampleCount = 0;
       p.firstKafkaOffset = null;
       p.lastKafkaOffset = null;
       p.clockMs = -1;
       p.late = [];
+      if (coarse) {
+        p.series = new Map();
+        this.coarsePending -= p.coarseSampleCount;
+        p.coarseSampleCount = 0;
+        p.coarseFirstKafkaOffset = null;
+        p.coarseEpoch = this.coarseEpoch(shardPartition, nowMs);
+      } else {
+        for (const sw of p.series.values()) sw.byResolution[0] = new Map();
+      }
     }
     this.pending = 0;
     return partitions.length === 0 ? null : { partitions, sampleCount };
@@ -368,18 +491,32 @@ export class WindowAggregator {
     for (const s of series) this.indexed.set(s.id, Math.max(s.indexedUntilMs, this.indexed.get(s.id) ?? -Infinity));
   }
 
-  private partitionBatch(shardPartition: number, p: PartitionState, first: string, last: string): PartitionBatch {
-    const watermarks: WatermarkAdvance[] = [];
-    for (const [rawPartition, next] of p.seen) {
-      const expected = p.flushed.get(rawPartition) ?? NO_WATERMARK;
-      if (next !== expected) watermarks.push({ rawPartition, expected, next });
-      p.flushed.set(rawPartition, next);
-    }
+  /**
+   * The coarse resolutions' flushes of one partition come once per period of
+   * `coarseFlushIntervalMs`, each partition at its own phase (golden-ratio
+   * spaced), so a worker's flushes carry the coarse windows of a few slots
+   * each rather than of every slot at once.
+   */
+  private coarseEpoch(shardPartition: number, nowMs: number): number {
+    const interval = this.coarseIntervalMs;
+    if (interval <= 0) return 0;
+    const phase = ((shardPartition * GOLDEN_RATIO_CONJUGATE) % 1) * interval;
+    return Math.floor((nowMs + phase) / interval);
+  }
+
+  private coarseDueFor(shardPartition: number, p: PartitionState, nowMs: number): boolean {
+    return this.coarseIntervalMs <= 0 || this.coarseEpoch(shardPartition, nowMs) > p.coarseEpoch;
+  }
+
+  private partitionBatch(shardPartition: number, p: PartitionState, coarse: boolean): PartitionBatch {
+    const watermarks = p.fine.take(false);
+    if (coarse) watermarks.push(...p.coarse.take(true));
     const windows: WindowDelta[] = [];
     const newSeries: IndexedSeries[] = [];
     for (const [seriesId, sw] of p.series) {
       let indexedUntilMs = -Infinity;
       sw.byResolution.forEach((byStart, r) => {
+        if (r > 0 && !coarse) return;
         const resolution = this.resolutions[r]!;
         for (const [startMs, window] of byStart) {
           windows.push({ seriesId, resolution, startMs, window });
@@ -388,14 +525,16 @@ export class WindowAggregator {
       });
       if (indexedUntilMs > (this.indexed.get(seriesId) ?? -Infinity)) newSeries.push({ ...sw.series, indexedUntilMs });
     }
+    if (coarse) p.coveredKafkaOffset = p.nextKafkaOffset!.toString();
     return {
       shardPartition,
       watermarks,
       windows,
       newSeries,
       sampleCount: p.sampleCount,
-      firstKafkaOffset: first,
-      commitKafkaOffset: (BigInt(last) + 1n).toString(),
+      // Set with the finest's (add sets both), and never later than it.
+      firstKafkaOffset: p.coarseFirstKafkaOffset ?? p.firstKafkaOffset!,
+      commitKafkaOffset: p.coveredKafkaOffset!,
       closedThrough: this.resolutions.map((r, i) => ({ resolution: r.name, startMs: p.closedThrough[i] === -Infinity ? null : p.closedThrough[i]! })),
       ...(p.clockMs >= 0 ? { clockMs: p.clockMs } : {}),
       late: p.late,
@@ -411,6 +550,10 @@ export class WindowAggregator {
     return sw;
   }
 }
+
+/** Bit of the finest resolution in a resolution mask; every other bit is a coarse resolution's. */
+const FINE_MASK = 1;
+const GOLDEN_RATIO_CONJUGATE = 0.6180339887498949;
 
 function lateReason(resolutions: readonly Resolution[], closedThrough: readonly number[]): string {
   const closed = resolutions.map((r, i) => `${r.name} before ${closedThrough[i]}`).join(', ');

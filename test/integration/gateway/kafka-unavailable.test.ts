@@ -84,7 +84,7 @@ describe('gateway: Kafka unavailable', () => {
       // No success was answered before the broker was started again.
       for (const a of attempts.flat()) if (a.status < 300) expect(a.atMs).toBeGreaterThan(restartAt);
 
-      await eventually('every sample in Redis', 120_000, async () => ((await pipeline.appliedCount(produced)) >= produced.length ? true : undefined));
+      await eventually('every sample in Redis', 120_000, async () => ((await pipeline.appliedInEveryResolution(produced)) >= produced.length ? true : undefined));
       expect(await pipeline.mismatches(produced)).toEqual([]);
       expect(await pipeline.appliedCount(produced)).toBe(produced.length);
     },

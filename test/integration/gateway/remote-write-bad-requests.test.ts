@@ -174,7 +174,7 @@ describe('gateway: remote write refusals and partial acceptance', () => {
     });
 
     // Every valid sample counted once, in every window; nothing else arrived.
-    await eventually('valid samples in Redis', 60_000, async () => ((await pipeline.appliedCount(valid)) >= valid.length ? true : undefined));
+    await eventually('valid samples in Redis', 60_000, async () => ((await pipeline.appliedInEveryResolution(valid)) >= valid.length ? true : undefined));
     expect(await pipeline.mismatches(valid)).toEqual([]);
     expect(await pipeline.appliedCount(valid)).toBe(valid.length);
     expect(await keptAlive).toBe(true);

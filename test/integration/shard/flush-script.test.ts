@@ -161,4 +161,32 @@ describe('flush-1.lua', () => {
     const [latest] = await redis.xrevrange(stream, '+', '-', 'COUNT', 1);
     expect(latest?.[1]).toEqual([CHANGE_FIELDS.series, 'ann-a,ann-b', CHANGE_FIELDS.windows, `${RES.name}:${START_MS},${RES.name}:${START_MS - RES.stepMs}`]);
   });
+
+  it('keeps the coarse resolutions\' watermarks beside the finest\'s, reading a missing one as the finest\'s', async () => {
+    const slot = 1;
+    const wmKey = keys.watermarks(slot);
+    const batch = (watermarks: PartitionBatch['watermarks']): PartitionBatch => ({ ...batchOf([], 0), shardPartition: slot, watermarks });
+    // A slot written before the coarse resolutions had watermarks of their own: every resolution holds raw offset 7.
+    await redis.hset(wmKey, '3', '7');
+    // A coarse watermark absent reads as the finest's: expecting anything else is fenced.
+    await expect(sink.apply(batch([{ rawPartition: 3, coarse: true, expected: 6, next: 9 }]))).rejects.toBeInstanceOf(FlushFencedError);
+    // The finest moves alone: its old value stays the coarse watermark.
+    expect(await sink.apply(batch([{ rawPartition: 3, expected: 7, next: 9 }]))).toBe('applied');
+    expect(await redis.hgetall(wmKey)).toMatchObject({ '3': '9', c3: '7' });
+    // Re-sent: already applied, and the coarse watermark is left alone.
+    expect(await sink.apply(batch([{ rawPartition: 3, expected: 7, next: 9 }]))).toBe('already-applied');
+    expect(await redis.hget(wmKey, 'c3')).toBe('7');
+    // The coarse resolutions catch up on their own; the finest moving again keeps them.
+    expect(await sink.apply(batch([{ rawPartition: 3, coarse: true, expected: 7, next: 9 }]))).toBe('applied');
+    expect(await sink.apply(batch([{ rawPartition: 3, expected: 9, next: 12 }]))).toBe('applied');
+    await expect(sink.apply(batch([{ rawPartition: 3, coarse: true, expected: 12, next: 13 }]))).rejects.toBeInstanceOf(FlushFencedError);
+    expect(await redis.hgetall(wmKey)).toMatchObject({ '3': '12', c3: '9' });
+    // What a new owner reads: each class's own.
+    const stored = await sink.readSlot(slot);
+    expect(stored.watermarks).toEqual(new Map([[3, 12]]));
+    expect(stored.coarseWatermarks).toEqual(new Map([[3, 9]]));
+    // A fresh raw partition: the first advance of the finest records the coarse one as none applied.
+    expect(await sink.apply(batch([{ rawPartition: 4, expected: -1, next: 0 }]))).toBe('applied');
+    expect((await sink.readSlot(slot)).coarseWatermarks).toEqual(new Map([[3, 9], [4, -1]]));
+  });
 });

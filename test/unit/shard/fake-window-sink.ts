@@ -2,11 +2,12 @@ import { cloneWindow, mergeWindow, type WindowAggregate } from '@ringtail/model'
 import { ClosedWindowsMovedError, FlushFencedError } from '../../../services/shard/src/errors.ts';
 import type { FlushOutcome } from '../../../services/shard/src/flush-script.ts';
 import type { StoredSlot, WindowSink } from '../../../services/shard/src/shard-worker.ts';
-import type { PartitionBatch } from '../../../services/shard/src/window-aggregator.ts';
+import type { PartitionBatch, WatermarkAdvance } from '../../../services/shard/src/window-aggregator.ts';
 
 interface SinkState {
   readonly windows: Map<string, WindowAggregate>;
   readonly watermarks: Map<string, Map<number, number>>;
+  readonly coarseWatermarks: Map<string, Map<number, number>>;
   readonly resumeOffsets: Map<string, string>;
   readonly series: Set<string>;
 }
@@ -15,6 +16,7 @@ function copyState(s: SinkState): SinkState {
   return {
     windows: new Map([...s.windows].map(([k, w]) => [k, cloneWindow(w)])),
     watermarks: new Map([...s.watermarks].map(([k, m]) => [k, new Map(m)])),
+    coarseWatermarks: new Map([...s.coarseWatermarks].map(([k, m]) => [k, new Map(m)])),
     resumeOffsets: new Map(s.resumeOffsets),
     series: new Set(s.series),
   };
@@ -24,6 +26,8 @@ function copyState(s: SinkState): SinkState {
 export class FakeWindowSink implements WindowSink {
   windows = new Map<string, WindowAggregate>();
   watermarks = new Map<string, Map<number, number>>();
+  /** Slot → the coarse resolutions' watermarks (flush-2.lua's `c` fields; absent: the finest's). */
+  coarseWatermarks = new Map<string, Map<number, number>>();
   /** Slot → the Kafka offset after its last applied batch (flush-2.lua's field `k`). */
   resumeOffsets = new Map<string, string>();
   series = new Set<string>();
@@ -44,7 +48,9 @@ export class FakeWindowSink implements WindowSink {
 
   async readSlot(slot: number): Promise<StoredSlot> {
     const resume = this.resumeOffsets.get(String(slot));
-    return { watermarks: new Map(this.watermarks.get(String(slot))), resumeOffset: resume ?? null, closedThrough: new Map(this.closedThrough.get(String(slot))) };
+    const fine = new Map(this.watermarks.get(String(slot)));
+    const coarseWatermarks = new Map([...fine, ...(this.coarseWatermarks.get(String(slot)) ?? [])]);
+    return { watermarks: fine, coarseWatermarks, resumeOffset: resume ?? null, closedThrough: new Map(this.closedThrough.get(String(slot))) };
   }
 
   async apply(batch: PartitionBatch): Promise<FlushOutcome> {
@@ -54,9 +60,10 @@ export class FakeWindowSink implements WindowSink {
     if (failure) throw failure;
     const key = String(batch.shardPartition);
     const stored = this.watermarks.get(key) ?? new Map<number, number>();
-    const at = (rp: number) => stored.get(rp) ?? -1;
-    if (!batch.watermarks.every((w) => at(w.rawPartition) === w.expected)) {
-      if (batch.watermarks.every((w) => at(w.rawPartition) === w.next)) {
+    const coarse = this.coarseWatermarks.get(key) ?? new Map<number, number>();
+    const at = (w: WatermarkAdvance) => (w.coarse ? (coarse.get(w.rawPartition) ?? stored.get(w.rawPartition)) : stored.get(w.rawPartition)) ?? -1;
+    if (!batch.watermarks.every((w) => at(w) === w.expected)) {
+      if (batch.watermarks.every((w) => at(w) === w.next)) {
         this.advanceResumeOffset(key, batch.commitKafkaOffset);
         return 'already-applied';
       }
@@ -64,8 +71,16 @@ export class FakeWindowSink implements WindowSink {
     }
     const closed = this.closedThrough.get(key) ?? new Map<string, number>();
     if (batch.closedThrough.some((c) => (closed.get(c.resolution) ?? null) !== c.startMs)) throw new ClosedWindowsMovedError(batch.shardPartition);
-    for (const w of batch.watermarks) stored.set(w.rawPartition, w.next);
+    for (const w of batch.watermarks) {
+      if (w.coarse) {
+        coarse.set(w.rawPartition, w.next);
+        continue;
+      }
+      if (!coarse.has(w.rawPartition)) coarse.set(w.rawPartition, stored.get(w.rawPartition) ?? -1);
+      stored.set(w.rawPartition, w.next);
+    }
     this.watermarks.set(key, stored);
+    this.coarseWatermarks.set(key, coarse);
     this.advanceResumeOffset(key, batch.commitKafkaOffset);
     for (const d of batch.windows) {
       const k = windowKey(d.seriesId, d.resolution.name, d.startMs);

@@ -88,6 +88,14 @@ const partitionStream = fc.record({
   replays: fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 12 }),
 });
 
+/** The advances of both classes' watermarks of `rawPartition`, as a batch carrying every resolution holds them. */
+function bothClasses(rawPartition: number, expected: number, next: number) {
+  return [
+    { rawPartition, expected, next },
+    { rawPartition, coarse: true, expected, next },
+  ];
+}
+
 describe('WindowAggregator', () => {
   it('gives the one-pass windows for any batching, interleaving, flush points and replays', async () => {
     await fc.assert(
@@ -114,6 +122,120 @@ describe('WindowAggregator', () => {
       }),
       RUNS,
     );
+  });
+
+  it('gives the one-pass windows with the coarse resolutions on their own cadence, through crashes that lose what is in memory', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(partitionStream, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.constantFrom('add', 'flush', 'crash', 'tick'), { minLength: 1, maxLength: 120 }),
+        fc.infiniteStream(fc.nat()),
+        async (streams, steps, picks) => {
+          const queues = streams.map((s, rp) => deliveries(rp, s.messages, s.cuts, s.replays));
+          const sink = new FakeWindowSink();
+          const newAggregator = () => new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS, coarseFlushIntervalMs: 1000 });
+          let agg = newAggregator();
+          agg.loadPartition(0, new Map());
+          /** The shard partition as Kafka holds it: record i at offset i. */
+          const log: ShardRecord[] = [];
+          let nowMs = 0;
+          const pick = picks[Symbol.iterator]();
+          const produce = () => {
+            const live = queues.filter((q) => q.length > 0);
+            if (live.length === 0) return;
+            const record = live[pick.next().value! % live.length]!.shift()!;
+            log.push(record);
+            agg.add(0, String(log.length - 1), record);
+          };
+          for (const step of steps) {
+            if (step === 'add') produce();
+            else if (step === 'tick') nowMs += 400;
+            else if (step === 'flush') for (const b of agg.takeBatch(nowMs)?.partitions ?? []) await sink.apply(b);
+            else {
+              // What a new owner does: load the slot, re-read the shard partition from its resume offset.
+              const stored = await sink.readSlot(0);
+              agg = newAggregator();
+              agg.loadPartition(0, stored.watermarks, stored.resumeOffset === null ? null : BigInt(stored.resumeOffset), stored.closedThrough, stored.coarseWatermarks);
+              for (let o = Number(stored.resumeOffset ?? 0); o < log.length; o++) agg.add(0, String(o), log[o]!);
+            }
+          }
+          while (queues.some((q) => q.length > 0)) produce();
+          for (const b of agg.takeBatch(nowMs, true)?.partitions ?? []) await sink.apply(b);
+          expect(agg.hasCoarsePending).toBe(false);
+          expect(visible(sink.windows)).toEqual(visible(onePass(streams.map((s) => s.messages))));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('carries the coarse resolutions once per interval, committing only what every resolution holds', () => {
+    const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS, coarseFlushIntervalMs: 1000 });
+    agg.loadPartition(0, new Map());
+    const rec = (o: number): ShardRecord => ({ v: 2, rp: 0, series: SERIES, samples: [[0, o, T0, o]] });
+    const resolutionsOf = (b: { windows: readonly { resolution: { name: string } }[] }) => [...new Set(b.windows.map((w) => w.resolution.name))].sort();
+    agg.add(0, '0', rec(0));
+    // A partition's first batch carries every resolution: later batches commit what it covered.
+    const first = agg.takeBatch(0)!.partitions[0]!;
+    expect(resolutionsOf(first)).toEqual(['10s', '1h', '1m']);
+    expect(first).toMatchObject({ watermarks: bothClasses(0, -1, 0), firstKafkaOffset: '0', commitKafkaOffset: '1' });
+    agg.add(0, '1', rec(1));
+    agg.add(0, '2', rec(2));
+    const fineOnly = agg.takeBatch(1)!.partitions[0]!;
+    expect(resolutionsOf(fineOnly)).toEqual(['10s']);
+    expect(fineOnly).toMatchObject({ watermarks: [{ rawPartition: 0, expected: 0, next: 2 }], firstKafkaOffset: '1', commitKafkaOffset: '1' });
+    expect(fineOnly.windows[0]!.window.count).toBe(2);
+    expect(agg.hasPending).toBe(false);
+    expect(agg.hasCoarsePending).toBe(true);
+    expect(agg.pendingSamples).toBe(2);
+    expect(agg.coarseDue(1)).toBe(false);
+    expect(agg.takeBatch(1)).toBeNull();
+    // The next period: a batch of the coarse resolutions alone, with everything since the first batch.
+    expect(agg.coarseDue(1000)).toBe(true);
+    const coarse = agg.takeBatch(1000)!.partitions[0]!;
+    expect(resolutionsOf(coarse)).toEqual(['1h', '1m']);
+    expect(coarse.windows.map((w) => w.window.count)).toEqual([2, 2]);
+    expect(coarse).toMatchObject({ watermarks: [{ rawPartition: 0, coarse: true, expected: 0, next: 2 }], firstKafkaOffset: '1', commitKafkaOffset: '3' });
+    expect(agg.hasCoarsePending).toBe(false);
+    expect(agg.pendingSamples).toBe(0);
+    // `all` takes them whether due or not (shutdown, FLUSH_MAX_SAMPLES).
+    agg.add(0, '3', rec(3));
+    expect(resolutionsOf(agg.takeBatch(1001, true)!.partitions[0]!)).toEqual(['10s', '1h', '1m']);
+  });
+
+  it('folds a record re-read past the finest watermark into the coarse resolutions only', () => {
+    const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS, coarseFlushIntervalMs: 1000 });
+    agg.loadPartition(0, new Map([[0, 5]]), 10n, new Map(), new Map([[0, 3]]));
+    const r = agg.add(0, '10', { v: 2, rp: 0, series: SERIES, samples: [[0, 1, T0, 3], [0, 2, T0, 4], [0, 3, T0, 5], [0, 4, T0, 6]] });
+    // Applied once, when new to the finest: the re-read ones only catch the coarse resolutions up.
+    expect(r).toEqual({ applied: 1, skipped: 3, invalid: 0, late: 0, closed: [0, 0, 0] });
+    const b = agg.takeBatch(0)!.partitions[0]!;
+    const counts = Object.fromEntries(b.windows.map((w) => [w.resolution.name, w.window.count]));
+    // Raw offsets 4 and 5 are in the finest already; 6 is new to both.
+    expect(counts).toEqual({ '10s': 1, '1m': 3, '1h': 3 });
+    expect(b.watermarks).toEqual([
+      { rawPartition: 0, expected: 5, next: 6 },
+      { rawPartition: 0, coarse: true, expected: 3, next: 6 },
+    ]);
+  });
+
+  it('spreads the coarse flushes of different partitions over the interval', () => {
+    const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS, coarseFlushIntervalMs: 1000 });
+    const slots = [0, 1, 2, 3, 4, 5, 6, 7];
+    for (const slot of slots) agg.loadPartition(slot, new Map());
+    const feed = (o: number) => {
+      for (const slot of slots) agg.add(slot, String(o), { v: 2, rp: 0, series: SERIES, samples: [[0, 1, T0, o]] });
+    };
+    feed(0);
+    agg.takeBatch(0);
+    const coarseAt: number[] = [];
+    for (let t = 100; t <= 1000; t += 100) {
+      feed(t);
+      for (const b of agg.takeBatch(t)?.partitions ?? []) if (b.windows.some((w) => w.resolution.name !== '10s')) coarseAt.push(t);
+    }
+    // Each slot once in the period, at more than two distinct times.
+    expect(coarseAt).toHaveLength(slots.length);
+    expect(new Set(coarseAt).size).toBeGreaterThan(2);
   });
 
   it('merges windows to the same result in any order and grouping', () => {
@@ -156,7 +278,7 @@ describe('WindowAggregator', () => {
         const batch = agg.takeBatch()!;
         const advanced = messages.length - 1 > watermark;
         expect(batch.partitions[0]!.watermarks).toEqual(
-          advanced ? [{ rawPartition: 7, expected: watermark, next: messages.length - 1 }] : [],
+          advanced ? bothClasses(7, watermark, messages.length - 1) : [],
         );
       }),
       RUNS,
@@ -177,9 +299,9 @@ describe('WindowAggregator', () => {
     agg.loadPartition(2, new Map([[1, 9]]));
     agg.add(2, '40', { v: 2, rp: 1, series: SERIES, samples: [[0, 1, T0, 10]] });
     const first = agg.takeBatch()!.partitions[0]!;
-    expect(first).toMatchObject({ watermarks: [{ rawPartition: 1, expected: 9, next: 10 }], firstKafkaOffset: '40', commitKafkaOffset: '41' });
+    expect(first).toMatchObject({ watermarks: bothClasses(1, 9, 10), firstKafkaOffset: '40', commitKafkaOffset: '41' });
     agg.add(2, '41', { v: 2, rp: 1, series: SERIES, samples: [[0, 1, T0, 12]] });
-    expect(agg.takeBatch()!.partitions[0]!.watermarks).toEqual([{ rawPartition: 1, expected: 10, next: 12 }]);
+    expect(agg.takeBatch()!.partitions[0]!.watermarks).toEqual(bothClasses(1, 10, 12));
     expect(agg.takeBatch()).toBeNull();
   });
 
@@ -253,7 +375,7 @@ describe('WindowAggregator', () => {
     const b = agg.takeBatch()!.partitions[0]!;
     expect(b.late).toEqual([{ rawPartition: 4, rawOffset: 8, series: SERIES[1], value: 2, timestampMs: T0 + 1, reason: expect.stringMatching(/closed in every resolution.*MAX_SAMPLE_LATENESS/) }]);
     // The late sample's raw offset is covered: a replay skips it rather than sending it to the DLQ again.
-    expect(b.watermarks).toEqual([{ rawPartition: 4, expected: -1, next: 8 }]);
+    expect(b.watermarks).toEqual(bothClasses(4, -1, 8));
     expect(b.closedThrough).toEqual([
       { resolution: '10s', startMs: hour + 3_600_000 },
       { resolution: '1m', startMs: hour + 3_600_000 },

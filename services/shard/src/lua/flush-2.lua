@@ -2,9 +2,14 @@
   flush-2.lua: apply one flush batch of one slot (shard-topic partition), atomically.
 
   KEYS[1]  watermark hash of the slot:
-           field = raw partition, value = highest raw offset applied (decimal);
+           field = raw partition, value = highest raw offset applied (decimal)
+           in the finest resolution;
+           field = `c` + raw partition: the same for the coarse resolutions
+           (every one but the finest), which the worker flushes less often;
+           absent, it equals the raw partition's field (written before the
+           coarse ones had their own, with every resolution at once);
            field `k` = shard-topic offset after the last record whose samples
-           the watermarks cover: where the slot's next owner resumes reading
+           both watermarks cover: where the slot's next owner resumes reading
 
   ARGV[1]  JSON batch. Doubles and timestamps are decimal strings, written
            verbatim so nothing is rounded; counts and limbs are JSON integers
@@ -17,7 +22,8 @@
                                                   a new window is added (member <id>:<start>)
     ko    "offset"                                shard-topic offset after the batch's last
                                                   record (decimal string); `k` keeps the max
-    wm    [[rawPartition, expected, next], ...]   strings; expected "-1" = field absent;
+    wm    [[field, expected, next], ...]          strings: a raw partition, or `c` + one;
+                                                  expected "-1" = field absent;
                                                   expected = next only checks a watermark
     w     [[key, expireAtMs, count, min, max, firstTs, first, lastTs, last,
             limbIndex, limbDelta, ...], ...]      one window delta each;
@@ -69,8 +75,13 @@ if not ok or type(batch) ~= 'table' or type(batch.wm) ~= 'table' or type(batch.w
 end
 
 local matchesExpected, matchesNext = true, true
+local storedOf = {}
 for _, m in ipairs(batch.wm) do
-  local stored = redis.call('HGET', wmKey, m[1]) or '-1'
+  local field = m[1]
+  local stored = redis.call('HGET', wmKey, field)
+  if not stored and string.byte(field, 1) == 99 then stored = redis.call('HGET', wmKey, string.sub(field, 2)) end
+  stored = stored or '-1'
+  storedOf[field] = stored
   if stored ~= m[2] then matchesExpected = false end
   if stored ~= m[3] then matchesNext = false end
 end
@@ -84,7 +95,10 @@ end
 -- Also when already applied: the rewrite (same values) makes a following WAIT cover
 -- them even if they reached this node by replication from a failed primary.
 for _, m in ipairs(batch.wm) do
-  redis.call('HSET', wmKey, m[1], m[3])
+  local field = m[1]
+  -- Before a raw partition's field moves, its coarse field gets the value it stood for until now.
+  if matchesExpected and string.byte(field, 1) ~= 99 then redis.call('HSETNX', wmKey, 'c' .. field, storedOf[field]) end
+  redis.call('HSET', wmKey, field, m[3])
 end
 if type(batch.ko) == 'string' then
   local storedKo = tonumber(redis.call('HGET', wmKey, 'k') or '-1')
