@@ -12,6 +12,10 @@ import { DEFAULT_RESOLUTIONS, slotOfSeriesId, type RedisKeys } from '@ringtail/m
 import { readWindow } from '@ringtail/query';
 
 const HOUR = DEFAULT_RESOLUTIONS.find((r) => r.name === '1h')!;
+/** The finest resolution: written by every flush (the coarse ones lag by up to COARSE_FLUSH_INTERVAL_MS). */
+const FINEST = DEFAULT_RESOLUTIONS[0]!;
+/** Finest windows looked at, newest first, before falling back to the 1h windows (a lag longer than this). */
+const FINEST_WINDOWS_BACK = 12;
 const HEARTBEAT_METRIC = 'fault_heartbeat';
 
 interface Heartbeat {
@@ -90,7 +94,10 @@ export class Freshness {
     return from ?? performance.now();
   }
 
-  /** Reads every heartbeat's newest visible tick (two 1h windows each: this hour and the last). */
+  /**
+   * Reads every heartbeat's newest visible tick: from the newest finest window that holds one
+   * (looking back FINEST_WINDOWS_BACK windows), else from the 1h windows (this hour and the last).
+   */
   async poll(): Promise<void> {
     await this.read();
     this.history?.push({ atMs: performance.now(), minVisible: Math.min(...this.visible), lagMs: this.lagMs() });
@@ -99,8 +106,16 @@ export class Freshness {
   private async read(): Promise<void> {
     const now = Date.now();
     const hour = Math.floor(now / HOUR.stepMs) * HOUR.stepMs;
+    const finest = Math.floor(now / FINEST.stepMs) * FINEST.stepMs;
     await Promise.all(
       this.beats.map(async (b, i) => {
+        for (let back = 0; back < FINEST_WINDOWS_BACK; back++) {
+          const w = await readWindow(this.redis, this.keys, b.seriesId, FINEST, finest - back * FINEST.stepMs);
+          if (w !== null) {
+            this.visible[i] = Math.max(this.visible[i]!, w.last);
+            return;
+          }
+        }
         for (const start of [hour, hour - HOUR.stepMs]) {
           const w = await readWindow(this.redis, this.keys, b.seriesId, HOUR, start);
           if (w !== null) {

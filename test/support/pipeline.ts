@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import xxhash from 'xxhash-wasm';
 import { canonicalSeriesKey, createSeriesHasher, seriesIdHex, type SeriesHasher } from '@ringtail/hashring';
 import type { RawSample } from '@ringtail/loadgen';
-import { DEFAULT_RESOLUTIONS, redisKeys, topicNames, windowValues, type Resolution, type WindowValues } from '@ringtail/model';
+import { DEFAULT_RESOLUTIONS, DEFAULT_SHARD_SLOTS, redisKeys, topicNames, windowValues, type Resolution, type WindowValues } from '@ringtail/model';
 import { readWindows } from '@ringtail/query';
 import { readRingStatus, redisRingStatusStore, type RingStatus } from '@ringtail/ring-status';
 import { connectIdempotentProducer, createSentinelClient, kafkaSecurityOptions, type RedisSecurity } from '@ringtail/runtime';
@@ -210,6 +210,17 @@ export class PipelineUnderTest {
   async appliedInEveryResolution(samples: readonly RawSample[]): Promise<number> {
     const counts = await Promise.all(DEFAULT_RESOLUTIONS.map((r) => this.countIn(samples, r)));
     return Math.min(...counts);
+  }
+
+  /**
+   * True once every slot's coarse resolutions hold what its finest holds: in each watermark
+   * hash, every `c<raw partition>` field equals the raw partition's (absent: equal). Cheap
+   * beside reading every window, so a bench can time the coarse resolutions' lag with it.
+   */
+  async coarseCaughtUp(slots = DEFAULT_SHARD_SLOTS): Promise<boolean> {
+    const keys = redisKeys(this.opts.namespace);
+    const hashes = await Promise.all(Array.from({ length: slots }, (_, slot) => this.redis.hgetall(keys.watermarks(slot))));
+    return hashes.every((h) => Object.entries(h).every(([field, value]) => !/^\d+$/.test(field) || (h[`c${field}`] ?? value) === value));
   }
 
   private async countIn(samples: readonly RawSample[], resolution: Resolution): Promise<number> {
