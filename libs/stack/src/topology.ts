@@ -100,6 +100,12 @@ export function loadStackSettings(env: NodeJS.ProcessEnv): StackSettings {
   };
 }
 
+/** The variables that set this stack's base ports: `RINGTAIL_*_PORT` open, `RINGTAIL_SECURE_*_PORT` secured. */
+export function portVariablesOf(t: StackTopology): { readonly kafka: string; readonly redis: string; readonly sentinel: string } {
+  const prefix = t.secure ? 'RINGTAIL_SECURE_' : 'RINGTAIL_';
+  return { kafka: `${prefix}KAFKA_PORT`, redis: `${prefix}REDIS_PORT`, sentinel: `${prefix}SENTINEL_PORT` };
+}
+
 /** Endpoints of a stack started by this launcher (local or docker: same ports). */
 export function endpointsOf(t: StackTopology): StackEndpoints {
   return {
