@@ -3,21 +3,15 @@ import { performance } from 'node:perf_hooks';
 import { LocalStack, loadStackSettings, stackCredentialsOf, type StackCredentials, type StackEndpoints, type StackTopology } from '@ringtail/stack';
 
 /**
- * The secured local stack the security tests start beside the open one, on
- * ports of its own: RINGTAIL_SECURE_KAFKA_PORT (and +1 for its controller),
+ * The secured local stack the security tests start beside the open one, on the
+ * secured stack's own ports: RINGTAIL_SECURE_KAFKA_PORT (and +1 for its controller),
  * RINGTAIL_SECURE_REDIS_PORT (and +1 for the replica), RINGTAIL_SECURE_SENTINEL_PORT
- * (and +1, +2). Like the open stack it is left running for the next run;
- * `ringtail stack down --secure` with the same ports stops it.
+ * (and +1, +2), read by `loadStackSettings` as for `ringtail stack up --secure`.
+ * Like the open stack it is left running for the next run; `ringtail stack down --secure`
+ * with the same environment stops it.
  */
 export function secureTopology(env: NodeJS.ProcessEnv = process.env): StackTopology {
-  return loadStackSettings({
-    ...env,
-    RINGTAIL_STACK_MODE: 'local',
-    RINGTAIL_STACK_SECURE: 'true',
-    RINGTAIL_KAFKA_PORT: env.RINGTAIL_SECURE_KAFKA_PORT ?? '19392',
-    RINGTAIL_REDIS_PORT: env.RINGTAIL_SECURE_REDIS_PORT ?? '16490',
-    RINGTAIL_SENTINEL_PORT: env.RINGTAIL_SECURE_SENTINEL_PORT ?? '26490',
-  }).topology;
+  return loadStackSettings({ ...env, RINGTAIL_STACK_MODE: 'local', RINGTAIL_STACK_SECURE: 'true' }).topology;
 }
 
 export interface SecureStack {

@@ -3,6 +3,8 @@ export type StackErrorCode =
   | 'STACK_PREREQUISITE_MISSING'
   | 'STACK_START_FAILED'
   | 'STACK_NOT_READY'
+  /** A pid file names a live process of the stack's kind started with other settings; the file is kept. */
+  | 'STACK_PROCESS_MISMATCH'
   | 'STACK_MODE_UNAVAILABLE'
   | 'STACK_CONFIG_INVALID';
 

@@ -7,14 +7,16 @@ import { Kafka, logLevel } from 'kafkajs';
 import { eventually, kafkaSecurityOptions } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
 import { JAVA, MAVEN, requireTools } from './prerequisites.ts';
-import { ProcessFile } from './process-files.ts';
-import { canConnect, spawnDetached, stopProcess } from './processes.ts';
+import { describeMismatch, ProcessFile, type ProcessMismatch } from './process-files.ts';
+import { canConnect, spawnDetached } from './processes.ts';
 import { STACK_USERS, stackClientSecurity, type StackCredentials } from './stack-credentials.ts';
-import { endpointsOf, stackCredentialsOf, type StackTopology } from './topology.ts';
+import { endpointsOf, portVariablesOf, stackCredentialsOf, type StackTopology } from './topology.ts';
 
 const POM = fileURLToPath(new URL('../kafka/pom.xml', import.meta.url));
 const READY_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 15_000;
+/** The broker's main class: on the command line of every Kafka JVM, ours or not. */
+const KAFKA_MAIN = 'kafka.Kafka';
 
 /** A single-node Apache Kafka broker in KRaft mode (broker and controller in one JVM). */
 export class KafkaBroker {
@@ -28,7 +30,7 @@ export class KafkaBroker {
     this.credentials = t.secure ? stackCredentialsOf(t) : null;
     this.dir = join(t.stackDir, 'kafka');
     this.configPath = join(this.dir, 'server.properties');
-    this.pidFile = new ProcessFile(join(this.dir, 'kafka.pid'), this.configPath);
+    this.pidFile = new ProcessFile(join(this.dir, 'kafka.pid'), KAFKA_MAIN, this.configPath);
   }
 
   get jarDir(): string {
@@ -61,10 +63,13 @@ export class KafkaBroker {
 
   /** Starts the broker unless ours already runs; resolves when it serves metadata. */
   async up(): Promise<void> {
-    if (this.pid() === undefined) {
+    const state = this.pidFile.state();
+    // Starting over a mismatch would overwrite the only record of the JVM it names.
+    if (state.kind === 'mismatch') throw mismatchError(state, 'no broker was started');
+    if (state.kind === 'stale') {
       for (const port of [this.t.kafkaPort, this.t.kafkaControllerPort]) {
         if (await canConnect('127.0.0.1', port)) {
-          throw new StackError('STACK_START_FAILED', `port ${port} is taken by a process this stack did not start; stop it or set RINGTAIL_KAFKA_PORT`);
+          throw new StackError('STACK_START_FAILED', `port ${port} is taken by a process this stack did not start; stop it or set ${portVariablesOf(this.t).kafka}`);
         }
       }
       requireTools([JAVA]);
@@ -81,10 +86,13 @@ export class KafkaBroker {
     });
   }
 
+  /**
+   * Stops our broker and removes its pid file (a dead one's too). A pid file naming
+   * another Kafka JVM is kept, and this throws STACK_PROCESS_MISMATCH.
+   */
   async down(): Promise<void> {
-    const pid = this.pid();
-    if (pid !== undefined) await stopProcess(pid, STOP_GRACE_MS);
-    this.pidFile.clear();
+    const mismatch = await this.pidFile.stop(STOP_GRACE_MS);
+    if (mismatch) throw mismatchError(mismatch, 'it was not stopped');
   }
 
   /** True once the broker answers a metadata request (a TCP accept alone comes earlier). */
@@ -219,4 +227,12 @@ export class KafkaBroker {
       ].join('\n'),
     );
   }
+}
+
+/** The broker's marker is its config file, the same whatever the ports: a mismatch is a JVM of another stack folder. */
+function mismatchError(m: ProcessMismatch, outcome: string): StackError {
+  return new StackError('STACK_PROCESS_MISMATCH', [
+    describeMismatch('kafka', m),
+    `Kept the pid file and that JVM; ${outcome}. If it is not this stack's broker, stop it yourself if need be and remove ${m.path}.`,
+  ].join('\n'));
 }

@@ -1,3 +1,4 @@
+import { StackError } from './errors.ts';
 import { KafkaBroker } from './kafka-broker.ts';
 import { RedisSentinelSet } from './redis-sentinel-set.ts';
 import { endpointsOf, type StackEndpoints, type StackTopology } from './topology.ts';
@@ -26,9 +27,21 @@ export class LocalStack {
     return endpointsOf(this.t);
   }
 
-  /** Stops every process this stack started; data stays under the cache folder. */
+  /**
+   * Stops every process this stack started; data stays under the cache folder. Both
+   * parts are always tried; a pid file that names a process of other settings is kept
+   * and reported by the StackError thrown at the end (STACK_PROCESS_MISMATCH).
+   */
   async down(): Promise<void> {
-    await Promise.all([this.kafka.down(), this.redis.down()]);
+    const results = await Promise.allSettled([this.kafka.down(), this.redis.down()]);
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failures.length === 0) return;
+    const mismatches = failures.filter((f): f is StackError => f instanceof StackError && f.code === 'STACK_PROCESS_MISMATCH');
+    // Every kept pid file in one report, unless something else went wrong too.
+    if (failures.length > 1 && mismatches.length === failures.length) {
+      throw new StackError('STACK_PROCESS_MISMATCH', mismatches.map((e) => e.message).join('\n'));
+    }
+    throw failures[0];
   }
 
   /** Stops only the Kafka broker, for fault-injection tests; `up()` starts it again. */

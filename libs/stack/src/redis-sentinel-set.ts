@@ -4,10 +4,10 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { eventually, nodeSecurityOptions, type RedisSecurity } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
 import { REDIS_SERVER, requireTools } from './prerequisites.ts';
-import { ProcessFile } from './process-files.ts';
-import { canConnect, spawnDetached, stopProcess } from './processes.ts';
+import { describeMismatch, ProcessFile, type ProcessMismatch } from './process-files.ts';
+import { canConnect, spawnDetached } from './processes.ts';
 import { STACK_USERS, stackClientSecurity, type StackCredentials } from './stack-credentials.ts';
-import { endpointsOf, stackCredentialsOf, type StackTopology } from './topology.ts';
+import { endpointsOf, portVariablesOf, stackCredentialsOf, type StackTopology } from './topology.ts';
 
 const READY_TIMEOUT_MS = 60_000;
 const SENTINEL_DOWN_AFTER_MS = 5000;
@@ -17,6 +17,8 @@ interface RedisInstance {
   readonly name: string;
   readonly port: number;
   readonly sentinel: boolean;
+  /** How far this port is from its base port variable (the replica is the primary's +1). */
+  readonly offset: number;
 }
 
 /**
@@ -36,9 +38,9 @@ export class RedisSentinelSet {
     this.credentials = t.secure ? stackCredentialsOf(t) : null;
     this.dir = join(t.stackDir, 'redis');
     this.instances = [
-      { name: 'redis-a', port: t.redisPrimaryPort, sentinel: false },
-      { name: 'redis-b', port: t.redisReplicaPort, sentinel: false },
-      ...t.sentinelPorts.map((port, i) => ({ name: `sentinel-${i + 1}`, port, sentinel: true })),
+      { name: 'redis-a', port: t.redisPrimaryPort, sentinel: false, offset: 0 },
+      { name: 'redis-b', port: t.redisReplicaPort, sentinel: false, offset: t.redisReplicaPort - t.redisPrimaryPort },
+      ...t.sentinelPorts.map((port, i) => ({ name: `sentinel-${i + 1}`, port, sentinel: true, offset: port - t.sentinelPorts[0] })),
     ];
   }
 
@@ -54,12 +56,15 @@ export class RedisSentinelSet {
 
   /** Starts whichever instances are not running; resolves when Sentinel can fail over. */
   async up(): Promise<void> {
-    const toStart = this.instances.filter((i) => this.pidFile(i).runningPid() === undefined);
+    const states = this.instances.map((inst) => ({ inst, state: this.pidFile(inst).state() }));
+    // Starting over a mismatch would overwrite the only record of the process it names.
+    const mismatches = states.flatMap(({ inst, state }) => (state.kind === 'mismatch' ? [{ inst, mismatch: state }] : []));
+    if (mismatches.length > 0) throw this.mismatchError(mismatches, 'nothing was started');
+    const toStart = states.filter(({ state }) => state.kind === 'stale').map(({ inst }) => inst);
     if (toStart.length > 0) requireTools([REDIS_SERVER]);
     for (const inst of toStart) {
       if (await canConnect('127.0.0.1', inst.port)) {
-        const variable = inst.sentinel ? 'RINGTAIL_SENTINEL_PORT' : 'RINGTAIL_REDIS_PORT';
-        throw new StackError('STACK_START_FAILED', `port ${inst.port} (${inst.name}) is taken by a process this stack did not start; stop it or set ${variable}`);
+        throw new StackError('STACK_START_FAILED', `port ${inst.port} (${inst.name}) is taken by a process this stack did not start; stop it or set ${this.portVariable(inst)}`);
       }
     }
     if (toStart.length > 0) this.credentials?.ensure();
@@ -78,14 +83,20 @@ export class RedisSentinelSet {
     });
   }
 
+  /**
+   * Stops our instances and removes their pid files (dead processes' files too).
+   * A pid file naming a `redis-server` on another port is kept, and after stopping
+   * the rest this throws STACK_PROCESS_MISMATCH saying which port variables stop it.
+   */
   async down(): Promise<void> {
     // Sentinels first, so stopping the data nodes does not trigger a failover.
     const order = [...this.instances].sort((a, b) => Number(b.sentinel) - Number(a.sentinel));
+    const mismatches: { inst: RedisInstance; mismatch: ProcessMismatch }[] = [];
     for (const inst of order) {
-      const pid = this.pidFile(inst).runningPid();
-      if (pid !== undefined) await stopProcess(pid, STOP_GRACE_MS);
-      this.pidFile(inst).clear();
+      const mismatch = await this.pidFile(inst).stop(STOP_GRACE_MS);
+      if (mismatch) mismatches.push({ inst, mismatch });
     }
+    if (mismatches.length > 0) throw this.mismatchError(mismatches, 'the rest was stopped');
   }
 
   /**
@@ -121,7 +132,30 @@ export class RedisSentinelSet {
 
   private pidFile(inst: RedisInstance): ProcessFile {
     // Redis replaces its command line with "redis-server 127.0.0.1:<port>".
-    return new ProcessFile(join(this.dir, inst.name, 'server.pid'), `127.0.0.1:${inst.port}`);
+    return new ProcessFile(join(this.dir, inst.name, 'server.pid'), REDIS_SERVER.command, `127.0.0.1:${inst.port}`);
+  }
+
+  private portVariable(inst: RedisInstance): string {
+    const v = portVariablesOf(this.t);
+    return inst.sentinel ? v.sentinel : v.redis;
+  }
+
+  /**
+   * Names each kept pid file and the settings that reach its process: the port it
+   * serves, less the instance's offset, is the base port it was started with.
+   */
+  private mismatchError(mismatches: readonly { inst: RedisInstance; mismatch: ProcessMismatch }[], others: string): StackError {
+    const settings = new Set<string>();
+    for (const { inst, mismatch } of mismatches) {
+      const served = /127\.0\.0\.1:(\d+)/.exec(mismatch.cmdline)?.[1];
+      settings.add(served === undefined ? `${this.portVariable(inst)}=<its base port>` : `${this.portVariable(inst)}=${Number(served) - inst.offset}`);
+    }
+    const command = `${[...settings].join(' ')} npx ringtail stack down${this.t.secure ? ' --secure' : ''}`;
+    return new StackError('STACK_PROCESS_MISMATCH', [
+      ...mismatches.map(({ inst, mismatch }) => describeMismatch(inst.name, mismatch)),
+      `Kept these pid files and their processes, which serve other ports than the settings name; ${others}. ` +
+        `To stop them: \`${command}\`. If one is not this stack's process, stop it yourself and remove its pid file.`,
+    ].join('\n'));
   }
 
   /** What the probes present: the stack's client settings, read once the credentials exist. */

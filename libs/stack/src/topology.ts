@@ -51,6 +51,11 @@ const stackEnvSchema = z.object({
   RINGTAIL_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('ringtail'),
   // The secured stack (`ringtail stack up --secure`): its own folder, so an open and a secured stack can sit side by side on different ports.
   RINGTAIL_STACK_SECURE: z.enum(['true', 'false', '1', '0', '']).default('false').transform((v) => v === 'true' || v === '1'),
+  // The secured stack's base ports, used instead of the three above: `stack up --secure`,
+  // `stack down --secure` and the security tests then all name one stack, apart from the open one.
+  RINGTAIL_SECURE_KAFKA_PORT: port.default(19392),
+  RINGTAIL_SECURE_REDIS_PORT: port.default(16490),
+  RINGTAIL_SECURE_SENTINEL_PORT: port.default(26490),
   // Only for the external mode: where the existing Kafka and Sentinels are.
   KAFKA_BROKERS: z.string().optional(),
   REDIS_SENTINELS: z.string().optional(),
@@ -73,6 +78,9 @@ export function loadStackSettings(env: NodeJS.ProcessEnv): StackSettings {
     );
   }
   const e = parsed.data;
+  const [kafkaPort, redisPort, sentinelPort] = e.RINGTAIL_STACK_SECURE
+    ? [e.RINGTAIL_SECURE_KAFKA_PORT, e.RINGTAIL_SECURE_REDIS_PORT, e.RINGTAIL_SECURE_SENTINEL_PORT]
+    : [e.RINGTAIL_KAFKA_PORT, e.RINGTAIL_REDIS_PORT, e.RINGTAIL_SENTINEL_PORT];
   return {
     mode: e.RINGTAIL_STACK_MODE,
     topology: {
@@ -80,16 +88,22 @@ export function loadStackSettings(env: NodeJS.ProcessEnv): StackSettings {
       stackDir: join(e.RINGTAIL_CACHE_DIR, e.RINGTAIL_STACK_SECURE ? 'stack-secure' : 'stack'),
       secure: e.RINGTAIL_STACK_SECURE,
       kafkaVersion: e.RINGTAIL_KAFKA_VERSION,
-      kafkaPort: e.RINGTAIL_KAFKA_PORT,
-      kafkaControllerPort: e.RINGTAIL_KAFKA_PORT + 1,
+      kafkaPort,
+      kafkaControllerPort: kafkaPort + 1,
       kafkaHeapMb: e.RINGTAIL_KAFKA_HEAP_MB,
-      redisPrimaryPort: e.RINGTAIL_REDIS_PORT,
-      redisReplicaPort: e.RINGTAIL_REDIS_PORT + 1,
-      sentinelPorts: [e.RINGTAIL_SENTINEL_PORT, e.RINGTAIL_SENTINEL_PORT + 1, e.RINGTAIL_SENTINEL_PORT + 2],
+      redisPrimaryPort: redisPort,
+      redisReplicaPort: redisPort + 1,
+      sentinelPorts: [sentinelPort, sentinelPort + 1, sentinelPort + 2],
       sentinelMasterName: e.RINGTAIL_SENTINEL_MASTER,
     },
     external: { kafkaBrokers: e.KAFKA_BROKERS, sentinels: e.REDIS_SENTINELS },
   };
+}
+
+/** The variables that set this stack's base ports: `RINGTAIL_*_PORT` open, `RINGTAIL_SECURE_*_PORT` secured. */
+export function portVariablesOf(t: StackTopology): { readonly kafka: string; readonly redis: string; readonly sentinel: string } {
+  const prefix = t.secure ? 'RINGTAIL_SECURE_' : 'RINGTAIL_';
+  return { kafka: `${prefix}KAFKA_PORT`, redis: `${prefix}REDIS_PORT`, sentinel: `${prefix}SENTINEL_PORT` };
 }
 
 /** Endpoints of a stack started by this launcher (local or docker: same ports). */

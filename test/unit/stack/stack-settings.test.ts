@@ -60,6 +60,18 @@ describe('stack settings', () => {
     expect(() => loadStackSettings({ RINGTAIL_STACK_SECURE: 'maybe' })).toThrow(/RINGTAIL_STACK_SECURE/);
   });
 
+  it('puts the secured stack on the RINGTAIL_SECURE_* ports, whatever the open stack\'s ports are', () => {
+    const open = { RINGTAIL_KAFKA_PORT: '20000', RINGTAIL_REDIS_PORT: '20100', RINGTAIL_SENTINEL_PORT: '20200' };
+    const byDefault = loadStackSettings({ ...open, RINGTAIL_STACK_SECURE: 'true' }).topology;
+    expect([byDefault.kafkaPort, byDefault.kafkaControllerPort, byDefault.redisPrimaryPort, byDefault.redisReplicaPort]).toEqual([19392, 19393, 16490, 16491]);
+    expect(byDefault.sentinelPorts).toEqual([26490, 26491, 26492]);
+    const moved = loadStackSettings({ ...open, RINGTAIL_STACK_SECURE: 'true', RINGTAIL_SECURE_KAFKA_PORT: '21000', RINGTAIL_SECURE_REDIS_PORT: '21100', RINGTAIL_SECURE_SENTINEL_PORT: '21200' }).topology;
+    expect([moved.kafkaPort, moved.redisPrimaryPort, moved.sentinelPorts[0]]).toEqual([21000, 21100, 21200]);
+    const openStack = loadStackSettings({ ...open, RINGTAIL_SECURE_REDIS_PORT: '21100' }).topology;
+    expect([openStack.kafkaPort, openStack.redisPrimaryPort, openStack.sentinelPorts[0]]).toEqual([20000, 20100, 20200]);
+    expect(() => loadStackSettings({ RINGTAIL_SECURE_REDIS_PORT: '80' })).toThrow(/RINGTAIL_SECURE_REDIS_PORT/);
+  });
+
   it('refuses the external mode without both addresses, and malformed ones', () => {
     expect(() => externalEndpoints(loadStackSettings({ RINGTAIL_STACK_MODE: 'external', KAFKA_BROKERS: 'k:1' }))).toThrow(/REDIS_SENTINELS/);
     expect(() => externalEndpoints(loadStackSettings({ KAFKA_BROKERS: 'k', REDIS_SENTINELS: 's:1' }))).toThrow(/KAFKA_BROKERS: expected host:port/);

@@ -19,7 +19,9 @@ export const stackCommand: Command = {
     'Mode from RINGTAIL_STACK_MODE: auto (default: a running local stack, else containers if a Docker engine answers, else local processes),\n' +
     'local, docker (docker-compose.yml), external.\n' +
     '--secure (or RINGTAIL_STACK_SECURE=true): the secured local stack, with Redis and Sentinel ACL users, TLS everywhere and\n' +
-    'Kafka SASL_SSL (SCRAM); certificates and passwords are made at first start under $RINGTAIL_CACHE_DIR/stack-secure/secrets.',
+    'Kafka SASL_SSL (SCRAM); certificates and passwords are made at first start under $RINGTAIL_CACHE_DIR/stack-secure/secrets.\n' +
+    'Its ports come from RINGTAIL_SECURE_KAFKA_PORT, RINGTAIL_SECURE_REDIS_PORT and RINGTAIL_SECURE_SENTINEL_PORT\n' +
+    '(19392, 16490, 26490), the open stack\'s from RINGTAIL_KAFKA_PORT, RINGTAIL_REDIS_PORT and RINGTAIL_SENTINEL_PORT.',
   usage: 'ringtail stack up|down|status [--secure]',
   async run(args) {
     const secure = args.includes('--secure');
