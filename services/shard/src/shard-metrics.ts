@@ -10,6 +10,11 @@ export function createShardMetrics(registry: MetricsRegistry) {
       help: 'Samples skipped as duplicates: raw offset at or below the watermark.',
       registers,
     }),
+    samplesCoarseCatchUp: new Counter({
+      name: 'ringtail_shard_samples_coarse_catch_up_total',
+      help: 'Samples the finest resolution already held, re-read and folded into the coarse resolutions only (their watermark lags).',
+      registers,
+    }),
     samplesInvalid: new Counter({ name: 'ringtail_shard_samples_invalid_total', help: 'Samples dropped: non-finite value or timestamp, unknown series.', registers }),
     recordsUndecodable: new Counter({ name: 'ringtail_shard_records_undecodable_total', help: 'Shard-topic records that are not version-1 shard records.', registers }),
     flushDurationMs: new Histogram({

@@ -210,6 +210,7 @@ export class ShardWorker {
         const r = aggregator.add(partition, m.offset, record);
         if (r.applied > 0) metrics.samplesApplied.inc(r.applied);
         if (r.skipped > 0) metrics.samplesSkipped.inc(r.skipped);
+        if (r.coarseCatchUp > 0) metrics.samplesCoarseCatchUp.inc(r.coarseCatchUp);
         if (r.invalid > 0) metrics.samplesInvalid.inc(r.invalid);
         if (r.late > 0) metrics.samplesLate.inc(r.late);
         r.closed.forEach((n, ri) => {

@@ -92,11 +92,13 @@ export interface FlushBatch {
 export interface AddResult {
   /** Samples folded into windows for the first time (new to the finest resolution's watermark). */
   readonly applied: number;
-  /**
-   * Samples at or below the finest resolution's watermark: already applied, re-sent by a replay
-   * (folded into the coarse resolutions if their watermark is behind).
-   */
+  /** Samples at or below both watermarks: already applied, re-sent by a replay. */
   readonly skipped: number;
+  /**
+   * Samples the finest resolution already held, folded into the coarse ones only: a slot
+   * re-read (after a reload) from before their watermark, which lags the finest's.
+   */
+  readonly coarseCatchUp: number;
   /** Samples with a non-finite value or timestamp or an unknown series index. */
   readonly invalid: number;
   /** Samples whose window was closed in every resolution left to them: bound for the DLQ. */
@@ -375,6 +377,7 @@ export class WindowAggregator {
     let fineApplied = 0;
     let coarseApplied = 0;
     let applied = 0;
+    let coarseCatchUp = 0;
     let skipped = 0;
     let invalid = 0;
     let late = 0;
@@ -412,8 +415,9 @@ export class WindowAggregator {
       }
       if (refused === allRefused) {
         if (done !== 0) {
-          // Held by the class that applied it: nothing is lost.
-          skipped++;
+          // One class holds it, the other's windows are closed: nothing is lost (`closed` counts the refusal).
+          if (fineDone) coarseCatchUp++;
+          else applied++;
           continue;
         }
         p.late.push({ rawPartition: record.rp, rawOffset, series: record.series[index]!, value, timestampMs, reason: lateReason(this.resolutions, p.closedThrough) });
@@ -437,7 +441,7 @@ export class WindowAggregator {
       if ((refused & FINE_MASK) === 0) fineApplied++;
       if ((refused & coarseMask) !== coarseMask) coarseApplied++;
       // Each sample counts as applied once: a re-read the finest skipped only catches the coarse ones up.
-      if (fineDone) skipped++;
+      if (fineDone) coarseCatchUp++;
       else applied++;
     }
     if (fineHighest > fineThreshold) p.fine.seen.set(record.rp, fineHighest);
@@ -446,7 +450,7 @@ export class WindowAggregator {
     p.coarseSampleCount += coarseApplied;
     this.pending += fineApplied;
     this.coarsePending += coarseApplied;
-    return { applied, skipped, invalid, late, closed };
+    return { applied, skipped, coarseCatchUp, invalid, late, closed };
   }
 
   /**

@@ -94,6 +94,10 @@ describe('shard worker against Kafka and Redis Sentinel', () => {
       ...stackEnv(stackEndpoints(), namespace),
       SHARD_WORKER_ID: 'w0',
       FLUSH_INTERVAL_MS: '100',
+      // Every resolution with every flush: the exact skip and refetch counts below assume a
+      // re-read starts where the last flush ended. With the coarse resolutions on their own
+      // cadence a reload re-reads up to COARSE_FLUSH_INTERVAL_MS more (see window-aggregator.test.ts).
+      COARSE_FLUSH_INTERVAL_MS: '0',
       SHARD_SLOTS: String(SHARD_PARTITIONS),
       HTTP_PORT: '0',
     });

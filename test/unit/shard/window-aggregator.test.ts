@@ -208,7 +208,7 @@ describe('WindowAggregator', () => {
     agg.loadPartition(0, new Map([[0, 5]]), 10n, new Map(), new Map([[0, 3]]));
     const r = agg.add(0, '10', { v: 2, rp: 0, series: SERIES, samples: [[0, 1, T0, 3], [0, 2, T0, 4], [0, 3, T0, 5], [0, 4, T0, 6]] });
     // Applied once, when new to the finest: the re-read ones only catch the coarse resolutions up.
-    expect(r).toEqual({ applied: 1, skipped: 3, invalid: 0, late: 0, closed: [0, 0, 0] });
+    expect(r).toEqual({ applied: 1, skipped: 1, coarseCatchUp: 2, invalid: 0, late: 0, closed: [0, 0, 0] });
     const b = agg.takeBatch(0)!.partitions[0]!;
     const counts = Object.fromEntries(b.windows.map((w) => [w.resolution.name, w.window.count]));
     // Raw offsets 4 and 5 are in the finest already; 6 is new to both.
@@ -289,9 +289,9 @@ describe('WindowAggregator', () => {
     const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
     agg.loadPartition(0, new Map());
     const r = agg.add(0, '0', { v: 2, rp: 0, series: SERIES, samples: [[0, 1, T0, 5], [1, 2, T0, 5], [2, 3, T0, 6]] });
-    expect(r).toEqual({ applied: 3, skipped: 0, invalid: 0, late: 0, closed: [0, 0, 0] });
+    expect(r).toEqual({ applied: 3, skipped: 0, coarseCatchUp: 0, invalid: 0, late: 0, closed: [0, 0, 0] });
     const again = agg.add(0, '1', { v: 2, rp: 0, series: SERIES, samples: [[0, 1, T0, 5], [1, 2, T0, 6], [2, 3, T0, 7]] });
-    expect(again).toEqual({ applied: 1, skipped: 2, invalid: 0, late: 0, closed: [0, 0, 0] });
+    expect(again).toEqual({ applied: 1, skipped: 2, coarseCatchUp: 0, invalid: 0, late: 0, closed: [0, 0, 0] });
   });
 
   it('chains watermark expectations across batches and commits past the last record', () => {
@@ -343,7 +343,7 @@ describe('WindowAggregator', () => {
     const agg = new WindowAggregator({ resolutions: DEFAULT_RESOLUTIONS });
     agg.loadPartition(0, new Map());
     const r = agg.add(0, '0', { v: 2, rp: 0, series: SERIES, samples: [[0, Number.NaN, T0, 1], [9, 1, T0, 2], [0, 1, T0, 3]] });
-    expect(r).toEqual({ applied: 1, skipped: 0, invalid: 2, late: 0, closed: [0, 0, 0] });
+    expect(r).toEqual({ applied: 1, skipped: 0, coarseCatchUp: 0, invalid: 2, late: 0, closed: [0, 0, 0] });
   });
 
   it('refuses records of a partition whose watermarks were not loaded', () => {
@@ -357,7 +357,7 @@ describe('WindowAggregator', () => {
     agg.loadPartition(0, new Map());
     // Bit 0: the 10s window is past retention; bits 0 and 1: the 10s and 1m windows.
     const r = agg.add(0, '0', { v: 2, rp: 0, series: SERIES, samples: [[0, 1, T0, 1, 1], [1, 2, T0, 2, 3], [2, 3, T0, 3]] });
-    expect(r).toEqual({ applied: 3, skipped: 0, invalid: 0, late: 0, closed: [0, 0, 0] });
+    expect(r).toEqual({ applied: 3, skipped: 0, coarseCatchUp: 0, invalid: 0, late: 0, closed: [0, 0, 0] });
     const windows = agg.takeBatch()!.partitions[0]!.windows.map((w) => `${w.seriesId}/${w.resolution.name}`).sort();
     expect(windows).toEqual([`${SERIES[0]!.id}/1h`, `${SERIES[0]!.id}/1m`, `${SERIES[1]!.id}/1h`, `${SERIES[2]!.id}/10s`, `${SERIES[2]!.id}/1h`, `${SERIES[2]!.id}/1m`].sort());
   });
@@ -368,10 +368,10 @@ describe('WindowAggregator', () => {
     // 10s and 1m closed through T0's hour start + 1 h; 1h closed through the hour start: T0's 1h window is open.
     agg.loadPartition(0, new Map(), null, new Map([['10s', hour + 3_600_000], ['1m', hour + 3_600_000], ['1h', hour]]));
     const r = agg.add(0, '0', { v: 2, rp: 4, rt: T0 + 5, series: SERIES, samples: [[0, 1, T0, 7]] });
-    expect(r).toEqual({ applied: 1, skipped: 0, invalid: 0, late: 0, closed: [1, 1, 0] });
+    expect(r).toEqual({ applied: 1, skipped: 0, coarseCatchUp: 0, invalid: 0, late: 0, closed: [1, 1, 0] });
     agg.closeThrough(0, new Map([['1h', hour + 3_600_000]]));
     const late = agg.add(0, '1', { v: 2, rp: 4, series: SERIES, samples: [[1, 2, T0 + 1, 8]] });
-    expect(late).toEqual({ applied: 0, skipped: 0, invalid: 0, late: 1, closed: [1, 1, 1] });
+    expect(late).toEqual({ applied: 0, skipped: 0, coarseCatchUp: 0, invalid: 0, late: 1, closed: [1, 1, 1] });
     const b = agg.takeBatch()!.partitions[0]!;
     expect(b.late).toEqual([{ rawPartition: 4, rawOffset: 8, series: SERIES[1], value: 2, timestampMs: T0 + 1, reason: expect.stringMatching(/closed in every resolution.*MAX_SAMPLE_LATENESS/) }]);
     // The late sample's raw offset is covered: a replay skips it rather than sending it to the DLQ again.
