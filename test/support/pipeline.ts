@@ -5,6 +5,7 @@ import { canonicalSeriesKey, createSeriesHasher, seriesIdHex, type SeriesHasher 
 import type { RawSample } from '@ringtail/loadgen';
 import { DEFAULT_RESOLUTIONS, DEFAULT_SHARD_SLOTS, redisKeys, topicNames, windowValues, type Resolution, type WindowValues } from '@ringtail/model';
 import { readWindows } from '@ringtail/query';
+import { watermarkField } from '../../services/shard/src/window-aggregator.ts';
 import { readRingStatus, redisRingStatusStore, type RingStatus } from '@ringtail/ring-status';
 import { connectIdempotentProducer, createSentinelClient, kafkaSecurityOptions, type RedisSecurity } from '@ringtail/runtime';
 import { ServiceProcess, stackClientSecurity, type StackEndpoints } from '@ringtail/stack';
@@ -220,7 +221,7 @@ export class PipelineUnderTest {
   async coarseCaughtUp(slots = DEFAULT_SHARD_SLOTS): Promise<boolean> {
     const keys = redisKeys(this.opts.namespace);
     const hashes = await Promise.all(Array.from({ length: slots }, (_, slot) => this.redis.hgetall(keys.watermarks(slot))));
-    return hashes.every((h) => Object.entries(h).every(([field, value]) => !/^\d+$/.test(field) || (h[`c${field}`] ?? value) === value));
+    return hashes.every((h) => Object.entries(h).every(([field, value]) => !/^\d+$/.test(field) || (h[watermarkField({ rawPartition: Number(field), coarse: true })] ?? value) === value));
   }
 
   private async countIn(samples: readonly RawSample[], resolution: Resolution): Promise<number> {

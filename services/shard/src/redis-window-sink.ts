@@ -5,12 +5,10 @@ import { flushPayload, indexWrites } from './flush-payload.ts';
 import { flushOutcome, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
 import type { StoredSlot, WindowSink } from './shard-worker.ts';
 import { ReplicaWaitPolicy } from './replica-wait-policy.ts';
-import { NO_WATERMARK, type PartitionBatch } from './window-aggregator.ts';
+import { COARSE_WATERMARK_PREFIX, NO_WATERMARK, type PartitionBatch } from './window-aggregator.ts';
 
 /** Field of the watermark hash holding the shard-topic offset to resume from (see flush-2.lua). */
 const RESUME_OFFSET_FIELD = 'k';
-/** Prefix of the coarse resolutions' watermark fields (see watermarkField). */
-const COARSE_FIELD_PREFIX = 'c';
 
 export interface RedisWindowSinkOptions {
   readonly keys: RedisKeys;
@@ -50,7 +48,7 @@ export class RedisWindowSink implements WindowSink {
     let resumeOffset: string | null = null;
     for (const [field, value] of Object.entries(stored)) {
       if (field === RESUME_OFFSET_FIELD) resumeOffset = value;
-      else if (field.startsWith(COARSE_FIELD_PREFIX)) coarse.set(Number(field.slice(COARSE_FIELD_PREFIX.length)), Number(value ?? NO_WATERMARK));
+      else if (field.startsWith(COARSE_WATERMARK_PREFIX)) coarse.set(Number(field.slice(COARSE_WATERMARK_PREFIX.length)), Number(value ?? NO_WATERMARK));
       else watermarks.set(Number(field), Number(value ?? NO_WATERMARK));
     }
     // A raw partition without a coarse field was last written with every resolution at once.

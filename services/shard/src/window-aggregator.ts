@@ -21,9 +21,12 @@ export interface WatermarkAdvance {
   readonly next: number;
 }
 
-/** The watermark hash field of an advance: the raw partition, prefixed `c` for the coarse resolutions' (see flush-2.lua). */
+/** Prefix of the coarse resolutions' fields in a slot's watermark hash (see flush-2.lua). */
+export const COARSE_WATERMARK_PREFIX = 'c';
+
+/** The watermark hash field of an advance: the raw partition, prefixed for the coarse resolutions'. */
 export function watermarkField(w: Pick<WatermarkAdvance, 'rawPartition' | 'coarse'>): string {
-  return w.coarse ? `c${w.rawPartition}` : String(w.rawPartition);
+  return w.coarse ? `${COARSE_WATERMARK_PREFIX}${w.rawPartition}` : String(w.rawPartition);
 }
 
 /** What a batch's samples were judged by: windows of `resolution` starting before `startMs` are closed (null: none is). */
@@ -156,9 +159,11 @@ class PartitionState {
   sampleCount = 0;
   /** Samples folded into a coarse resolution since the last batch that carried them. */
   coarseSampleCount = 0;
-  firstKafkaOffset: string | null = null;
   lastKafkaOffset: string | null = null;
-  /** First record added since the last batch that carried the coarse resolutions. */
+  /**
+   * First record added since the last batch that carried the coarse resolutions: never
+   * later than the first since the last batch, so where a fenced batch re-reads from.
+   */
   coarseFirstKafkaOffset: string | null = null;
   /** Kafka offset after the last record the last batch with the coarse resolutions covered: what batches commit. */
   coveredKafkaOffset: string | null = null;
@@ -365,7 +370,6 @@ export class WindowAggregator {
   add(shardPartition: number, kafkaOffset: string, record: ShardRecord): AddResult {
     const p = this.partitions.get(shardPartition);
     if (!p) throw new PartitionNotLoadedError(shardPartition);
-    p.firstKafkaOffset ??= kafkaOffset;
     p.coarseFirstKafkaOffset ??= kafkaOffset;
     p.lastKafkaOffset = kafkaOffset;
     p.nextKafkaOffset = BigInt(kafkaOffset) + 1n;
@@ -471,7 +475,6 @@ export class WindowAggregator {
       partitions.push(this.partitionBatch(shardPartition, p, coarse));
       sampleCount += p.sampleCount;
       p.sampleCount = 0;
-      p.firstKafkaOffset = null;
       p.lastKafkaOffset = null;
       p.clockMs = -1;
       p.late = [];
@@ -536,8 +539,8 @@ export class WindowAggregator {
       windows,
       newSeries,
       sampleCount: p.sampleCount,
-      // Set with the finest's (add sets both), and never later than it.
-      firstKafkaOffset: p.coarseFirstKafkaOffset ?? p.firstKafkaOffset!,
+      // Set by every record added since the last batch (takeBatch takes none without one).
+      firstKafkaOffset: p.coarseFirstKafkaOffset!,
       commitKafkaOffset: p.coveredKafkaOffset!,
       closedThrough: this.resolutions.map((r, i) => ({ resolution: r.name, startMs: p.closedThrough[i] === -Infinity ? null : p.closedThrough[i]! })),
       ...(p.clockMs >= 0 ? { clockMs: p.clockMs } : {}),

@@ -19,7 +19,7 @@ import { ServiceProcess } from '@ringtail/stack';
 import { loadConfig, startShard, type RunningShard } from '@ringtail/shard';
 import { prng } from '@ringtail/loadgen';
 import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
-import { appliedInEveryResolution } from '../../support/watermarks.ts';
+import { rawOffsetInEveryResolution } from '../../support/watermarks.ts';
 import { correctlyRoundedSum } from '../../support/correctly-rounded-sum.ts';
 import { expectedWindows } from '../../support/expected-windows.ts';
 import { testSeed } from '../../support/test-seed.ts';
@@ -110,7 +110,7 @@ describe('compaction of closed windows into blocks', () => {
   };
   const windowHashes = async (slot: number) => (await redis.keys(`{rt:${namespace}:${slot}}:w:*`)).length;
   const waitApplied = (slot: number, offset: number) =>
-    eventually(`slot ${slot} to apply raw offset ${offset}`, 90_000, async () => ((await appliedInEveryResolution(redis, keys, slot, 0)) >= offset ? true : undefined), 100);
+    eventually(`slot ${slot} to apply raw offset ${offset}`, 90_000, async () => ((await rawOffsetInEveryResolution(redis, keys, slot, 0)) >= offset ? true : undefined), 100);
 
   beforeAll(async () => {
     console.log(`compaction integration namespace ${namespace}`);
@@ -216,7 +216,7 @@ describe('compaction of closed windows into blocks', () => {
     const shardRecords = records.map((r) => ({ ...r, rp: 1 }));
     shard = await startShard(loadConfig(env(0)), log);
     await send(shardRecords, 1);
-    await eventually('slot 1 applied', 120_000, async () => ((await appliedInEveryResolution(redis, keys, 1, 1)) >= samples.length - 1 ? true : undefined), 200);
+    await eventually('slot 1 applied', 120_000, async () => ((await rawOffsetInEveryResolution(redis, keys, 1, 1)) >= samples.length - 1 ? true : undefined), 200);
     const ids = series.map((s) => s.id);
     const before = await reading(redis, keys, ids);
     const hotBefore = await hotCount(1);

@@ -15,7 +15,7 @@ import { querySeries, readWindows } from '@ringtail/query';
 import { createLogger, createSentinelClient, ensureTopics, metricValue, scrapeMetrics } from '@ringtail/runtime';
 import { loadConfig, startShard, type RunningShard } from '@ringtail/shard';
 import { eventually, randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
-import { appliedInEveryResolution } from '../../support/watermarks.ts';
+import { rawOffsetInEveryResolution } from '../../support/watermarks.ts';
 import { prng } from '@ringtail/loadgen';
 import { expectedWindows as referenceWindows, type ExpectedWindow } from '../../support/expected-windows.ts';
 import { testSeed } from '../../support/test-seed.ts';
@@ -116,7 +116,7 @@ describe('shard worker against Kafka and Redis Sentinel', () => {
   const waitForWatermarks = (offsets: readonly number[]) =>
     eventually('watermarks to reach the last sent raw offsets', 60_000, async () => {
       for (let rp = 0; rp < RAW_PARTITIONS; rp++) {
-        if ((await appliedInEveryResolution(redis, keys, rp % SHARD_PARTITIONS, rp)) !== offsets[rp]) return undefined;
+        if ((await rawOffsetInEveryResolution(redis, keys, rp % SHARD_PARTITIONS, rp)) !== offsets[rp]) return undefined;
       }
       return true;
     });

@@ -74,12 +74,15 @@ if not ok or type(batch) ~= 'table' or type(batch.wm) ~= 'table' or type(batch.w
   return -2
 end
 
+-- A coarse resolutions' watermark field: `c` + raw partition.
+local function isCoarse(field) return string.byte(field, 1) == 99 end
+
 local matchesExpected, matchesNext = true, true
 local storedOf = {}
 for _, m in ipairs(batch.wm) do
   local field = m[1]
   local stored = redis.call('HGET', wmKey, field)
-  if not stored and string.byte(field, 1) == 99 then stored = redis.call('HGET', wmKey, string.sub(field, 2)) end
+  if not stored and isCoarse(field) then stored = redis.call('HGET', wmKey, string.sub(field, 2)) end
   stored = stored or '-1'
   storedOf[field] = stored
   if stored ~= m[2] then matchesExpected = false end
@@ -97,7 +100,7 @@ end
 for _, m in ipairs(batch.wm) do
   local field = m[1]
   -- Before a raw partition's field moves, its coarse field gets the value it stood for until now.
-  if matchesExpected and string.byte(field, 1) ~= 99 then redis.call('HSETNX', wmKey, 'c' .. field, storedOf[field]) end
+  if matchesExpected and not isCoarse(field) then redis.call('HSETNX', wmKey, 'c' .. field, storedOf[field]) end
   redis.call('HSET', wmKey, field, m[3])
 end
 if type(batch.ko) == 'string' then
