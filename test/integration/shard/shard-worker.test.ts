@@ -172,9 +172,16 @@ describe('shard worker against Kafka and Redis Sentinel', () => {
     // Redis says where each slot's applied records end, so the records read again from the start
     // are passed over by offset; the ones re-sent after that point are skipped by the watermarks.
     const straddling = Array.from({ length: RAW_PARTITIONS }, (_, rp) => sampleCount(rp, half - 16, half)).reduce((a, b) => a + b);
-    await eventually('every re-sent sample to be skipped', 10_000, async () =>
-      (await metric(shard!, 'ringtail_shard_samples_skipped_total')) === straddling ? true : undefined,
-    );
+    // The last count seen goes into the timeout's message: more than re-sent means records were
+    // folded twice (a re-read), fewer that some were not skipped.
+    let skipped = NaN;
+    await eventually('every re-sent sample to be skipped', 10_000, async () => {
+      skipped = await metric(shard!, 'ringtail_shard_samples_skipped_total');
+      return skipped === straddling ? true : undefined;
+    }).catch(async (err: unknown) => {
+      const refetched = await metric(shard!, 'ringtail_shard_records_refetched_total');
+      throw new Error(`skipped ${skipped} samples, ${straddling} re-sent; ${refetched} records refetched, ${phaseOneMessages} in phase one`, { cause: err });
+    });
     expect(await metric(shard, 'ringtail_shard_records_refetched_total')).toBe(phaseOneMessages);
     expect(await metric(shard, 'ringtail_shard_samples_applied_total')).toBe(
       Array.from({ length: RAW_PARTITIONS }, (_, rp) => sampleCount(rp, half, MESSAGES_PER_RAW_PARTITION)).reduce((a, b) => a + b),
