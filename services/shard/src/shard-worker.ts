@@ -470,8 +470,8 @@ export class ShardWorker {
   private async applyAll(batches: readonly PartitionBatch[]): Promise<boolean> {
     let wrote = false;
     for (const b of batches) {
-      // Only duplicates (or nothing valid) and nothing unconfirmed: no state to write.
-      if (b.watermarks.length === 0) continue;
+      // Only duplicates (or nothing valid) still move the slot's resume offset (`k`): a later
+      // owner, or this worker restarted, then passes over these records instead of re-reading them.
       // Rewound by an earlier attempt of this flush: its records are being re-read.
       if (this.unconfirmed.get(b.shardPartition) === undefined) continue;
       try {

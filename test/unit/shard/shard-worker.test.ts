@@ -156,6 +156,17 @@ describe('ShardWorker', () => {
     expect(await metric('ringtail_shard_records_undecodable_total')).toBe(1);
   });
 
+  it('moves the slot\'s resume offset past a batch of duplicates only, so a restart does not re-read it', async () => {
+    const { worker, control, messages, sink } = setup(1000);
+    await worker.handleBatch(0, messages(0, record(0, [1, 2])), control);
+    await flushOnce(worker);
+    expect(sink.resumeOffsets.get('0')).toBe('1');
+    // A replay of raw offsets already applied, in a flush of its own.
+    await worker.handleBatch(0, messages(1, record(0, [1, 2])), control);
+    await flushOnce(worker);
+    expect(sink.resumeOffsets.get('0')).toBe('2');
+  });
+
   it('commits offsets only after the flush and WAIT succeeded', async () => {
     const { sink, commits, worker, control, messages } = setup();
     await worker.handleBatch(0, messages(0, record(0, [0, 1]), record(0, [2])), control);
