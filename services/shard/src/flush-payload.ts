@@ -1,4 +1,5 @@
 import { CHANGE_STREAM_MAX_LEN, SERIES_FIELDS, windowExpiresAtMs, type RedisKeys } from '@ringtail/model';
+import type { WritePlan } from './known-windows.ts';
 import { watermarkField, type PartitionBatch } from './window-aggregator.ts';
 
 /**
@@ -42,13 +43,15 @@ export function indexWrites(keys: RedisKeys, batch: PartitionBatch): IndexWrites
  * every sample was judged by (the script refuses the batch if one moved),
  * `hk` the hot-window index of each resolution, `t` the batch's raw record time,
  * `ch`/`cm` the slot's change stream and its cap (the alerter follows it), `cs`/`cw`
- * the series and windows its entry lists.
+ * the series and windows its entry lists. `plan` says which windows are known
+ * (KnownWindows): those go as `a`, their changed fields written outright, with `b`
+ * the slot's watermark hash they were known at; the rest as deltas in `w`.
  */
-export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
+export function flushPayload(keys: RedisKeys, batch: PartitionBatch, plan: WritePlan = mergedPlan(keys, batch)): string {
   const wm = batch.watermarks.map((m) => [watermarkField(m), String(m.expected), String(m.next)]);
-  const w = batch.windows.map(({ seriesId, resolution, startMs, window: a }) => {
+  const w = plan.merged.map(({ key, delta: { resolution, startMs, window: a } }) => {
     const row: (string | number)[] = [
-      keys.window(seriesId, resolution.name, startMs),
+      key,
       String(windowExpiresAtMs(startMs, resolution)),
       a.count,
       String(a.min),
@@ -77,6 +80,7 @@ export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
     ko: batch.commitKafkaOffset,
     wm,
     w,
+    a: plan.known.map((k) => [k.key, ...k.fields]),
     ct,
     hk,
     ch: keys.changes(batch.shardPartition),
@@ -84,6 +88,12 @@ export function flushPayload(keys: RedisKeys, batch: PartitionBatch): string {
     cw: [...changedWindows].join(','),
     cm: CHANGE_STREAM_MAX_LEN,
   };
+  if (plan.watermarks !== undefined) payload.b = plan.watermarks;
   if (batch.clockMs !== undefined) payload.t = String(batch.clockMs);
   return JSON.stringify(payload);
+}
+
+/** Every window of `batch` merged by the script: the plan when nothing is known of the slot. */
+export function mergedPlan(keys: RedisKeys, batch: PartitionBatch): WritePlan {
+  return { merged: batch.windows.map((delta) => ({ key: keys.window(delta.seriesId, delta.resolution.name, delta.startMs), delta })), known: [] };
 }

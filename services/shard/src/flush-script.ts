@@ -1,11 +1,18 @@
 import type { Redis } from 'ioredis';
 import { defineLuaCommands } from '@ringtail/runtime';
 import { ClosedWindowsMovedError, FlushFencedError, FlushScriptError } from './errors.ts';
+import type { AppliedReply } from './known-windows.ts';
 
 /** Reply codes of flush-2.lua (see its header). */
-export const FLUSH_REPLY = { applied: 1, alreadyApplied: 2, fenced: -1, malformed: -2, closedMoved: -3 } as const;
+export const FLUSH_REPLY = { applied: 1, alreadyApplied: 2, fenced: -1, malformed: -2, closedMoved: -3, notAsKnown: -4 } as const;
 
 export type FlushOutcome = 'applied' | 'already-applied';
+
+/** The script's reply, decoded: `notAsKnown` means send the batch again as deltas (known-windows.ts). */
+export type FlushReply =
+  | { readonly outcome: 'applied'; readonly applied: AppliedReply }
+  | { readonly outcome: 'already-applied' }
+  | { readonly outcome: 'not-as-known' };
 
 /** A Redis client with flush-2.lua registered under `ringtailFlush`. */
 export type FlushClient = Redis & {
@@ -18,13 +25,16 @@ export function registerFlushScript(redis: Redis): FlushClient {
   return redis as FlushClient;
 }
 
-/** Turns the script's reply into an outcome or a typed error: the one place that knows the codes. */
-export function flushOutcome(reply: unknown, slot: number): FlushOutcome {
+/** Turns the script's reply into a FlushReply or a typed error: the one place that knows the codes. */
+export function flushReply(reply: unknown, slot: number): FlushReply {
+  if (Array.isArray(reply) && reply[0] === FLUSH_REPLY.applied && Array.isArray(reply[1]) && Array.isArray(reply[2])) {
+    return { outcome: 'applied', applied: { watermarks: reply[1] as string[], merged: reply[2] as string[][] } };
+  }
   switch (reply) {
-    case FLUSH_REPLY.applied:
-      return 'applied';
     case FLUSH_REPLY.alreadyApplied:
-      return 'already-applied';
+      return { outcome: 'already-applied' };
+    case FLUSH_REPLY.notAsKnown:
+      return { outcome: 'not-as-known' };
     case FLUSH_REPLY.fenced:
       throw new FlushFencedError(slot);
     case FLUSH_REPLY.closedMoved:

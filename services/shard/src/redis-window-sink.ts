@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { SLOT_CLOCK_FIELD, type RedisKeys } from '@ringtail/model';
 import { RedisUnavailableError, ReplicationTimeoutError } from './errors.ts';
-import { flushPayload, indexWrites } from './flush-payload.ts';
-import { flushOutcome, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
+import { flushPayload, indexWrites, mergedPlan } from './flush-payload.ts';
+import { flushReply, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
+import { KnownWindows, type WritePlan } from './known-windows.ts';
 import type { StoredSlot, WindowSink } from './shard-worker.ts';
 import { ReplicaWaitPolicy } from './replica-wait-policy.ts';
 import { COARSE_WATERMARK_PREFIX, NO_WATERMARK, type PartitionBatch } from './window-aggregator.ts';
@@ -28,6 +29,10 @@ export interface RedisWindowSinkOptions {
 export class RedisWindowSink implements WindowSink {
   private readonly redis: FlushClient;
   private readonly wait: ReplicaWaitPolicy;
+  /** What this connection's applied scripts left in each slot; see known-windows.ts. */
+  readonly known = new KnownWindows();
+  /** Windows written outright, windows merged by the script, and batches refused as not as known (sent again as deltas). */
+  readonly knownStats = { written: 0, merged: 0, refused: 0 };
 
   constructor(
     redis: Redis,
@@ -37,7 +42,13 @@ export class RedisWindowSink implements WindowSink {
     this.wait = new ReplicaWaitPolicy(opts.waitTimeoutMs);
   }
 
+  forgetSlot(slot: number): void {
+    this.known.forget(slot);
+  }
+
   async readSlot(slot: number): Promise<StoredSlot> {
+    // Read afresh: the worker starts the slot over, and so does what is known of its windows.
+    this.known.forget(slot);
     const [stored, closure] = await this.call('HGETALL', () =>
       Promise.all([this.redis.hgetall(this.opts.keys.watermarks(slot)), this.redis.hgetall(this.opts.keys.closure(slot))]),
     );
@@ -58,21 +69,51 @@ export class RedisWindowSink implements WindowSink {
   }
 
   async apply(batch: PartitionBatch): Promise<FlushOutcome> {
+    const slot = batch.shardPartition;
+    const all = mergedPlan(this.opts.keys, batch);
+    try {
+      let plan = this.known.plan(slot, all.merged);
+      let reply = flushReply(await this.send(batch, plan, true), slot);
+      if (reply.outcome === 'not-as-known') {
+        // Someone else wrote the slot, or a failover lost a write: merge in Redis, as deltas.
+        this.known.forget(slot);
+        this.knownStats.refused += 1;
+        plan = all;
+        reply = flushReply(await this.send(batch, plan, false), slot);
+      }
+      if (reply.outcome === 'applied') {
+        this.known.applied(slot, plan, reply.applied, batch.closedThrough);
+        this.knownStats.written += plan.known.length;
+        this.knownStats.merged += plan.merged.length;
+        return 'applied';
+      }
+      // Our first attempt landed unseen: what it merged is not known here.
+      this.known.forget(slot);
+      return 'already-applied';
+    } catch (err) {
+      // The script may or may not have run.
+      this.known.forget(slot);
+      throw err;
+    }
+  }
+
+  /** The series index additions (the first time only) and the slot's script, in one pipeline. */
+  private async send(batch: PartitionBatch, plan: WritePlan, withIndex: boolean): Promise<unknown> {
     const key = this.opts.keys.watermarks(batch.shardPartition);
     const closureKey = this.opts.keys.closure(batch.shardPartition);
     const index = indexWrites(this.opts.keys, batch);
-    const reply = await this.call('flush', async () => {
-      if (index.sadd.length === 0 && index.hset.length === 0 && index.expiry.length === 0) return this.redis.ringtailFlush(key, closureKey, flushPayload(this.opts.keys, batch));
+    return this.call('flush', async () => {
+      const payload = flushPayload(this.opts.keys, batch, plan);
+      if (!withIndex || (index.sadd.length === 0 && index.hset.length === 0 && index.expiry.length === 0)) return this.redis.ringtailFlush(key, closureKey, payload);
       const pipeline = this.redis.pipeline();
       if (index.expiry.length > 0) pipeline.call('ZADD', ...index.expiry);
       for (const args of index.hset) pipeline.hset(args[0]!, ...args.slice(1));
       for (const args of index.sadd) pipeline.sadd(args[0]!, ...args.slice(1));
-      (pipeline as unknown as { ringtailFlush(k: string, c: string, p: string): void }).ringtailFlush(key, closureKey, flushPayload(this.opts.keys, batch));
+      (pipeline as unknown as { ringtailFlush(k: string, c: string, p: string): void }).ringtailFlush(key, closureKey, payload);
       const replies = (await pipeline.exec()) ?? [];
       for (const [err] of replies) if (err) throw err;
       return replies[replies.length - 1]?.[1];
     });
-    return flushOutcome(reply, batch.shardPartition);
   }
 
   /**

@@ -35,6 +35,8 @@ export interface WindowSink {
   apply(batch: PartitionBatch): Promise<FlushOutcome>;
   /** Resolves once replicas hold every write this connection made so far; throws a retriable error otherwise. */
   awaitReplicas(): Promise<void>;
+  /** Drops what the sink keeps about a slot this worker no longer owns. */
+  forgetSlot?(slot: number): void;
 }
 
 /** Where samples whose windows are closed go: the DLQ. */
@@ -310,6 +312,7 @@ export class ShardWorker {
       for (const p of aggregator.loadedPartitions()) {
         if (owned.has(p)) continue;
         aggregator.dropPartition(p);
+        this.o.sink.forgetSlot?.(p);
         this.unconfirmed.delete(p);
       }
       for (const [p] of [...this.unconfirmed.entries()]) if (!owned.has(p)) this.unconfirmed.delete(p);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHANGE_STREAM_MAX_LEN, DEFAULT_RESOLUTIONS, addSample, redisKeys, windowOfSample } from '@ringtail/model';
-import { flushPayload, indexWrites } from '../../../services/shard/src/flush-payload.ts';
+import { flushPayload, indexWrites, mergedPlan } from '../../../services/shard/src/flush-payload.ts';
+import { writeOf, type KnownWindow } from '../../../services/shard/src/known-windows.ts';
 
 describe('flushPayload', () => {
   it('writes doubles as exact decimal strings, counts and limbs as integers, and names keys from the key module', () => {
@@ -34,7 +35,7 @@ describe('flushPayload', () => {
     const sent = new Map<number, number>();
     for (let i = 0; i < limbs.length; i += 2) sent.set(limbs[i] as number, limbs[i + 1] as number);
     expect(sent).toEqual(new Map([...w.sumLimbs].filter(([, amount]) => amount !== 0)));
-    expect(Object.keys(p)).toEqual(['ko', 'wm', 'w', 'ct', 'hk', 'ch', 'cs', 'cw', 'cm', 't']);
+    expect(Object.keys(p)).toEqual(['ko', 'wm', 'w', 'a', 'ct', 'hk', 'ch', 'cs', 'cw', 'cm', 't']);
     expect([p.ch, p.cm]).toEqual(['{rt:ns1:2}:ch', CHANGE_STREAM_MAX_LEN]);
     expect(p.ct).toEqual([
       ['10s', '-10000'],
@@ -78,5 +79,36 @@ describe('flushPayload', () => {
     const p = JSON.parse(flushPayload(keys, batch)) as { cs: string; cw: string };
     expect(p.cs).toBe('00000000000000b3,00000000000000c3');
     expect(p.cw).toBe('10s:0,1m:0,10s:10000');
+  });
+
+  it('sends a known window as its changed fields with the watermark hash it was known at, and announces it like a delta', () => {
+    const keys = redisKeys('ns1', 8);
+    const tenSeconds = DEFAULT_RESOLUTIONS[0]!;
+    const stored: KnownWindow = { count: 3, min: -1, max: 5, firstTsMs: 100, first: 2, lastTsMs: 900, last: 5, limbs: new Map([[34, 4_294_967_000], [35, 1]]) };
+    const w = windowOfSample(7, 950);
+    addSample(w, 1, 960);
+    const delta = { seriesId: '00000000000000ab', resolution: tenSeconds, startMs: 0, window: w };
+    const batch = {
+      shardPartition: 3,
+      watermarks: [{ rawPartition: 0, expected: 4, next: 6 }],
+      windows: [delta],
+      newSeries: [],
+      sampleCount: 2,
+      firstKafkaOffset: '0',
+      commitKafkaOffset: '1',
+      closedThrough: [],
+      late: [],
+    };
+    const known = writeOf(mergedPlan(keys, batch).merged[0]!.key, stored, delta);
+    const p = JSON.parse(flushPayload(keys, batch, { merged: [], known: [known], watermarks: ['0', '4', 'c0', '2'] })) as { w: unknown[]; a: string[][]; b: string[]; cs: string; cw: string };
+    expect(p.w).toEqual([]);
+    // Count, max and last changed; min and first did not.
+    const [, ...fields] = p.a[0]!;
+    expect(p.a[0]![0]).toBe('{rt:ns1:3}:w:10s:00000000000000ab:0');
+    expect(fields.slice(0, 6)).toEqual(['c', '5', 'max', '7', 'lt', '960']);
+    expect(fields).toContain('l');
+    expect(known.next).toMatchObject({ count: 5, min: -1, max: 7, first: 2, lastTsMs: 960, last: 1 });
+    expect(p.b).toEqual(['0', '4', 'c0', '2']);
+    expect([p.cs, p.cw]).toEqual(['00000000000000ab', '10s:0']);
   });
 });

@@ -26,8 +26,15 @@
                                                   expected "-1" = field absent;
                                                   expected = next only checks a watermark
     w     [[key, expireAtMs, count, min, max, firstTs, first, lastTs, last,
-            limbIndex, limbDelta, ...], ...]      one window delta each;
+            limbIndex, limbDelta, ...], ...]      one window delta each, merged here;
                                                   |limbDelta| < 2^52
+    a     [[key, field, value, ...], ...]         windows the worker knows as stored (see
+                                                  known-windows.ts): their changed fields,
+                                                  written as given (HSET), no merge
+    b     [field, value, ...]                     with a non-empty `a`: KEYS[1] as the worker
+                                                  last saw it, `k` left out; every field must
+                                                  still hold that value and every `a` window
+                                                  must exist, or -4
     ch    "changesStreamKey"                      optional: the slot's change stream; an applied
                                                   batch with windows appends one entry, fields
                                                   s = cs, w = cw
@@ -53,9 +60,16 @@
   The change entry is written here, with the windows, so it exists if and
   only if the change does: a fenced or re-sent batch announces nothing.
 
+  A window is known to the worker only from a reply of this script, and only
+  while KEYS[1] reads as then: every batch that writes windows moves some
+  watermark forward, so an unchanged hash means no other writer (a zombie, a
+  next owner, a failover that lost a write) touched the slot since.
+
   Returns
-     1  applied: every watermark held `expected`; deltas, new watermarks and
-        the change entry written
+     {1, wm, states}  applied: every watermark held `expected`; deltas, known
+        windows, new watermarks and the change entry written. wm: KEYS[1] after
+        the write (HGETALL); states: per `w` row, in order, the window's fields
+        as now stored (HGETALL)
      2  already applied: every watermark already holds `next` (a re-sent
         script, e.g. ioredis replaying it after a reconnect); only the
         watermarks are rewritten, unchanged
@@ -64,11 +78,16 @@
     -3  closed windows moved: some closed-through differs from `ct` (compaction
         by another owner, or one a failover lost); nothing written: the worker
         re-reads the slot's state and the partition from Kafka
+    -4  not as known: KEYS[1] differs from `b`, or an `a` window is gone;
+        nothing written: the worker forgets what it knew of the slot and sends
+        the same batch again as deltas
 ]]
 local wmKey, closureKey = KEYS[1], KEYS[2]
 local ok, batch = pcall(cjson.decode, ARGV[1])
 if not ok or type(batch) ~= 'table' or type(batch.wm) ~= 'table' or type(batch.w) ~= 'table'
   or type(batch.ct) ~= 'table' or type(batch.hk) ~= 'table'
+  or (batch.a ~= nil and type(batch.a) ~= 'table')
+  or (batch.a ~= nil and #batch.a > 0 and type(batch.b) ~= 'table')
   or (batch.ch ~= nil and (type(batch.ch) ~= 'string' or type(batch.cm) ~= 'number'
     or type(batch.cs) ~= 'string' or type(batch.cw) ~= 'string')) then
   return -2
@@ -92,6 +111,22 @@ if not matchesExpected and not matchesNext then return -1 end
 if matchesExpected then
   for _, c in ipairs(batch.ct) do
     if (redis.call('HGET', closureKey, c[1]) or '') ~= c[2] then return -3 end
+  end
+  local known = batch.a or {}
+  if #known > 0 then
+    local seen = {}
+    for j = 1, #batch.b, 2 do seen[batch.b[j]] = batch.b[j + 1] end
+    local stored, fields = redis.call('HGETALL', wmKey), 0
+    for j = 1, #stored, 2 do
+      if stored[j] ~= 'k' then
+        if seen[stored[j]] ~= stored[j + 1] then return -4 end
+        fields = fields + 1
+      end
+    end
+    if fields * 2 ~= #batch.b then return -4 end
+    for _, row in ipairs(known) do
+      if redis.call('EXISTS', row[1]) == 0 then return -4 end
+    end
   end
 end
 
@@ -136,6 +171,10 @@ local floor, fmt, tonumber = math.floor, string.format, tonumber
 -- Integers below 2^53 in full: tostring would print only 14 significant digits.
 local function int(x) return fmt('%.0f', x) end
 
+local states = {}
+for _, row in ipairs(batch.a or {}) do
+  redis.call('HSET', row[1], unpack(row, 2))
+end
 for _, d in ipairs(batch.w) do
   local key = d[1]
   local cur = redis.call('HGETALL', key)
@@ -222,11 +261,12 @@ for _, d in ipairs(batch.w) do
     local hot = res and batch.hk[res]
     if hot then redis.call('ZADD', hot, start, id .. ':' .. start) end
   end
+  states[#states + 1] = redis.call('HGETALL', key)
 end
 
 -- Listed by the worker, which knows them: the script only decides whether the entry is written.
-if batch.ch ~= nil and #batch.w > 0 then
+if batch.ch ~= nil and #batch.w + #(batch.a or {}) > 0 then
   redis.call('XADD', batch.ch, 'MAXLEN', '~', tostring(batch.cm), '*', 's', batch.cs, 'w', batch.cw)
 end
 
-return 1
+return { 1, redis.call('HGETALL', wmKey), states }

@@ -1,0 +1,237 @@
+import { WINDOW_FIELDS, type WindowAggregate } from '@ringtail/model';
+import type { WindowDelta } from './window-aggregator.ts';
+
+/**
+ * What this worker knows of each slot's windows in Redis, so a flush can write
+ * a known window's new fields outright instead of having the script read it
+ * back and merge (HGETALL, string→double, merge, double→string: about four
+ * fifths of the script's cost per window).
+ *
+ * Knowledge is only used while it is provably current: alongside it the cache
+ * holds the slot's watermark hash (without `k`) as this worker's last applied
+ * script left it, and flush-2.lua writes a known window only if the hash still
+ * reads so and the window exists. Every script that writes windows moves a
+ * watermark forward (its samples are new to it), so an equal hash means no one
+ * else (a zombie, the slot's next owner, a failover that lost our write) wrote
+ * the slot since; a window gone meanwhile (its expiry passed) fails the check
+ * too. Otherwise the script refuses the batch (-4) and the sink forgets the slot
+ * and sends the same batch as deltas, the merge-in-Redis path.
+ *
+ * Windows become known from the script's reply: after merging a delta it
+ * returns the window's fields as stored. Only the latest few windows of each
+ * resolution are kept (KEEP_STEPS): samples arrive for the current window and
+ * the one before; a late sample's window is merged by the script as before.
+ */
+
+/** A window's fields as Redis holds them. */
+export interface KnownWindow {
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
+  readonly firstTsMs: number;
+  readonly first: number;
+  readonly lastTsMs: number;
+  readonly last: number;
+  /** Sum limbs, carry-normalized as flush-2.lua stores them. */
+  readonly limbs: ReadonlyMap<number, number>;
+}
+
+/** One window written outright: its key, the fields to HSET (name, value, ...) and what Redis then holds. */
+export interface KnownWrite {
+  readonly key: string;
+  readonly fields: readonly string[];
+  readonly next: KnownWindow;
+  readonly delta: WindowDelta;
+}
+
+/** How a batch's windows go to the script. */
+export interface WritePlan {
+  /** Windows merged by the script (not known here), with their keys. */
+  readonly merged: readonly { readonly key: string; readonly delta: WindowDelta }[];
+  readonly known: readonly KnownWrite[];
+  /** The slot's watermark hash as last seen (name, value, ...); set whenever `known` is not empty. */
+  readonly watermarks?: readonly string[];
+}
+
+/** What an applied script reported: the slot's watermark hash and the stored fields of every merged window, in order. */
+export interface AppliedReply {
+  readonly watermarks: readonly string[];
+  readonly merged: readonly (readonly string[])[];
+}
+
+/** Windows kept per series and resolution, counted back from the newest start seen in the slot. */
+const KEEP_STEPS = 2;
+const TWO32 = 2 ** 32;
+// Stored limbs past this were summed by HINCRBY (before normalization): left to the script.
+const LEGACY_LIMB = 2 ** 51;
+const RESUME_OFFSET_FIELD = 'k';
+const F = WINDOW_FIELDS;
+
+interface SlotKnowledge {
+  watermarks: readonly string[] | null;
+  /** Resolution name → window start → key → window. */
+  readonly windows: Map<string, Map<number, Map<string, KnownWindow>>>;
+}
+
+export class KnownWindows {
+  private readonly slots = new Map<number, SlotKnowledge>();
+
+  /** Forgets everything about `slot`: after a refusal, an error, a reply not seen, or the slot moving away. */
+  forget(slot: number): void {
+    this.slots.delete(slot);
+  }
+
+  /** Windows known in Redis (for tests and metrics). */
+  size(slot: number): number {
+    let n = 0;
+    for (const starts of this.slots.get(slot)?.windows.values() ?? []) for (const ws of starts.values()) n += ws.size;
+    return n;
+  }
+
+  /** Splits a slot's window deltas into known windows (written outright) and the rest (merged by the script). */
+  plan(slot: number, windows: readonly { readonly key: string; readonly delta: WindowDelta }[]): WritePlan {
+    const s = this.slots.get(slot);
+    if (s === undefined || s.watermarks === null) return { merged: windows, known: [] };
+    const merged: { key: string; delta: WindowDelta }[] = [];
+    const known: KnownWrite[] = [];
+    for (const w of windows) {
+      const current = s.windows.get(w.delta.resolution.name)?.get(w.delta.startMs)?.get(w.key);
+      if (current === undefined) merged.push(w);
+      else known.push(writeOf(w.key, current, w.delta));
+    }
+    return known.length === 0 ? { merged, known } : { merged, known, watermarks: s.watermarks };
+  }
+
+  /** Records what an applied script left in Redis; `closedThrough` lets closed windows go. */
+  applied(slot: number, plan: WritePlan, reply: AppliedReply, closedThrough: readonly { resolution: string; startMs: number | null }[]): void {
+    let s = this.slots.get(slot);
+    if (s === undefined) {
+      s = { watermarks: null, windows: new Map() };
+      this.slots.set(slot, s);
+    }
+    s.watermarks = withoutResumeOffset(reply.watermarks);
+    for (const w of plan.known) remember(s, w.delta, w.key, w.next);
+    plan.merged.forEach((w, i) => {
+      const stored = parseStored(reply.merged[i]);
+      if (stored === null) s.windows.get(w.delta.resolution.name)?.get(w.delta.startMs)?.delete(w.key);
+      else remember(s, w.delta, w.key, stored);
+    });
+    for (const [resolution, starts] of s.windows) {
+      const step = plan.known.find((w) => w.delta.resolution.name === resolution)?.delta.resolution.stepMs
+        ?? plan.merged.find((w) => w.delta.resolution.name === resolution)?.delta.resolution.stepMs;
+      const closed = closedThrough.find((c) => c.resolution === resolution)?.startMs ?? null;
+      let newest = -Infinity;
+      for (const start of starts.keys()) if (start > newest) newest = start;
+      const keepFrom = Math.max(step === undefined ? -Infinity : newest - KEEP_STEPS * step, closed ?? -Infinity);
+      for (const start of starts.keys()) if (start < keepFrom) starts.delete(start);
+    }
+  }
+}
+
+function remember(s: SlotKnowledge, delta: WindowDelta, key: string, w: KnownWindow): void {
+  let starts = s.windows.get(delta.resolution.name);
+  if (starts === undefined) s.windows.set(delta.resolution.name, (starts = new Map()));
+  let ws = starts.get(delta.startMs);
+  if (ws === undefined) starts.set(delta.startMs, (ws = new Map()));
+  ws.set(key, w);
+}
+
+function withoutResumeOffset(flat: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i] !== RESUME_OFFSET_FIELD) out.push(flat[i]!, flat[i + 1]!);
+  return out;
+}
+
+/** A window's HGETALL reply as a KnownWindow, or null when it is not one this cache can carry on from. */
+export function parseStored(flat: readonly string[] | undefined): KnownWindow | null {
+  if (flat === undefined || flat.length === 0) return null;
+  const h: Record<string, number> = {};
+  const limbs = new Map<number, number>();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i]!;
+    const v = Number(flat[i + 1]);
+    if (name.startsWith(F.sumLimbPrefix)) {
+      const index = Number(name.slice(1));
+      if (!Number.isInteger(index) || !Number.isInteger(v) || Math.abs(v) >= LEGACY_LIMB) return null;
+      limbs.set(index, v);
+    } else h[name] = v;
+  }
+  const w = { count: h[F.count], min: h[F.min], max: h[F.max], firstTsMs: h[F.firstTsMs], first: h[F.first], lastTsMs: h[F.lastTsMs], last: h[F.last] };
+  for (const v of Object.values(w)) if (v === undefined || Number.isNaN(v)) return null;
+  return { ...(w as Omit<KnownWindow, 'limbs'>), limbs };
+}
+
+/**
+ * `current` with `delta` merged, and the fields that changed: exactly what
+ * flush-2.lua's merge writes for the same stored window and delta (the same
+ * comparisons, the same carry normalization in the same double arithmetic,
+ * the same decimal forms), so either path leaves the same hash.
+ */
+export function writeOf(key: string, current: KnownWindow, delta: WindowDelta): KnownWrite {
+  const d: WindowAggregate = delta.window;
+  const fields: string[] = [F.count, String(current.count + d.count)];
+  let { min, max, firstTsMs, first, lastTsMs, last } = current;
+  if (d.min < min) {
+    min = d.min;
+    fields.push(F.min, String(min));
+  }
+  if (d.max > max) {
+    max = d.max;
+    fields.push(F.max, String(max));
+  }
+  if (d.firstTsMs < firstTsMs || (d.firstTsMs === firstTsMs && d.first < first)) {
+    firstTsMs = d.firstTsMs;
+    first = d.first;
+    fields.push(F.firstTsMs, String(firstTsMs), F.first, String(first));
+  }
+  if (d.lastTsMs > lastTsMs || (d.lastTsMs === lastTsMs && d.last > last)) {
+    lastTsMs = d.lastTsMs;
+    last = d.last;
+    fields.push(F.lastTsMs, String(lastTsMs), F.last, String(last));
+  }
+  const limbs = new Map(current.limbs);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const i of limbs.keys()) {
+    if (i < lo) lo = i;
+    if (i > hi) hi = i;
+  }
+  for (const [i, amount] of d.sumLimbs) {
+    if (amount === 0) continue;
+    limbs.set(i, (limbs.get(i) ?? 0) + amount);
+    if (i < lo) lo = i;
+    if (i > hi) hi = i;
+  }
+  if (lo !== Infinity) {
+    // Lower limbs into [0, 2^32), carrying upwards; the highest keeps its sign and absorbs the carry.
+    let carry = 0;
+    const normalized = new Map<number, number>();
+    for (let i = lo; i < hi; i++) {
+      let v = (limbs.get(i) ?? 0) + carry;
+      carry = Math.floor(v / TWO32);
+      v -= carry * TWO32;
+      normalized.set(i, v);
+    }
+    let top = (limbs.get(hi) ?? 0) + carry;
+    let above: number | undefined;
+    if (top >= TWO32 || top <= -TWO32) {
+      above = Math.floor(top / TWO32);
+      top -= above * TWO32;
+    }
+    normalized.set(hi, top);
+    for (const [i, v] of normalized) {
+      const old = current.limbs.get(i);
+      // As the script: a limb Redis lacks that comes out 0 stays absent.
+      if (v !== old && (v !== 0 || old !== undefined)) {
+        fields.push(`${F.sumLimbPrefix}${i}`, String(v));
+        limbs.set(i, v);
+      } else if (old === undefined) limbs.delete(i);
+      else limbs.set(i, old);
+    }
+    if (above !== undefined) {
+      fields.push(`${F.sumLimbPrefix}${hi + 1}`, String(above));
+      limbs.set(hi + 1, above);
+    }
+  }
+  return { key, fields, delta, next: { count: current.count + d.count, min, max, firstTsMs, first, lastTsMs, last, limbs } };
+}
