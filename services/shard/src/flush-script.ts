@@ -1,12 +1,20 @@
 import type { Redis } from 'ioredis';
 import { defineLuaCommands } from '@ringtail/runtime';
 import { ClosedWindowsMovedError, FlushFencedError, FlushScriptError } from './errors.ts';
-import type { AppliedReply } from './known-windows.ts';
 
 /** Reply codes of flush-2.lua (see its header). */
 export const FLUSH_REPLY = { applied: 1, alreadyApplied: 2, fenced: -1, malformed: -2, closedMoved: -3, notAsKnown: -4 } as const;
 
 export type FlushOutcome = 'applied' | 'already-applied';
+
+/** Field of the watermark hash holding the shard-topic offset to resume from (see flush-2.lua). */
+export const RESUME_OFFSET_FIELD = 'k';
+
+/** What an applied script reports: the slot's watermark hash and the stored fields of every merged (`w`) window, in order. */
+export interface AppliedReply {
+  readonly watermarks: readonly string[];
+  readonly merged: readonly (readonly string[])[];
+}
 
 /** The script's reply, decoded: `notAsKnown` means send the batch again as deltas (known-windows.ts). */
 export type FlushReply =

@@ -1,5 +1,6 @@
 import { WINDOW_FIELDS, type WindowAggregate } from '@ringtail/model';
-import type { WindowDelta } from './window-aggregator.ts';
+import { RESUME_OFFSET_FIELD, type AppliedReply } from './flush-script.ts';
+import type { PartitionBatch, WindowDelta } from './window-aggregator.ts';
 
 /**
  * What this worker knows of each slot's windows in Redis, so a flush can write
@@ -53,24 +54,23 @@ export interface WritePlan {
   readonly watermarks?: readonly string[];
 }
 
-/** What an applied script reported: the slot's watermark hash and the stored fields of every merged window, in order. */
-export interface AppliedReply {
-  readonly watermarks: readonly string[];
-  readonly merged: readonly (readonly string[])[];
-}
-
 /** Windows kept per series and resolution, counted back from the newest start seen in the slot. */
 const KEEP_STEPS = 2;
 const TWO32 = 2 ** 32;
 // Stored limbs past this were summed by HINCRBY (before normalization): left to the script.
 const LEGACY_LIMB = 2 ** 51;
-const RESUME_OFFSET_FIELD = 'k';
 const F = WINDOW_FIELDS;
+
+/** One resolution's known windows of a slot: window start → key → window. */
+interface ResolutionKnowledge {
+  readonly stepMs: number;
+  readonly starts: Map<number, Map<string, KnownWindow>>;
+}
 
 interface SlotKnowledge {
   watermarks: readonly string[] | null;
-  /** Resolution name → window start → key → window. */
-  readonly windows: Map<string, Map<number, Map<string, KnownWindow>>>;
+  /** By resolution name. */
+  readonly windows: Map<string, ResolutionKnowledge>;
 }
 
 export class KnownWindows {
@@ -84,7 +84,7 @@ export class KnownWindows {
   /** Windows known in Redis (for tests and metrics). */
   size(slot: number): number {
     let n = 0;
-    for (const starts of this.slots.get(slot)?.windows.values() ?? []) for (const ws of starts.values()) n += ws.size;
+    for (const r of this.slots.get(slot)?.windows.values() ?? []) for (const ws of r.starts.values()) n += ws.size;
     return n;
   }
 
@@ -95,15 +95,19 @@ export class KnownWindows {
     const merged: { key: string; delta: WindowDelta }[] = [];
     const known: KnownWrite[] = [];
     for (const w of windows) {
-      const current = s.windows.get(w.delta.resolution.name)?.get(w.delta.startMs)?.get(w.key);
+      const current = s.windows.get(w.delta.resolution.name)?.starts.get(w.delta.startMs)?.get(w.key);
       if (current === undefined) merged.push(w);
       else known.push(writeOf(w.key, current, w.delta));
     }
     return known.length === 0 ? { merged, known } : { merged, known, watermarks: s.watermarks };
   }
 
-  /** Records what an applied script left in Redis; `closedThrough` lets closed windows go. */
-  applied(slot: number, plan: WritePlan, reply: AppliedReply, closedThrough: readonly { resolution: string; startMs: number | null }[]): void {
+  /**
+   * Records what an applied script left in Redis. Windows more than KEEP_STEPS
+   * behind the batch's clock (its newest raw record time; else its newest
+   * window) go, and so do closed ones.
+   */
+  applied(slot: number, plan: WritePlan, reply: AppliedReply, batch: Pick<PartitionBatch, 'closedThrough' | 'clockMs'>): void {
     let s = this.slots.get(slot);
     if (s === undefined) {
       s = { watermarks: null, windows: new Map() };
@@ -113,26 +117,25 @@ export class KnownWindows {
     for (const w of plan.known) remember(s, w.delta, w.key, w.next);
     plan.merged.forEach((w, i) => {
       const stored = parseStored(reply.merged[i]);
-      if (stored === null) s.windows.get(w.delta.resolution.name)?.get(w.delta.startMs)?.delete(w.key);
+      if (stored === null) s.windows.get(w.delta.resolution.name)?.starts.get(w.delta.startMs)?.delete(w.key);
       else remember(s, w.delta, w.key, stored);
     });
-    for (const [resolution, starts] of s.windows) {
-      const step = plan.known.find((w) => w.delta.resolution.name === resolution)?.delta.resolution.stepMs
-        ?? plan.merged.find((w) => w.delta.resolution.name === resolution)?.delta.resolution.stepMs;
-      const closed = closedThrough.find((c) => c.resolution === resolution)?.startMs ?? null;
-      let newest = -Infinity;
-      for (const start of starts.keys()) if (start > newest) newest = start;
-      const keepFrom = Math.max(step === undefined ? -Infinity : newest - KEEP_STEPS * step, closed ?? -Infinity);
+    for (const [resolution, { stepMs, starts }] of s.windows) {
+      // The clock, not the newest window: one sample stamped minutes ahead must not push the rest out.
+      let newest = batch.clockMs === undefined ? -Infinity : Math.floor(batch.clockMs / stepMs) * stepMs;
+      if (batch.clockMs === undefined) for (const start of starts.keys()) if (start > newest) newest = start;
+      const closed = batch.closedThrough.find((c) => c.resolution === resolution)?.startMs ?? -Infinity;
+      const keepFrom = Math.max(newest - KEEP_STEPS * stepMs, closed);
       for (const start of starts.keys()) if (start < keepFrom) starts.delete(start);
     }
   }
 }
 
 function remember(s: SlotKnowledge, delta: WindowDelta, key: string, w: KnownWindow): void {
-  let starts = s.windows.get(delta.resolution.name);
-  if (starts === undefined) s.windows.set(delta.resolution.name, (starts = new Map()));
-  let ws = starts.get(delta.startMs);
-  if (ws === undefined) starts.set(delta.startMs, (ws = new Map()));
+  let r = s.windows.get(delta.resolution.name);
+  if (r === undefined) s.windows.set(delta.resolution.name, (r = { stepMs: delta.resolution.stepMs, starts: new Map() }));
+  let ws = r.starts.get(delta.startMs);
+  if (ws === undefined) r.starts.set(delta.startMs, (ws = new Map()));
   ws.set(key, w);
 }
 

@@ -2,14 +2,12 @@ import type { Redis } from 'ioredis';
 import { SLOT_CLOCK_FIELD, type RedisKeys } from '@ringtail/model';
 import { RedisUnavailableError, ReplicationTimeoutError } from './errors.ts';
 import { flushPayload, indexWrites, mergedPlan } from './flush-payload.ts';
-import { flushReply, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
+import { RESUME_OFFSET_FIELD, flushReply, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
 import { KnownWindows, type WritePlan } from './known-windows.ts';
 import type { StoredSlot, WindowSink } from './shard-worker.ts';
 import { ReplicaWaitPolicy } from './replica-wait-policy.ts';
 import { COARSE_WATERMARK_PREFIX, NO_WATERMARK, type PartitionBatch } from './window-aggregator.ts';
 
-/** Field of the watermark hash holding the shard-topic offset to resume from (see flush-2.lua). */
-const RESUME_OFFSET_FIELD = 'k';
 
 export interface RedisWindowSinkOptions {
   readonly keys: RedisKeys;
@@ -82,7 +80,7 @@ export class RedisWindowSink implements WindowSink {
         reply = flushReply(await this.send(batch, plan, false), slot);
       }
       if (reply.outcome === 'applied') {
-        this.known.applied(slot, plan, reply.applied, batch.closedThrough);
+        this.known.applied(slot, plan, reply.applied, batch);
         this.knownStats.written += plan.known.length;
         this.knownStats.merged += plan.merged.length;
         return 'applied';
