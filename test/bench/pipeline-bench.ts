@@ -14,7 +14,9 @@
  *  (e) peak resident memory of ingest and of each shard worker over (b) and (c),
  *      sampled from /proc;
  *  (f) `latencyStages`: the mean of each stage histogram of ingest and the shard
- *      workers over (c) (stage-times.ts), to show where produce→visible goes.
+ *      workers over (c) (stage-times.ts), to show where produce→visible goes;
+ *  (g) `windowsWrittenKnown`, `windowsMerged`, `flushesNotAsKnown`: over the run,
+ *      how the workers' flushes wrote windows (services/shard/README.md, "Known windows").
  * Prints one JSON object with --json, a readable summary otherwise: the first
  * series count's figures at the top level, every count's under `series`.
  */
@@ -25,7 +27,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { SampleGenerator, percentile, type RawSample } from '@ringtail/loadgen';
 import { DEFAULT_RESOLUTIONS, redisKeys, topicNames, windowStartMs } from '@ringtail/model';
 import { ensureTopics, eventually } from '@ringtail/runtime';
-import { loadStackSettings, stackUp, type StackEndpoints } from '@ringtail/stack';
+import { loadStackSettings, stackUp, type ServiceProcess, type StackEndpoints } from '@ringtail/stack';
 import { PipelineUnderTest, sumMetric } from '../support/pipeline.ts';
 import { rssMb } from '../faults/fault-actions.ts';
 import { stageMeans, stageTotals } from './stage-times.ts';
@@ -225,6 +227,7 @@ async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
   while (pending.size > 0 && performance.now() < pollDeadline) await sleep(50);
   const unseenProbes = pending.size;
   const latencyStages = stageMeans(stagesBefore, await stageTotals([...pipeline.ingest, ...shards]));
+  const knownWindows = await knownWindowCounts(shards);
   pending.clear();
   await poller;
   latencies.sort((a, b) => a - b);
@@ -252,6 +255,21 @@ async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
     ingestRssMb: Math.round(ingestRss),
     shardRssMbMax: Math.round(Math.max(0, ...shardRss)),
     latencyStages,
+    ...knownWindows,
+  };
+}
+
+/** Over the whole run, every worker: windows written outright, windows merged by the script, scripts refused as not as known. */
+async function knownWindowCounts(shards: readonly ServiceProcess[]): Promise<{ windowsWrittenKnown: number; windowsMerged: number; flushesNotAsKnown: number }> {
+  const total = async (name: string) => {
+    let n = 0;
+    for (const s of shards) n += (await s.metric(name)) ?? 0;
+    return n;
+  };
+  return {
+    windowsWrittenKnown: await total('ringtail_shard_windows_written_known_total'),
+    windowsMerged: await total('ringtail_shard_windows_merged_total'),
+    flushesNotAsKnown: await total('ringtail_shard_flushes_not_as_known_total'),
   };
 }
 

@@ -14,6 +14,15 @@ export interface RedisWindowSinkOptions {
   /** Replicas that must acknowledge a flush before its Kafka offsets are committed. */
   readonly minReplicas: number;
   readonly waitTimeoutMs: number;
+  /** Counts what known-windows.ts saves (the shard's metrics; absent in tests and benches). */
+  readonly counters?: KnownWindowCounters;
+}
+
+/** Counters of how a flush's windows went to Redis. */
+export interface KnownWindowCounters {
+  readonly windowsWrittenKnown: { inc(n?: number): void };
+  readonly windowsMerged: { inc(n?: number): void };
+  readonly flushesNotAsKnown: { inc(n?: number): void };
 }
 
 /**
@@ -76,6 +85,7 @@ export class RedisWindowSink implements WindowSink {
         // Someone else wrote the slot, or a failover lost a write: merge in Redis, as deltas.
         this.known.forget(slot);
         this.knownStats.refused += 1;
+        this.opts.counters?.flushesNotAsKnown.inc();
         plan = all;
         reply = flushReply(await this.send(batch, plan, false), slot);
       }
@@ -83,6 +93,8 @@ export class RedisWindowSink implements WindowSink {
         this.known.applied(slot, plan, reply.applied, batch);
         this.knownStats.written += plan.known.length;
         this.knownStats.merged += plan.merged.length;
+        this.opts.counters?.windowsWrittenKnown.inc(plan.known.length);
+        this.opts.counters?.windowsMerged.inc(plan.merged.length);
         return 'applied';
       }
       // Our first attempt landed unseen: what it merged is not known here.

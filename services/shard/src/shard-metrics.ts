@@ -15,6 +15,17 @@ export function createShardMetrics(registry: MetricsRegistry) {
       help: 'Samples the finest resolution already held, re-read and folded into the coarse resolutions only (their watermark lags).',
       registers,
     }),
+    windowsWrittenKnown: new Counter({
+      name: 'ringtail_shard_windows_written_known_total',
+      help: 'Windows a flush wrote outright, known as stored (known-windows.ts).',
+      registers,
+    }),
+    windowsMerged: new Counter({ name: 'ringtail_shard_windows_merged_total', help: 'Windows a flush script merged a delta into (not known to the worker).', registers }),
+    flushesNotAsKnown: new Counter({
+      name: 'ringtail_shard_flushes_not_as_known_total',
+      help: "Slot scripts refused because the slot was not as the worker knew it (another writer, a lost write, an expired window); sent again as deltas.",
+      registers,
+    }),
     samplesInvalid: new Counter({ name: 'ringtail_shard_samples_invalid_total', help: 'Samples dropped: non-finite value or timestamp, unknown series.', registers }),
     recordsUndecodable: new Counter({ name: 'ringtail_shard_records_undecodable_total', help: 'Shard-topic records that are not version-1 shard records.', registers }),
     flushDurationMs: new Histogram({

@@ -64,7 +64,7 @@ export async function startShard(config: ShardConfig, log: Logger): Promise<Runn
   const worker = new ShardWorker({
     shardTopic: names.shard,
     aggregator: new WindowAggregator({ resolutions: config.resolutions, coarseFlushIntervalMs: config.coarseFlushIntervalMs }),
-    sink: new RedisWindowSink(redis, { keys, minReplicas: config.waitReplicas, waitTimeoutMs: config.waitTimeoutMs }),
+    sink: new RedisWindowSink(redis, { keys, minReplicas: config.waitReplicas, waitTimeoutMs: config.waitTimeoutMs, counters: metrics }),
     lateSamples: dlq.lateSamples,
     corruptRecords: dlq.corruptRecords,
     ...(config.compactIntervalMs > 0 ? { compactor: new RedisWindowCompactor(redis, { keys, resolutions: config.resolutions, maxWindowsPerPass: config.compactMaxWindowsPerPass }) } : {}),
