@@ -19,9 +19,9 @@ import type { PartitionBatch, WindowDelta } from './window-aggregator.ts';
  * and sends the same batch as deltas, the merge-in-Redis path.
  *
  * Windows become known from the script's reply: after merging a delta it
- * returns the window's fields as stored. Only the latest few windows of each
- * resolution are kept (KEEP_STEPS): samples arrive for the current window and
- * the one before; a late sample's window is merged by the script as before.
+ * returns the window's fields as stored. Only the slot clock's window of each
+ * resolution and the one before are kept (KEEP_STEPS): samples arrive for
+ * those; a late sample's window is merged by the script as before.
  */
 
 /** A window's fields as Redis holds them. */
@@ -33,8 +33,8 @@ export interface KnownWindow {
   readonly first: number;
   readonly lastTsMs: number;
   readonly last: number;
-  /** Sum limbs, carry-normalized as flush-2.lua stores them. */
-  readonly limbs: ReadonlyMap<number, number>;
+  /** Sum limbs, carry-normalized as flush-2.lua stores them: index, value, index, value... (an array: a Map per window cost memory). */
+  readonly limbs: readonly number[];
 }
 
 /** One window written outright: its key, the fields to HSET (name, value, ...) and what Redis then holds. */
@@ -54,8 +54,8 @@ export interface WritePlan {
   readonly watermarks?: readonly string[];
 }
 
-/** Windows kept per series and resolution, counted back from the newest start seen in the slot. */
-const KEEP_STEPS = 2;
+/** Windows kept per series and resolution besides the slot clock's: the one before, for samples a little late. */
+const KEEP_STEPS = 1;
 const TWO32 = 2 ** 32;
 // Stored limbs past this were summed by HINCRBY (before normalization): left to the script.
 const LEGACY_LIMB = 2 ** 51;
@@ -149,14 +149,14 @@ function withoutResumeOffset(flat: readonly string[]): string[] {
 export function parseStored(flat: readonly string[] | undefined): KnownWindow | null {
   if (flat === undefined || flat.length === 0) return null;
   const h: Record<string, number> = {};
-  const limbs = new Map<number, number>();
+  const limbs: number[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const name = flat[i]!;
     const v = Number(flat[i + 1]);
     if (name.startsWith(F.sumLimbPrefix)) {
       const index = Number(name.slice(1));
       if (!Number.isInteger(index) || !Number.isInteger(v) || Math.abs(v) >= LEGACY_LIMB) return null;
-      limbs.set(index, v);
+      limbs.push(index, v);
     } else h[name] = v;
   }
   const w = { count: h[F.count], min: h[F.min], max: h[F.max], firstTsMs: h[F.firstTsMs], first: h[F.first], lastTsMs: h[F.lastTsMs], last: h[F.last] };
@@ -192,7 +192,9 @@ export function writeOf(key: string, current: KnownWindow, delta: WindowDelta): 
     last = d.last;
     fields.push(F.lastTsMs, String(lastTsMs), F.last, String(last));
   }
-  const limbs = new Map(current.limbs);
+  const old = new Map<number, number>();
+  for (let j = 0; j + 1 < current.limbs.length; j += 2) old.set(current.limbs[j]!, current.limbs[j + 1]!);
+  const limbs = new Map(old);
   let lo = Infinity;
   let hi = -Infinity;
   for (const i of limbs.keys()) {
@@ -223,18 +225,20 @@ export function writeOf(key: string, current: KnownWindow, delta: WindowDelta): 
     }
     normalized.set(hi, top);
     for (const [i, v] of normalized) {
-      const old = current.limbs.get(i);
+      const was = old.get(i);
       // As the script: a limb Redis lacks that comes out 0 stays absent.
-      if (v !== old && (v !== 0 || old !== undefined)) {
+      if (v !== was && (v !== 0 || was !== undefined)) {
         fields.push(`${F.sumLimbPrefix}${i}`, String(v));
         limbs.set(i, v);
-      } else if (old === undefined) limbs.delete(i);
-      else limbs.set(i, old);
+      } else if (was === undefined) limbs.delete(i);
+      else limbs.set(i, was);
     }
     if (above !== undefined) {
       fields.push(`${F.sumLimbPrefix}${hi + 1}`, String(above));
       limbs.set(hi + 1, above);
     }
   }
-  return { key, fields, delta, next: { count: current.count + d.count, min, max, firstTsMs, first, lastTsMs, last, limbs } };
+  const flat: number[] = [];
+  for (const [i, v] of limbs) flat.push(i, v);
+  return { key, fields, delta, next: { count: current.count + d.count, min, max, firstTsMs, first, lastTsMs, last, limbs: flat } };
 }

@@ -84,7 +84,7 @@ describe('flushPayload', () => {
   it('sends a known window as its changed fields with the watermark hash it was known at, and announces it like a delta', () => {
     const keys = redisKeys('ns1', 8);
     const tenSeconds = DEFAULT_RESOLUTIONS[0]!;
-    const stored: KnownWindow = { count: 3, min: -1, max: 5, firstTsMs: 100, first: 2, lastTsMs: 900, last: 5, limbs: new Map([[34, 4_294_967_000], [35, 1]]) };
+    const stored: KnownWindow = { count: 3, min: -1, max: 5, firstTsMs: 100, first: 2, lastTsMs: 900, last: 5, limbs: [34, 4_294_967_000, 35, 1] };
     const w = windowOfSample(7, 950);
     addSample(w, 1, 960);
     const delta = { seriesId: '00000000000000ab', resolution: tenSeconds, startMs: 0, window: w };
