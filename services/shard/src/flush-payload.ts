@@ -44,8 +44,9 @@ export function indexWrites(keys: RedisKeys, batch: PartitionBatch): IndexWrites
  * `hk` the hot-window index of each resolution, `t` the batch's raw record time,
  * `ch`/`cm` the slot's change stream and its cap (the alerter follows it), `cs`/`cw`
  * the series and windows its entry lists. `plan` says which windows are known
- * (KnownWindows): those go as `a`, their changed fields written outright, with `b`
- * the slot's watermark hash they were known at; the rest as deltas in `w`.
+ * (KnownWindows): those go as `a`, with the version known and the changed fields
+ * written outright, and `b` the slot's watermark hash they were known at; the
+ * rest as deltas in `w`.
  */
 export function flushPayload(keys: RedisKeys, batch: PartitionBatch, plan: WritePlan = mergedPlan(keys, batch)): string {
   const wm = batch.watermarks.map((m) => [watermarkField(m), String(m.expected), String(m.next)]);
@@ -80,7 +81,7 @@ export function flushPayload(keys: RedisKeys, batch: PartitionBatch, plan: Write
     ko: batch.commitKafkaOffset,
     wm,
     w,
-    a: plan.known.map((k) => [k.key, ...k.fields]),
+    a: plan.known.map((k) => [k.key, String(k.next.version - 1), ...k.fields]),
     ct,
     hk,
     ch: keys.changes(batch.shardPartition),

@@ -8,15 +8,18 @@ import type { PartitionBatch, WindowDelta } from './window-aggregator.ts';
  * back and merge (HGETALL, string→double, merge, double→string: about four
  * fifths of the script's cost per window).
  *
- * Knowledge is only used while it is provably current: alongside it the cache
- * holds the slot's watermark hash (without `k`) as this worker's last applied
- * script left it, and flush-2.lua writes a known window only if the hash still
- * reads so and the window exists. Every script that writes windows moves a
- * watermark forward (its samples are new to it), so an equal hash means no one
- * else (a zombie, the slot's next owner, a failover that lost our write) wrote
- * the slot since; a window gone meanwhile (its expiry passed) fails the check
- * too. Otherwise the script refuses the batch (-4) and the sink forgets the slot
- * and sends the same batch as deltas, the merge-in-Redis path.
+ * Knowledge is only used while it is provably current. Every window hash
+ * counts its writes (`v`, bumped by every flush-2.lua write, merged or
+ * outright), and a known window is written only while it still holds the
+ * version this worker knows: any other write since — a zombie, the slot's next
+ * owner, another partition's script writing a series sent to it, a failover
+ * that lost our write — or the window gone (expired) fails the check. Beside
+ * it, the batch carries the slot's watermark hash (without `k`) as this
+ * worker's last applied script left it, and the script also wants it
+ * unchanged: every script that writes windows moves a watermark forward, so
+ * this covers a writer of an older version, which does not bump `v`. Otherwise
+ * the script refuses the batch (-4) and the sink forgets the slot and sends the
+ * same batch as deltas, the merge-in-Redis path.
  *
  * Windows become known from the script's reply: after merging a delta it
  * returns the window's fields as stored. Only the slot clock's window of each
@@ -33,6 +36,8 @@ export interface KnownWindow {
   readonly first: number;
   readonly lastTsMs: number;
   readonly last: number;
+  /** Writes of the window so far (its `v` field): the script writes it outright only while it still holds this. */
+  readonly version: number;
   /** Sum limbs, carry-normalized as flush-2.lua stores them: index, value, index, value... (an array: a Map per window cost memory). */
   readonly limbs: readonly number[];
 }
@@ -60,6 +65,8 @@ const TWO32 = 2 ** 32;
 // Stored limbs past this were summed by HINCRBY (before normalization): left to the script.
 const LEGACY_LIMB = 2 ** 51;
 const F = WINDOW_FIELDS;
+/** The window's write count (see flush-2.lua). */
+const VERSION_FIELD = 'v';
 
 /** One resolution's known windows of a slot: window start → key → window. */
 interface ResolutionKnowledge {
@@ -75,6 +82,15 @@ interface SlotKnowledge {
 
 export class KnownWindows {
   private readonly slots = new Map<number, SlotKnowledge>();
+
+  /**
+   * `slotOfSeries` is where a series' windows live (its id's slot). Only a
+   * window of the batch's own slot is remembered: a series sent to another
+   * partition than its slot (a shard topic written by hand, say) has its
+   * windows written by two partitions' scripts, and each would keep refusing
+   * the other's outright writes. Those are always merged.
+   */
+  constructor(private readonly slotOfSeries: (seriesId: string) => number) {}
 
   /** Forgets everything about `slot`: after a refusal, an error, a reply not seen, or the slot moving away. */
   forget(slot: number): void {
@@ -95,7 +111,7 @@ export class KnownWindows {
     const merged: { key: string; delta: WindowDelta }[] = [];
     const known: KnownWrite[] = [];
     for (const w of windows) {
-      const current = s.windows.get(w.delta.resolution.name)?.starts.get(w.delta.startMs)?.get(w.key);
+      const current = this.slotOfSeries(w.delta.seriesId) === slot ? s.windows.get(w.delta.resolution.name)?.starts.get(w.delta.startMs)?.get(w.key) : undefined;
       if (current === undefined) merged.push(w);
       else known.push(writeOf(w.key, current, w.delta));
     }
@@ -116,6 +132,7 @@ export class KnownWindows {
     s.watermarks = withoutResumeOffset(reply.watermarks);
     for (const w of plan.known) remember(s, w.delta, w.key, w.next);
     plan.merged.forEach((w, i) => {
+      if (this.slotOfSeries(w.delta.seriesId) !== slot) return;
       const stored = parseStored(reply.merged[i]);
       if (stored === null) s.windows.get(w.delta.resolution.name)?.starts.get(w.delta.startMs)?.delete(w.key);
       else remember(s, w.delta, w.key, stored);
@@ -159,7 +176,7 @@ export function parseStored(flat: readonly string[] | undefined): KnownWindow | 
       limbs.push(index, v);
     } else h[name] = v;
   }
-  const w = { count: h[F.count], min: h[F.min], max: h[F.max], firstTsMs: h[F.firstTsMs], first: h[F.first], lastTsMs: h[F.lastTsMs], last: h[F.last] };
+  const w = { count: h[F.count], min: h[F.min], max: h[F.max], firstTsMs: h[F.firstTsMs], first: h[F.first], lastTsMs: h[F.lastTsMs], last: h[F.last], version: h[VERSION_FIELD] };
   for (const v of Object.values(w)) if (v === undefined || Number.isNaN(v)) return null;
   return { ...(w as Omit<KnownWindow, 'limbs'>), limbs };
 }
@@ -172,7 +189,8 @@ export function parseStored(flat: readonly string[] | undefined): KnownWindow | 
  */
 export function writeOf(key: string, current: KnownWindow, delta: WindowDelta): KnownWrite {
   const d: WindowAggregate = delta.window;
-  const fields: string[] = [F.count, String(current.count + d.count)];
+  const version = current.version + 1;
+  const fields: string[] = [F.count, String(current.count + d.count), VERSION_FIELD, String(version)];
   let { min, max, firstTsMs, first, lastTsMs, last } = current;
   if (d.min < min) {
     min = d.min;
@@ -240,5 +258,5 @@ export function writeOf(key: string, current: KnownWindow, delta: WindowDelta): 
   }
   const flat: number[] = [];
   for (const [i, v] of limbs) flat.push(i, v);
-  return { key, fields, delta, next: { count: current.count + d.count, min, max, firstTsMs, first, lastTsMs, last, limbs: flat } };
+  return { key, fields, delta, next: { count: current.count + d.count, min, max, firstTsMs, first, lastTsMs, last, version, limbs: flat } };
 }

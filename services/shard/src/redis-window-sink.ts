@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { SLOT_CLOCK_FIELD, type RedisKeys } from '@ringtail/model';
+import { SLOT_CLOCK_FIELD, slotOfSeriesId, type RedisKeys } from '@ringtail/model';
 import { RedisUnavailableError, ReplicationTimeoutError } from './errors.ts';
 import { flushPayload, indexWrites, mergedPlan } from './flush-payload.ts';
 import { RESUME_OFFSET_FIELD, flushReply, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
@@ -37,7 +37,7 @@ export class RedisWindowSink implements WindowSink {
   private readonly redis: FlushClient;
   private readonly wait: ReplicaWaitPolicy;
   /** What this connection's applied scripts left in each slot; see known-windows.ts. */
-  readonly known = new KnownWindows();
+  readonly known: KnownWindows;
   /** Windows written outright, windows merged by the script, and batches refused as not as known (sent again as deltas). */
   readonly knownStats = { written: 0, merged: 0, refused: 0 };
 
@@ -46,6 +46,7 @@ export class RedisWindowSink implements WindowSink {
     private readonly opts: RedisWindowSinkOptions,
   ) {
     this.redis = registerFlushScript(redis);
+    this.known = new KnownWindows((seriesId) => slotOfSeriesId(seriesId, opts.keys.slotCount));
     this.wait = new ReplicaWaitPolicy(opts.waitTimeoutMs);
   }
 

@@ -18,6 +18,9 @@ function sampleValue(random: () => number): number {
   return (random() - 0.6) * magnitude * (1 + random());
 }
 
+/** The `k`-th series id whose windows live in `slot` (of the default 64). */
+const idIn = (slot: number, k = 0) => (k * 64 + slot).toString(16).padStart(16, '0');
+
 /** One slot's batch moving `rawPartition`'s watermark from `expected` to `expected + 1`. */
 function batchOf(slot: number, rawPartition: number, expected: number, windows: WindowDelta[]): PartitionBatch {
   return {
@@ -47,7 +50,7 @@ function randomWindows(random: () => number, series: number): WindowDelta[] {
         if (w === undefined) w = windowOfSample(v, ts);
         else addSample(w, v, ts);
       }
-      out.push({ seriesId: `s${s}`, resolution, startMs, window: w! });
+      out.push({ seriesId: idIn(0, s), resolution, startMs, window: w! });
     }
   }
   return out;
@@ -100,7 +103,7 @@ describe('known windows: flushes that write what the worker knows outright', () 
     const slot = 1;
     const mine = sinkOf(keysKnown);
     const other = sinkOf(keysKnown);
-    const window = (value: number): WindowDelta[] => [{ seriesId: 'shared', resolution: FINE, startMs: NOW_MS, window: windowOfSample(value, NOW_MS + 1) }];
+    const window = (value: number): WindowDelta[] => [{ seriesId: idIn(slot), resolution: FINE, startMs: NOW_MS, window: windowOfSample(value, NOW_MS + 1) }];
     expect(await mine.apply(batchOf(slot, 0, -1, window(1)))).toBe('applied');
     expect(await mine.apply(batchOf(slot, 0, 0, window(2)))).toBe('applied');
     expect(mine.knownStats).toEqual({ written: 1, merged: 1, refused: 0 });
@@ -109,20 +112,20 @@ describe('known windows: flushes that write what the worker knows outright', () 
     // What `mine` knows is stale: the script refuses the outright write, and the delta is merged.
     expect(await mine.apply(batchOf(slot, 0, 1, window(8)))).toBe('applied');
     expect(mine.knownStats).toEqual({ written: 1, merged: 2, refused: 1 });
-    const reading = decodeWindowHash(await redis.hgetall(keysKnown.window('shared', FINE.name, NOW_MS)))!;
+    const reading = decodeWindowHash(await redis.hgetall(keysKnown.window(idIn(slot), FINE.name, NOW_MS)))!;
     expect(reading.count).toBe(4);
     expect(reading.max).toBe(8);
     // Known again from that merge's reply.
     expect(await mine.apply(batchOf(slot, 0, 2, window(16)))).toBe('applied');
     expect(mine.knownStats.written).toBe(2);
-    expect(decodeWindowHash(await redis.hgetall(keysKnown.window('shared', FINE.name, NOW_MS)))!.count).toBe(5);
+    expect(decodeWindowHash(await redis.hgetall(keysKnown.window(idIn(slot), FINE.name, NOW_MS)))!.count).toBe(5);
   });
 
   it('merges in Redis instead when a known window is gone, and is not misled by a resume-offset write', async () => {
     const slot = 2;
     const sink = sinkOf(keysKnown);
-    const key = keysKnown.window('gone', FINE.name, NOW_MS);
-    const window = (value: number): WindowDelta[] => [{ seriesId: 'gone', resolution: FINE, startMs: NOW_MS, window: windowOfSample(value, NOW_MS + 1) }];
+    const key = keysKnown.window(idIn(slot), FINE.name, NOW_MS);
+    const window = (value: number): WindowDelta[] => [{ seriesId: idIn(slot), resolution: FINE, startMs: NOW_MS, window: windowOfSample(value, NOW_MS + 1) }];
     expect(await sink.apply(batchOf(slot, 0, -1, window(1)))).toBe('applied');
     // A batch of duplicates only moves `k`, which says nothing about windows.
     expect(await sink.apply({ ...batchOf(slot, 0, 0, []), watermarks: [], commitKafkaOffset: '40' })).toBe('applied');
@@ -141,12 +144,29 @@ describe('known windows: flushes that write what the worker knows outright', () 
   it('forgets a slot whose script it saw no reply of', async () => {
     const slot = 3;
     const sink = sinkOf(keysKnown);
-    const windows: WindowDelta[] = [{ seriesId: 'resent', resolution: FINE, startMs: NOW_MS, window: windowOfSample(1, NOW_MS) }];
+    const windows: WindowDelta[] = [{ seriesId: idIn(slot), resolution: FINE, startMs: NOW_MS, window: windowOfSample(1, NOW_MS) }];
     expect(await sink.apply(batchOf(slot, 0, -1, windows))).toBe('applied');
     expect(sink.known.size(slot)).toBe(1);
     // The same batch again, as ioredis re-sends a script after a reconnect: already applied.
     expect(await sink.apply(batchOf(slot, 0, -1, windows))).toBe('already-applied');
     expect(sink.known.size(slot)).toBe(0);
-    expect(decodeWindowHash(await redis.hgetall(keysKnown.window('resent', FINE.name, NOW_MS)))!.count).toBe(1);
+    expect(decodeWindowHash(await redis.hgetall(keysKnown.window(idIn(slot), FINE.name, NOW_MS)))!.count).toBe(1);
+  });
+
+  it('merges in Redis instead when another partition\'s script wrote the window, which the slot\'s watermarks cannot see', async () => {
+    const slot = 4;
+    const sink = sinkOf(keysKnown);
+    const key = keysKnown.window(idIn(slot), FINE.name, NOW_MS);
+    const window = (value: number): WindowDelta[] => [{ seriesId: idIn(slot), resolution: FINE, startMs: NOW_MS, window: windowOfSample(value, NOW_MS + 1) }];
+    expect(await sink.apply(batchOf(slot, 0, -1, window(1)))).toBe('applied');
+    // The series sent through partition 5 (a shard topic written by hand): slot 4's watermarks do not move.
+    expect(await sink.apply(batchOf(5, 0, -1, window(2)))).toBe('applied');
+    expect(await sink.apply(batchOf(5, 0, 0, window(4)))).toBe('applied');
+    expect(sink.knownStats).toEqual({ written: 0, merged: 3, refused: 0 });
+    // Slot 4 knows the window as after its own write: the version says it was written since.
+    expect(await sink.apply(batchOf(slot, 0, 0, window(8)))).toBe('applied');
+    expect(sink.knownStats).toEqual({ written: 0, merged: 4, refused: 1 });
+    expect(decodeWindowHash(await redis.hgetall(key))!.count).toBe(4);
+    expect(await redis.hget(key, 'v')).toBe('4');
   });
 });

@@ -84,7 +84,7 @@ describe('flushPayload', () => {
   it('sends a known window as its changed fields with the watermark hash it was known at, and announces it like a delta', () => {
     const keys = redisKeys('ns1', 8);
     const tenSeconds = DEFAULT_RESOLUTIONS[0]!;
-    const stored: KnownWindow = { count: 3, min: -1, max: 5, firstTsMs: 100, first: 2, lastTsMs: 900, last: 5, limbs: [34, 4_294_967_000, 35, 1] };
+    const stored: KnownWindow = { count: 3, min: -1, max: 5, firstTsMs: 100, first: 2, lastTsMs: 900, last: 5, version: 7, limbs: [34, 4_294_967_000, 35, 1] };
     const w = windowOfSample(7, 950);
     addSample(w, 1, 960);
     const delta = { seriesId: '00000000000000ab', resolution: tenSeconds, startMs: 0, window: w };
@@ -103,11 +103,11 @@ describe('flushPayload', () => {
     const p = JSON.parse(flushPayload(keys, batch, { merged: [], known: [known], watermarks: ['0', '4', 'c0', '2'] })) as { w: unknown[]; a: string[][]; b: string[]; cs: string; cw: string };
     expect(p.w).toEqual([]);
     // Count, max and last changed; min and first did not.
-    const [, ...fields] = p.a[0]!;
-    expect(p.a[0]![0]).toBe('{rt:ns1:3}:w:10s:00000000000000ab:0');
-    expect(fields.slice(0, 6)).toEqual(['c', '5', 'max', '7', 'lt', '960']);
+    const [key, version, ...fields] = p.a[0]!;
+    expect([key, version]).toEqual(['{rt:ns1:3}:w:10s:00000000000000ab:0', '7']);
+    expect(fields.slice(0, 8)).toEqual(['c', '5', 'v', '8', 'max', '7', 'lt', '960']);
     expect(fields).toContain('l');
-    expect(known.next).toMatchObject({ count: 5, min: -1, max: 7, first: 2, lastTsMs: 960, last: 1 });
+    expect(known.next).toMatchObject({ count: 5, min: -1, max: 7, first: 2, lastTsMs: 960, last: 1, version: 8 });
     expect(p.b).toEqual(['0', '4', 'c0', '2']);
     expect([p.cs, p.cw]).toEqual(['00000000000000ab', '10s:0']);
   });

@@ -28,13 +28,15 @@
     w     [[key, expireAtMs, count, min, max, firstTs, first, lastTs, last,
             limbIndex, limbDelta, ...], ...]      one window delta each, merged here;
                                                   |limbDelta| < 2^52
-    a     [[key, field, value, ...], ...]         windows the worker knows as stored (see
-                                                  known-windows.ts): their changed fields,
-                                                  written as given (HSET), no merge
+    a     [[key, version, field, value, ...], ...]
+                                                  windows the worker knows as stored (see
+                                                  known-windows.ts): the version it knows
+                                                  (field `v`) and the changed fields, `v`
+                                                  among them, written as given (HSET), no merge
     b     [field, value, ...]                     with a non-empty `a`: KEYS[1] as the worker
                                                   last saw it, `k` left out; every field must
                                                   still hold that value and every `a` window
-                                                  must exist, or -4
+                                                  its `version`, or -4
     ch    "changesStreamKey"                      optional: the slot's change stream; an applied
                                                   batch with windows appends one entry, fields
                                                   s = cs, w = cw
@@ -48,8 +50,9 @@
   series index is written beside the script, not by it: it is shared by
   every slot.
 
-  Window hashes (fields c, min, max, ft, f, lt, l, s<i>) are read once with
-  HGETALL, merged here and written with one HSET; PEXPIREAT only when the
+  Window hashes (fields c, min, max, ft, f, lt, l, s<i>, v) are read once with
+  HGETALL, merged here and written with one HSET; `v` counts the writes of the
+  window (absent before it existed: 0), whichever slot's script made them; PEXPIREAT only when the
   window is new (the expiry is a pure function of the key). Sum limbs are
   kept carry-normalized: every limb but the highest in [0, 2^32), the highest
   signed with |limb| < 2^32 (or a fresh carry), so stored + delta + carry
@@ -78,7 +81,8 @@
     -3  closed windows moved: some closed-through differs from `ct` (compaction
         by another owner, or one a failover lost); nothing written: the worker
         re-reads the slot's state and the partition from Kafka
-    -4  not as known: KEYS[1] differs from `b`, or an `a` window is gone;
+    -4  not as known: KEYS[1] differs from `b`, or an `a` window's `v` is not
+        the version known (written since, or gone);
         nothing written: the worker forgets what it knew of the slot and sends
         the same batch again as deltas
 ]]
@@ -125,7 +129,7 @@ if matchesExpected then
     end
     if fields * 2 ~= #batch.b then return -4 end
     for _, row in ipairs(known) do
-      if redis.call('EXISTS', row[1]) == 0 then return -4 end
+      if redis.call('HGET', row[1], 'v') ~= row[2] then return -4 end
     end
   end
 end
@@ -173,7 +177,7 @@ local function int(x) return fmt('%.0f', x) end
 
 local states = {}
 for _, row in ipairs(batch.a or {}) do
-  redis.call('HSET', row[1], unpack(row, 2))
+  redis.call('HSET', row[1], unpack(row, 3))
 end
 for _, d in ipairs(batch.w) do
   local key = d[1]
@@ -184,7 +188,7 @@ for _, d in ipairs(batch.w) do
   local lo, hi
   local legacy = false
   if #cur == 0 then
-    set = { 'c', int(d[3]), 'min', d[4], 'max', d[5], 'ft', d[6], 'f', d[7], 'lt', d[8], 'l', d[9] }
+    set = { 'c', int(d[3]), 'min', d[4], 'max', d[5], 'ft', d[6], 'f', d[7], 'lt', d[8], 'l', d[9], 'v', '1' }
   else
     local h = {}
     for j = 1, #cur, 2 do
@@ -200,8 +204,8 @@ for _, d in ipairs(batch.w) do
         h[cur[j]] = cur[j + 1]
       end
     end
-    set = { 'c', int((tonumber(h.c) or 0) + d[3]) }
-    local k = 2
+    set = { 'c', int((tonumber(h.c) or 0) + d[3]), 'v', int((tonumber(h.v) or 0) + 1) }
+    local k = 4
     local curMin, curMax = tonumber(h.min), tonumber(h.max)
     local curFt, curF, curLt, curL = tonumber(h.ft), tonumber(h.f), tonumber(h.lt), tonumber(h.l)
     local ft, lt = tonumber(d[6]), tonumber(d[8])
