@@ -261,15 +261,10 @@ async function runPoint(endpoints: StackEndpoints, seriesCount: number) {
 
 /** Over the whole run, every worker: windows written outright, windows merged by the script, scripts refused as not as known. */
 async function knownWindowCounts(shards: readonly ServiceProcess[]): Promise<{ windowsWrittenKnown: number; windowsMerged: number; flushesNotAsKnown: number }> {
-  const total = async (name: string) => {
-    let n = 0;
-    for (const s of shards) n += (await s.metric(name)) ?? 0;
-    return n;
-  };
   return {
-    windowsWrittenKnown: await total('ringtail_shard_windows_written_known_total'),
-    windowsMerged: await total('ringtail_shard_windows_merged_total'),
-    flushesNotAsKnown: await total('ringtail_shard_flushes_not_as_known_total'),
+    windowsWrittenKnown: await sumMetric(shards, 'ringtail_shard_windows_written_known_total'),
+    windowsMerged: await sumMetric(shards, 'ringtail_shard_windows_merged_total'),
+    flushesNotAsKnown: await sumMetric(shards, 'ringtail_shard_flushes_not_as_known_total'),
   };
 }
 

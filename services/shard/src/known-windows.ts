@@ -97,7 +97,7 @@ export class KnownWindows {
     this.slots.delete(slot);
   }
 
-  /** Windows known in Redis (for tests and metrics). */
+  /** Windows known in Redis (for tests). */
   size(slot: number): number {
     let n = 0;
     for (const r of this.slots.get(slot)?.windows.values() ?? []) for (const ws of r.starts.values()) n += ws.size;

@@ -14,7 +14,7 @@ export interface RedisWindowSinkOptions {
   /** Replicas that must acknowledge a flush before its Kafka offsets are committed. */
   readonly minReplicas: number;
   readonly waitTimeoutMs: number;
-  /** Counts what known-windows.ts saves (the shard's metrics; absent in tests and benches). */
+  /** Counts how a flush's windows went to Redis (the shard's metrics). */
   readonly counters?: KnownWindowCounters;
 }
 
@@ -38,8 +38,6 @@ export class RedisWindowSink implements WindowSink {
   private readonly wait: ReplicaWaitPolicy;
   /** What this connection's applied scripts left in each slot; see known-windows.ts. */
   readonly known: KnownWindows;
-  /** Windows written outright, windows merged by the script, and batches refused as not as known (sent again as deltas). */
-  readonly knownStats = { written: 0, merged: 0, refused: 0 };
 
   constructor(
     redis: Redis,
@@ -85,15 +83,12 @@ export class RedisWindowSink implements WindowSink {
       if (reply.outcome === 'not-as-known') {
         // Someone else wrote the slot, or a failover lost a write: merge in Redis, as deltas.
         this.known.forget(slot);
-        this.knownStats.refused += 1;
         this.opts.counters?.flushesNotAsKnown.inc();
         plan = all;
         reply = flushReply(await this.send(batch, plan, false), slot);
       }
       if (reply.outcome === 'applied') {
         this.known.applied(slot, plan, reply.applied, batch);
-        this.knownStats.written += plan.known.length;
-        this.knownStats.merged += plan.merged.length;
         this.opts.counters?.windowsWrittenKnown.inc(plan.known.length);
         this.opts.counters?.windowsMerged.inc(plan.merged.length);
         return 'applied';
@@ -112,10 +107,10 @@ export class RedisWindowSink implements WindowSink {
   private async send(batch: PartitionBatch, plan: WritePlan, withIndex: boolean): Promise<unknown> {
     const key = this.opts.keys.watermarks(batch.shardPartition);
     const closureKey = this.opts.keys.closure(batch.shardPartition);
-    const index = indexWrites(this.opts.keys, batch);
+    const index = withIndex ? indexWrites(this.opts.keys, batch) : null;
     return this.call('flush', async () => {
       const payload = flushPayload(this.opts.keys, batch, plan);
-      if (!withIndex || (index.sadd.length === 0 && index.hset.length === 0 && index.expiry.length === 0)) return this.redis.ringtailFlush(key, closureKey, payload);
+      if (index === null || (index.sadd.length === 0 && index.hset.length === 0 && index.expiry.length === 0)) return this.redis.ringtailFlush(key, closureKey, payload);
       const pipeline = this.redis.pipeline();
       if (index.expiry.length > 0) pipeline.call('ZADD', ...index.expiry);
       for (const args of index.hset) pipeline.hset(args[0]!, ...args.slice(1));

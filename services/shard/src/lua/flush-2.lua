@@ -63,10 +63,11 @@
   The change entry is written here, with the windows, so it exists if and
   only if the change does: a fenced or re-sent batch announces nothing.
 
-  A window is known to the worker only from a reply of this script, and only
-  while KEYS[1] reads as then: every batch that writes windows moves some
-  watermark forward, so an unchanged hash means no other writer (a zombie, a
-  next owner, a failover that lost a write) touched the slot since.
+  A window is known to the worker only from a reply of this script, and is
+  written outright only while its `v` is still the version known (no write
+  since, by any slot's script) and KEYS[1] still reads as `b`: every batch that
+  writes windows moves some watermark forward, so an unchanged hash also rules
+  out a writer of an older version of this script, which does not bump `v`.
 
   Returns
      {1, wm, states}  applied: every watermark held `expected`; deltas, known
@@ -91,11 +92,12 @@ local ok, batch = pcall(cjson.decode, ARGV[1])
 if not ok or type(batch) ~= 'table' or type(batch.wm) ~= 'table' or type(batch.w) ~= 'table'
   or type(batch.ct) ~= 'table' or type(batch.hk) ~= 'table'
   or (batch.a ~= nil and type(batch.a) ~= 'table')
-  or (batch.a ~= nil and #batch.a > 0 and type(batch.b) ~= 'table')
   or (batch.ch ~= nil and (type(batch.ch) ~= 'string' or type(batch.cm) ~= 'number'
     or type(batch.cs) ~= 'string' or type(batch.cw) ~= 'string')) then
   return -2
 end
+local known = batch.a or {}
+if #known > 0 and type(batch.b) ~= 'table' then return -2 end
 
 -- A coarse resolutions' watermark field: `c` + raw partition.
 local function isCoarse(field) return string.byte(field, 1) == 99 end
@@ -116,7 +118,6 @@ if matchesExpected then
   for _, c in ipairs(batch.ct) do
     if (redis.call('HGET', closureKey, c[1]) or '') ~= c[2] then return -3 end
   end
-  local known = batch.a or {}
   if #known > 0 then
     local seen = {}
     for j = 1, #batch.b, 2 do seen[batch.b[j]] = batch.b[j + 1] end
@@ -176,7 +177,7 @@ local floor, fmt, tonumber = math.floor, string.format, tonumber
 local function int(x) return fmt('%.0f', x) end
 
 local states = {}
-for _, row in ipairs(batch.a or {}) do
+for _, row in ipairs(known) do
   redis.call('HSET', row[1], unpack(row, 3))
 end
 for _, d in ipairs(batch.w) do
@@ -269,7 +270,7 @@ for _, d in ipairs(batch.w) do
 end
 
 -- Listed by the worker, which knows them: the script only decides whether the entry is written.
-if batch.ch ~= nil and #batch.w + #(batch.a or {}) > 0 then
+if batch.ch ~= nil and #batch.w + #known > 0 then
   redis.call('XADD', batch.ch, 'MAXLEN', '~', tostring(batch.cm), '*', 's', batch.cs, 'w', batch.cw)
 end
 
