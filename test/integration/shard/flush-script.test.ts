@@ -20,17 +20,12 @@ import type { PartitionBatch, WindowDelta } from '../../../services/shard/src/wi
 import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 import { prng } from '@ringtail/loadgen';
 import { testSeed } from '../../support/test-seed.ts';
+import { limbStressValue } from '../../support/limb-values.ts';
 
 const SEED = testSeed('shard/flush-script');
 const RES = DEFAULT_RESOLUTIONS[0]!;
 const START_MS = Math.floor(Date.now() / RES.stepMs) * RES.stepMs;
 const TWO32 = 2 ** 32;
-
-/** Values that move limbs far apart and flip signs: carries, borrows and a negative top limb. */
-function sampleValue(random: () => number): number {
-  const magnitude = [1, 1e-3, 1e6, 1e300, 5e-324, 2 ** 52, 1e-310][Math.floor(random() * 7)]!;
-  return (random() - 0.6) * magnitude * (1 + random());
-}
 
 interface Reference {
   count: number;
@@ -94,7 +89,7 @@ describe('flush-1.lua', () => {
         if (random() < 0.3) continue;
         let w: WindowAggregate | undefined;
         for (let n = 1 + Math.floor(random() * 5); n > 0; n--) {
-          const v = sampleValue(random);
+          const v = limbStressValue(random);
           const ts = START_MS + Math.floor(random() * RES.stepMs);
           if (w === undefined) w = windowOfSample(v, ts);
           else addSample(w, v, ts);

@@ -7,19 +7,19 @@ import { RedisWindowSink } from '../../../services/shard/src/redis-window-sink.t
 import type { PartitionBatch, WindowDelta } from '../../../services/shard/src/window-aggregator.ts';
 import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 import { testSeed } from '../../support/test-seed.ts';
+import { limbStressValue } from '../../support/limb-values.ts';
 
 const SEED = testSeed('shard/known-windows');
 const [FINE, COARSE] = [DEFAULT_RESOLUTIONS[0]!, DEFAULT_RESOLUTIONS[1]!];
 const NOW_MS = Math.floor(Date.now() / COARSE.stepMs) * COARSE.stepMs;
 
-/** Values that move limbs far apart and flip signs: carries, borrows and a negative top limb. */
-function sampleValue(random: () => number): number {
-  const magnitude = [1, 1e-3, 1e6, 1e300, 5e-324, 2 ** 52, 1e-310, 0][Math.floor(random() * 8)]!;
-  return (random() - 0.6) * magnitude * (1 + random());
-}
-
 /** The `k`-th series id whose windows live in `slot` (of the default 64). */
 const idIn = (slot: number, k = 0) => (k * 64 + slot).toString(16).padStart(16, '0');
+
+/** One sample of `value` in the finest window at NOW_MS of the series `idIn(slot)`. */
+const oneWindow = (slot: number, value: number): WindowDelta[] => [
+  { seriesId: idIn(slot), resolution: FINE, startMs: NOW_MS, window: windowOfSample(value, NOW_MS + 1) },
+];
 
 /** One slot's batch moving `rawPartition`'s watermark from `expected` to `expected + 1`. */
 function batchOf(slot: number, rawPartition: number, expected: number, windows: WindowDelta[]): PartitionBatch {
@@ -45,7 +45,7 @@ function randomWindows(random: () => number, series: number): WindowDelta[] {
       const startMs = NOW_MS + resolution.stepMs * Math.floor(random() * 3);
       let w: WindowAggregate | undefined;
       for (let n = 1 + Math.floor(random() * 4); n > 0; n--) {
-        const v = sampleValue(random);
+        const v = limbStressValue(random, true);
         const ts = startMs + Math.floor(random() * resolution.stepMs);
         if (w === undefined) w = windowOfSample(v, ts);
         else addSample(w, v, ts);
@@ -62,7 +62,16 @@ describe('known windows: flushes that write what the worker knows outright', () 
   const [keysKnown, keysMerged] = [redisKeys(namespaceKnown), redisKeys(namespaceMerged)];
   let redis: Redis;
 
-  const sinkOf = (keys: RedisKeys) => new RedisWindowSink(redis, { keys, minReplicas: 0, waitTimeoutMs: 1000 });
+  /** A sink whose counters (what the shard exports as metrics) land in its `knownStats`. */
+  const sinkOf = (keys: RedisKeys) => {
+    const knownStats = { written: 0, merged: 0, refused: 0 };
+    const counters = {
+      windowsWrittenKnown: { inc: (n = 1) => void (knownStats.written += n) },
+      windowsMerged: { inc: (n = 1) => void (knownStats.merged += n) },
+      flushesNotAsKnown: { inc: (n = 1) => void (knownStats.refused += n) },
+    };
+    return Object.assign(new RedisWindowSink(redis, { keys, minReplicas: 0, waitTimeoutMs: 1000, counters }), { knownStats });
+  };
   const windowKeys = async (keys: RedisKeys) => (await redis.keys(`${keys.scanPattern}`)).filter((k) => k.includes(':w:'));
 
   beforeAll(() => {
@@ -103,7 +112,7 @@ describe('known windows: flushes that write what the worker knows outright', () 
     const slot = 1;
     const mine = sinkOf(keysKnown);
     const other = sinkOf(keysKnown);
-    const window = (value: number): WindowDelta[] => [{ seriesId: idIn(slot), resolution: FINE, startMs: NOW_MS, window: windowOfSample(value, NOW_MS + 1) }];
+    const window = (value: number) => oneWindow(slot, value);
     expect(await mine.apply(batchOf(slot, 0, -1, window(1)))).toBe('applied');
     expect(await mine.apply(batchOf(slot, 0, 0, window(2)))).toBe('applied');
     expect(mine.knownStats).toEqual({ written: 1, merged: 1, refused: 0 });
@@ -125,7 +134,7 @@ describe('known windows: flushes that write what the worker knows outright', () 
     const slot = 2;
     const sink = sinkOf(keysKnown);
     const key = keysKnown.window(idIn(slot), FINE.name, NOW_MS);
-    const window = (value: number): WindowDelta[] => [{ seriesId: idIn(slot), resolution: FINE, startMs: NOW_MS, window: windowOfSample(value, NOW_MS + 1) }];
+    const window = (value: number) => oneWindow(slot, value);
     expect(await sink.apply(batchOf(slot, 0, -1, window(1)))).toBe('applied');
     // A batch of duplicates only moves `k`, which says nothing about windows.
     expect(await sink.apply({ ...batchOf(slot, 0, 0, []), watermarks: [], commitKafkaOffset: '40' })).toBe('applied');
@@ -157,7 +166,7 @@ describe('known windows: flushes that write what the worker knows outright', () 
     const slot = 4;
     const sink = sinkOf(keysKnown);
     const key = keysKnown.window(idIn(slot), FINE.name, NOW_MS);
-    const window = (value: number): WindowDelta[] => [{ seriesId: idIn(slot), resolution: FINE, startMs: NOW_MS, window: windowOfSample(value, NOW_MS + 1) }];
+    const window = (value: number) => oneWindow(slot, value);
     expect(await sink.apply(batchOf(slot, 0, -1, window(1)))).toBe('applied');
     // The series sent through partition 5 (a shard topic written by hand): slot 4's watermarks do not move.
     expect(await sink.apply(batchOf(5, 0, -1, window(2)))).toBe('applied');
