@@ -61,6 +61,14 @@ export async function seriesByIds(redis: Redis, keys: RedisKeys, ids: readonly s
   });
 }
 
+/** The index sets whose intersection holds the candidates of `selector`. */
+function candidateSets(keys: RedisKeys, selector: Selector): string[] {
+  return [
+    keys.seriesOfMetric(selector.metric),
+    ...selector.matchers.filter((m) => m.op === '=' && m.value !== '').map((m) => keys.seriesOfLabel(m.name, m.value)),
+  ];
+}
+
 /**
  * Series matching `selector`, sorted by id: the one series lookup of queries
  * and alert rules. Equality matchers with a non-empty value narrow the
@@ -72,31 +80,67 @@ export async function seriesByIds(redis: Redis, keys: RedisKeys, ids: readonly s
  * checked against the stored labels.
  */
 export async function findSeries(redis: Redis, keys: RedisKeys, selector: Selector, cache?: SeriesCache, nowMs = Date.now()): Promise<SeriesInfo[]> {
-  const sets = [
-    keys.seriesOfMetric(selector.metric),
-    ...selector.matchers.filter((m) => m.op === '=' && m.value !== '').map((m) => keys.seriesOfLabel(m.name, m.value)),
-  ];
-  const ids = (await redis.sinter(...sets)).sort();
-  if (ids.length === 0) return [];
-  const uncached = cache ? ids.filter((id) => cache.get(id) === undefined) : ids;
-  const pipeline = redis.pipeline();
-  pipeline.zmscore(keys.seriesExpiry, ...ids);
-  for (const id of uncached) pipeline.hmget(keys.series(id), SERIES_FIELDS.name, SERIES_FIELDS.labels);
-  const [expiries, ...descriptions] = (await pipeline.exec()) ?? [];
-  if (expiries?.[0]) throw expiries[0];
-  const expiresAt = expiries?.[1] as (string | null)[];
-  const loaded = descriptions.flatMap(([err, reply], i) => {
-    if (err) throw err;
-    const s = seriesInfo(uncached[i]!, reply);
-    return s ? [s] : [];
+  const [found] = await findSeriesOfEach(redis, keys, [selector], cache, nowMs);
+  if (found instanceof Error) throw found;
+  return found!;
+}
+
+/**
+ * `findSeries` for many selectors in two round trips whatever their number
+ * (one pipeline of SINTERs, one of the expiries and descriptions of every
+ * candidate), for a caller that reads many at once (an alerter tick).
+ * One entry per selector, in order: its series, or the error its SINTER met.
+ * @throws the error of the expiry and description round trip, which every selector shares
+ */
+export async function findSeriesOfEach(
+  redis: Redis,
+  keys: RedisKeys,
+  selectors: readonly Selector[],
+  cache?: SeriesCache,
+  nowMs = Date.now(),
+): Promise<(SeriesInfo[] | Error)[]> {
+  const setsOf = selectors.map((s) => candidateSets(keys, s));
+  const distinct = [...new Set(setsOf.map((sets) => sets.join('\n')))];
+  const intersections = selectors.length === 0 ? [] : ((await redis.pipeline(distinct.map((joined) => ['sinter', ...joined.split('\n')])).exec()) ?? []);
+  const candidates = new Map<string, string[] | Error>();
+  distinct.forEach((joined, i) => {
+    const [err, found] = intersections[i]!;
+    candidates.set(joined, err ?? (found as string[]).sort());
   });
-  cache?.addAll(loaded);
-  const byId = new Map(loaded.map((s) => [s.id, s]));
-  const matches = labelPredicate(selector.matchers);
-  return ids.flatMap((id, i) => {
-    const until = expiresAt[i];
-    if (until != null && Number(until) <= nowMs) return [];
-    const s = byId.get(id) ?? cache?.get(id);
-    return s && matches(s.labels) ? [s] : [];
+  const ids = [...new Set([...candidates.values()].flatMap((found) => (found instanceof Error ? [] : found)))];
+  const expiresAt = new Map<string, string | null>();
+  // Taken before the cache may start over on adding what is loaded now.
+  const byId = new Map<string, SeriesInfo>();
+  const uncached: string[] = [];
+  for (const id of ids) {
+    const s = cache?.get(id);
+    if (s) byId.set(id, s);
+    else uncached.push(id);
+  }
+  if (ids.length > 0) {
+    const pipeline = redis.pipeline();
+    pipeline.zmscore(keys.seriesExpiry, ...ids);
+    for (const id of uncached) pipeline.hmget(keys.series(id), SERIES_FIELDS.name, SERIES_FIELDS.labels);
+    const [expiries, ...descriptions] = (await pipeline.exec()) ?? [];
+    if (expiries?.[0]) throw expiries[0];
+    (expiries?.[1] as (string | null)[]).forEach((until, i) => expiresAt.set(ids[i]!, until));
+    const loaded = descriptions.flatMap(([err, reply], i) => {
+      if (err) throw err;
+      const s = seriesInfo(uncached[i]!, reply);
+      return s ? [s] : [];
+    });
+    cache?.addAll(loaded);
+    for (const s of loaded) byId.set(s.id, s);
+  }
+  return selectors.map((selector, i) => {
+    const found = candidates.get(setsOf[i]!.join('\n'))!;
+    if (found instanceof Error) return found;
+    const matches = labelPredicate(selector.matchers);
+    return found.flatMap((id) => {
+      const until = expiresAt.get(id);
+      if (until != null && Number(until) <= nowMs) return [];
+      const s = byId.get(id);
+      return s && matches(s.labels) ? [s] : [];
+    });
   });
 }

@@ -86,34 +86,69 @@ export async function readBlockWindows(
   toMs: number,
   nowMs: number = Date.now(),
 ): Promise<StoredWindow[]> {
+  const read = blockRead(keys, seriesIds, resolution, fromMs, toMs, nowMs);
+  const out: StoredWindow[] = [];
+  for (let i = 0; i < read.keys.length; i += PIPELINE_CHUNK) {
+    const chunk = read.keys.slice(i, i + PIPELINE_CHUNK);
+    const replies = (await redis.pipeline(chunk.map((key) => ['getBuffer', key])).exec()) ?? [];
+    const bytes = replies.map(([err, reply]) => {
+      if (err) throw err;
+      return reply as Buffer | null;
+    });
+    out.push(...read.windows(bytes, i));
+  }
+  return out;
+}
+
+/** The block keys a block read GETs, and how their replies become windows. */
+export interface BlockRead {
+  readonly keys: readonly string[];
+  /**
+   * The windows of the blocks whose GET replies are `replies`, the replies of
+   * `keys` from index `offset` on (null: no such block).
+   * @throws CorruptBlockError when a block does not decode
+   */
+  windows(replies: readonly (Buffer | null)[], offset?: number): StoredWindow[];
+}
+
+/**
+ * `readBlockWindows` for a caller that sends the GETs itself, in a pipeline
+ * shared with other reads (an alerter tick).
+ * @throws QueryRangeError when the range is empty
+ */
+export function blockRead(keys: RedisKeys, seriesIds: readonly string[], resolution: Resolution, fromMs: number, toMs: number, nowMs: number): BlockRead {
   if (!(toMs > fromMs)) throw new QueryRangeError('to', 'must be after --from');
   const periodMs = blockSlots(resolution) * resolution.stepMs;
   const firstStart = windowStartMs(fromMs, resolution.stepMs);
-  const wanted: { seriesId: string; key: string }[] = [];
+  const owners: string[] = [];
+  const blockKeys: string[] = [];
   for (const seriesId of seriesIds) {
-    for (let b = blockStartMs(firstStart, resolution); b < toMs; b += periodMs) wanted.push({ seriesId, key: keys.block(seriesId, resolution.name, b) });
+    for (let b = blockStartMs(firstStart, resolution); b < toMs; b += periodMs) {
+      owners.push(seriesId);
+      blockKeys.push(keys.block(seriesId, resolution.name, b));
+    }
   }
-  const out: StoredWindow[] = [];
-  for (let i = 0; i < wanted.length; i += PIPELINE_CHUNK) {
-    const chunk = wanted.slice(i, i + PIPELINE_CHUNK);
-    const replies = (await redis.pipeline(chunk.map((w) => ['getBuffer', w.key])).exec()) ?? [];
-    replies.forEach(([err, bytes], j) => {
-      if (err) throw err;
-      if (bytes === null) return;
-      const { seriesId, key } = chunk[j]!;
-      let windows;
-      try {
-        windows = decodeWindowBlock(bytes as Buffer).windows;
-      } catch (cause) {
-        throw new CorruptBlockError(key, { cause });
-      }
-      for (const w of windows) {
-        if (w.startMs < firstStart || w.startMs >= toMs || windowExpiresAtMs(w.startMs, resolution) <= nowMs) continue;
-        out.push({ seriesId, startMs: w.startMs, reading: readingOfValues(w) });
-      }
-    });
-  }
-  return out;
+  return {
+    keys: blockKeys,
+    windows(replies, offset = 0) {
+      const out: StoredWindow[] = [];
+      replies.forEach((bytes, j) => {
+        if (bytes === null) return;
+        let windows;
+        try {
+          windows = decodeWindowBlock(bytes).windows;
+        } catch (cause) {
+          throw new CorruptBlockError(blockKeys[offset + j]!, { cause });
+        }
+        const seriesId = owners[offset + j]!;
+        for (const w of windows) {
+          if (w.startMs < firstStart || w.startMs >= toMs || windowExpiresAtMs(w.startMs, resolution) <= nowMs) continue;
+          out.push({ seriesId, startMs: w.startMs, reading: readingOfValues(w) });
+        }
+      });
+      return out;
+    },
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { defineLuaCommands } from '@ringtail/runtime';
 
 const script = (file: string) => new URL(`./lua/${file}`, import.meta.url);
@@ -21,6 +21,11 @@ export type ScriptClient = Redis & {
   alerterSettle(lease: string, due: string, attempts: string, dead: string, disabled: string, ...argv: Arg[]): Promise<number>;
   alerterReadWindows(anchor: string, fields: string, ...windowKeys: string[]): Promise<(string | null)[][]>;
   alerterReplay(dead: string, outbox: string, due: string, deadId: string, nowMs: Arg, outboxMaxLen: Arg): Promise<string | number>;
+};
+
+/** A pipeline of a ScriptClient, with the scripts it is sent in pipelines. */
+export type ScriptPipeline = ChainableCommander & {
+  alerterReadWindows(anchor: string, fields: string, ...windowKeys: string[]): ScriptPipeline;
 };
 
 /** Registers every alerter script on `redis` (idempotent per client; see defineLuaCommands). */

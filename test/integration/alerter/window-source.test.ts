@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { blockSlots, blockStartMs, DEFAULT_RESOLUTIONS, encodeWindowBlock, redisKeys, windowStartMs, type RedisKeys } from '@ringtail/model';
+import { CorruptBlockError } from '@ringtail/query';
+import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
+import type { WindowQuery } from '../../../services/alerter/src/domain/window-source.ts';
+import { redisWindowSource } from '../../../services/alerter/src/redis-window-source.ts';
+import { withScripts } from '../../../services/alerter/src/scripts.ts';
+import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
+import { testRedis } from './support.ts';
+
+const TEN_S = DEFAULT_RESOLUTIONS[0]!;
+const RANGE_MS = 60_000;
+
+describe('the alerter window source on Redis', () => {
+  let redis: Redis;
+  let keys: RedisKeys;
+  let namespace: string;
+
+  beforeEach(() => {
+    namespace = randomNamespace('window-source');
+    keys = redisKeys(namespace);
+    redis = testRedis(stackEndpoints());
+  });
+
+  afterEach(async () => {
+    const stale = await redis.keys(keys.scanPattern);
+    if (stale.length > 0) await redis.del(...stale);
+    redis.disconnect();
+  });
+
+  /** A block of the 10s resolution holding one closed window of `max` (and `min`) at `startMs`. */
+  const writeBlock = async (seriesId: string, startMs: number, max: number) => {
+    const block = blockStartMs(startMs, TEN_S);
+    const bytes = encodeWindowBlock({
+      startMs: block,
+      stepMs: TEN_S.stepMs,
+      slots: blockSlots(TEN_S),
+      windows: [{ startMs, count: 2, sum: max + 1, min: 1, max, firstTsMs: startMs, first: 1, lastTsMs: startMs + 1, last: max }],
+    });
+    await redis.set(keys.block(seriesId, TEN_S.name, block), Buffer.from(bytes));
+  };
+
+  it('answers a tick of many queries like each query read alone, failing only the queries that cannot be read', async () => {
+    const nowMs = Date.now();
+    const at = (agoMs: number) => nowMs - agoMs;
+    const writer = new WindowWriter(redis, namespace);
+    await writer.write([
+      { name: 'cpu', labels: { host: 'a' }, value: 3, timestampMs: at(40_000) },
+      { name: 'cpu', labels: { host: 'a' }, value: 7, timestampMs: at(5_000) },
+      { name: 'cpu', labels: { host: 'b' }, value: 2, timestampMs: at(5_000) },
+      { name: 'disk', labels: { host: 'a' }, value: 1, timestampMs: at(5_000) },
+      { name: 'broken', labels: { host: 'a' }, value: 1, timestampMs: at(5_000) },
+    ]);
+    // cpu{host="b"} has a closed window in a block, older than its hot one but inside the range.
+    const closedStartMs = windowStartMs(at(30_000), TEN_S.stepMs);
+    await writeBlock(WindowWriter.seriesId('cpu', { host: 'b' }), closedStartMs, 50);
+    // disk's block does not decode; broken's index has the wrong type.
+    const diskId = WindowWriter.seriesId('disk', { host: 'a' });
+    await redis.set(keys.block(diskId, TEN_S.name, blockStartMs(closedStartMs, TEN_S)), Buffer.from([0xff, 0x00, 0x13]));
+    await redis.multi().del(keys.seriesOfMetric('broken')).set(keys.seriesOfMetric('broken'), 'not a set').exec();
+
+    const query = (metric: string, matchers: WindowQuery['selector']['matchers'], aggregation: WindowQuery['aggregation']): WindowQuery => ({
+      selector: { metric, matchers },
+      fromMs: nowMs - RANGE_MS + 1,
+      toMs: nowMs + 1,
+      aggregation,
+    });
+    const queries = [
+      query('cpu', [{ name: 'host', op: '=', value: 'a' }], 'max'),
+      query('cpu', [{ name: 'host', op: '=', value: 'b' }], 'max'),
+      query('cpu', [], 'sum'),
+      query('disk', [], 'max'),
+      query('nothing_here', [], 'max'),
+      query('broken', [], 'max'),
+      query('cpu', [{ name: 'host', op: '=~', value: 'b|c' }], 'count'),
+    ];
+    const source = redisWindowSource(withScripts(redis), keys, DEFAULT_RESOLUTIONS);
+    const together = await source.read(queries);
+    const alone = await Promise.all(queries.map(async (q) => (await source.read([q]))[0]));
+    expect(together).toEqual(alone);
+
+    const maxes = (i: number) => {
+      const r = together[i]!;
+      if (r instanceof Error) throw r;
+      return r.map((s) => [s.labels, s.windows.map((w) => w.max)]);
+    };
+    expect(maxes(0)).toEqual([[{ host: 'a' }, [3, 7]]]);
+    expect(maxes(1)).toEqual([[{ host: 'b' }, [50, 2]]]);
+    const sums = together[2] as Exclude<(typeof together)[number], Error>;
+    expect(sums.map((s) => [s.labels.host, s.windows.map((w) => w.sum)]).sort()).toEqual([
+      ['a', [3, 7]],
+      ['b', [51, 2]],
+    ]);
+    expect(together[3]).toBeInstanceOf(CorruptBlockError);
+    expect(together[4]).toEqual([]);
+    expect(together[5]).toBeInstanceOf(Error);
+    expect((together[5] as Error).message).toMatch(/WRONGTYPE/);
+    const counts = together[6] as Exclude<(typeof together)[number], Error>;
+    expect(counts.map((s) => [s.labels, s.windows.map((w) => w.count)])).toEqual([[{ host: 'b' }, [2, 1]]]);
+  });
+});
