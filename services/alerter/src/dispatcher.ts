@@ -4,16 +4,13 @@ import { backoffDelayMs } from '@ringtail/model';
 import { verdictOf } from './domain/delivery-attempt.ts';
 import type { Receiver } from './domain/rule.ts';
 import { LeaseLostError } from './errors.ts';
-import type { OutboxEntry, Settlement } from './outbox.ts';
+import type { OutboxEntry, OutboxPoll, Settlement } from './outbox.ts';
 import type { WebhookSender } from './webhook-sender.ts';
 
 /** What the dispatcher needs of the outbox (the Redis Streams `Outbox`, or a fake in tests). */
 export interface DeliveryOutbox {
-  due(nowMs: number, limit: number): Promise<OutboxEntry[]>;
-  /** Receivers disabled by a 410, by name. */
-  disabledReceivers(): Promise<ReadonlyMap<string, unknown>>;
-  /** True once `minReplicas` replicas hold every enqueued entry (or within `timeoutMs`). */
-  replicated(minReplicas: number, timeoutMs: number): Promise<boolean>;
+  /** Disabled receivers and the entries due, and whether `minReplicas` replicas hold them (waiting at most `timeoutMs`). */
+  poll(nowMs: number, limit: number, minReplicas: number, timeoutMs: number): Promise<OutboxPoll>;
   /** Records an attempt's outcome under the lease `leaseValue` (false: it was settled already); throws LeaseLostError when fenced. */
   settle(leaseValue: string, entry: OutboxEntry, settlement: Settlement): Promise<boolean>;
 }
@@ -106,10 +103,10 @@ export class Dispatcher {
     const readFrom = this.settlements;
     // Settlements before this read are reflected in it.
     for (const [id, seq] of this.settledAt) if (seq <= readFrom) this.settledAt.delete(id);
-    const disabled = await this.o.outbox.disabledReceivers();
-    const entries = await this.o.outbox.due(nowMs, free + this.inFlight.size);
+    // One round trip: a notification just committed goes out after it alone (and the POST).
+    const { disabled, entries, replicated } = await this.o.outbox.poll(nowMs, free + this.inFlight.size, this.o.minReplicas, this.o.replicaWaitMs);
     if (entries.length === 0) return;
-    if (!(await this.o.outbox.replicated(this.o.minReplicas, this.o.replicaWaitMs))) {
+    if (!replicated) {
       this.o.log.warn({ minReplicas: this.o.minReplicas, timeoutMs: this.o.replicaWaitMs }, 'outbox not replicated yet; holding deliveries');
       return;
     }

@@ -1,6 +1,6 @@
 import type { AlerterKeys } from '@ringtail/model';
 import { LeaseLostError, NotFoundError, RedisUnavailableError, ScriptReplyError } from './errors.ts';
-import { FENCED, type ScriptClient } from './scripts.ts';
+import { FENCED, type ScriptClient, type ScriptPipeline } from './scripts.ts';
 
 /** One notification waiting in the outbox. */
 export interface OutboxEntry {
@@ -39,6 +39,43 @@ function fieldsOf(flat: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** A receiver disabled by 410 Gone. */
+export interface DisabledReceiver {
+  readonly atMs: number;
+  readonly reason: string;
+}
+
+/** One delivery pass's view of the outbox (see `Outbox.poll`). */
+export interface OutboxPoll {
+  /** Receivers disabled by 410 Gone, by name. */
+  readonly disabled: ReadonlyMap<string, DisabledReceiver>;
+  readonly entries: OutboxEntry[];
+  /** Every write before the read is held by enough replicas: the entries may be sent. */
+  readonly replicated: boolean;
+}
+
+function disabledOf(raw: Readonly<Record<string, string>>): Map<string, DisabledReceiver> {
+  return new Map(Object.entries(raw).map(([name, json]) => [name, JSON.parse(json) as DisabledReceiver]));
+}
+
+/** The entries of a due-3.lua reply. */
+function entriesOf(flat: readonly (string | string[] | null)[]): OutboxEntry[] {
+  const out: OutboxEntry[] = [];
+  for (let i = 0; i + 2 < flat.length; i += 3) {
+    const f = fieldsOf(flat[i + 1] as string[]);
+    out.push({
+      entryId: flat[i] as string,
+      webhookId: f.id ?? '',
+      receiver: f.receiver ?? '',
+      groupKey: f.group ?? '',
+      body: f.body ?? '',
+      createdAtMs: Number(f.created ?? 0),
+      attempts: Number(flat[i + 2] ?? 0),
+    });
+  }
+  return out;
+}
+
 /** The durable outbox on Redis Streams: a stream of notifications, a due index, dead letters. */
 export class Outbox {
   constructor(
@@ -49,27 +86,34 @@ export class Outbox {
 
   /** Entries due at `nowMs`, oldest due first. An entry trimmed from the stream comes back with an empty body. */
   async due(nowMs: number, limit: number): Promise<OutboxEntry[]> {
-    const ids = await this.call('ZRANGEBYSCORE due', () => this.redis.zrangebyscore(this.keys.due, '-inf', nowMs, 'LIMIT', 0, limit));
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.xrange(this.keys.outbox, id, id).hget(this.keys.attempts, id);
-    const replies = await this.call('XRANGE outbox', async () => (await pipeline.exec()) ?? []);
-    return ids.map((entryId, i) => {
-      const [rangeErr, range] = replies[2 * i]!;
-      const [attemptsErr, attempts] = replies[2 * i + 1]!;
-      if (rangeErr || attemptsErr) throw new RedisUnavailableError('XRANGE outbox', { cause: rangeErr ?? attemptsErr });
-      const found = (range as [string, string[]][])[0];
-      const f = found ? fieldsOf(found[1]) : {};
-      return {
-        entryId,
-        webhookId: f.id ?? '',
-        receiver: f.receiver ?? '',
-        groupKey: f.group ?? '',
-        body: f.body ?? '',
-        createdAtMs: Number(f.created ?? 0),
-        attempts: Number(attempts ?? 0),
-      };
-    });
+    const k = this.keys;
+    return entriesOf(await this.call('due', () => this.redis.alerterDue(k.due, k.outbox, k.attempts, nowMs, limit)));
+  }
+
+  /**
+   * What a delivery pass needs, in one round trip: the disabled receivers,
+   * the entries due at `nowMs` (as `due`), and whether `minReplicas` replicas
+   * hold every write the primary applied before the read, on any connection
+   * (the commits that enqueued those entries), waiting at most `timeoutMs`.
+   * WAIT covers only its own connection's writes, so a write of the delivery
+   * mark on this connection goes between the read and the WAIT: it is applied
+   * after those commits, and replication keeps the primary's order.
+   * `replicated` false: a notification must not go out while the primary
+   * alone knows it was enqueued, or a failover could lose it and a successor
+   * send another.
+   */
+  async poll(nowMs: number, limit: number, minReplicas: number, timeoutMs: number): Promise<OutboxPoll> {
+    const k = this.keys;
+    const pipeline = (this.redis.pipeline() as ScriptPipeline).hgetall(k.disabled) as ScriptPipeline;
+    pipeline.alerterDue(k.due, k.outbox, k.attempts, nowMs, limit);
+    if (minReplicas > 0) pipeline.set(k.deliveryMark, '1').wait(minReplicas, timeoutMs);
+    const replies = await this.call('poll', async () => (await pipeline.exec()) ?? []);
+    for (const [err] of replies) if (err) throw new RedisUnavailableError('poll', { cause: err });
+    return {
+      disabled: disabledOf(replies[0]![1] as Record<string, string>),
+      entries: entriesOf(replies[1]![1] as (string | string[] | null)[]),
+      replicated: minReplicas === 0 || Number(replies[3]?.[1] ?? 0) >= minReplicas,
+    };
   }
 
   /** Records an attempt's outcome; false if the entry was already settled. Throws LeaseLostError when fenced. */
@@ -84,32 +128,14 @@ export class Outbox {
     return reply === 1;
   }
 
-  /**
-   * Waits until `minReplicas` replicas hold every write the primary applied
-   * before this call, on any connection (the commits that enqueued the due
-   * entries just read). WAIT covers only its own connection's writes, so a
-   * write of the delivery mark on this connection goes first: it is applied
-   * after those commits, and replication keeps the primary's order. Returns
-   * false on timeout: a notification must not go out while the primary alone
-   * knows it was enqueued, or a failover could lose it and a successor send
-   * another.
-   */
-  async replicated(minReplicas: number, timeoutMs: number): Promise<boolean> {
-    if (minReplicas === 0) return true;
-    const replies = await this.call('WAIT', async () => (await this.redis.pipeline().set(this.keys.deliveryMark, '1').wait(minReplicas, timeoutMs).exec()) ?? []);
-    for (const [err] of replies) if (err) throw new RedisUnavailableError('WAIT', { cause: err });
-    return Number(replies[1]?.[1] ?? 0) >= minReplicas;
-  }
-
   /** Notifications still to deliver. */
   async pendingCount(): Promise<number> {
     return this.call('ZCARD due', () => this.redis.zcard(this.keys.due));
   }
 
   /** Receivers disabled by 410 Gone, by name. */
-  async disabledReceivers(): Promise<Map<string, { atMs: number; reason: string }>> {
-    const raw = await this.call('HGETALL disabled', () => this.redis.hgetall(this.keys.disabled));
-    return new Map(Object.entries(raw).map(([name, json]) => [name, JSON.parse(json) as { atMs: number; reason: string }]));
+  async disabledReceivers(): Promise<Map<string, DisabledReceiver>> {
+    return disabledOf(await this.call('HGETALL disabled', () => this.redis.hgetall(this.keys.disabled)));
   }
 
   /** Re-enables a receiver disabled by 410 Gone; its dead letters can then be replayed. */

@@ -9,6 +9,7 @@ const SCRIPTS = {
   alerterSettle: script('settle-5.lua'),
   alerterReplay: script('replay-3.lua'),
   alerterReadWindows: script('read-windows-1.lua'),
+  alerterDue: script('due-3.lua'),
 };
 
 type Arg = string | number;
@@ -20,12 +21,14 @@ export type ScriptClient = Redis & {
   alerterCommit(lease: string, alerts: string, groups: string, outbox: string, due: string, lastCommit: string, leaseValue: string, changes: string, outboxMaxLen: Arg, commitId: string): Promise<number>;
   alerterSettle(lease: string, due: string, attempts: string, dead: string, disabled: string, ...argv: Arg[]): Promise<number>;
   alerterReadWindows(anchor: string, fields: string, ...windowKeys: string[]): Promise<(string | null)[][]>;
+  alerterDue(due: string, outbox: string, attempts: string, nowMs: Arg, limit: Arg): Promise<(string | string[] | null)[]>;
   alerterReplay(dead: string, outbox: string, due: string, deadId: string, nowMs: Arg, outboxMaxLen: Arg): Promise<string | number>;
 };
 
 /** A pipeline of a ScriptClient, with the scripts it is sent in pipelines. */
 export type ScriptPipeline = ChainableCommander & {
   alerterReadWindows(anchor: string, fields: string, ...windowKeys: string[]): ScriptPipeline;
+  alerterDue(due: string, outbox: string, attempts: string, nowMs: Arg, limit: Arg): ScriptPipeline;
 };
 
 /** Registers every alerter script on `redis` (idempotent per client; see defineLuaCommands). */

@@ -30,7 +30,7 @@ async function replicaConnection(): Promise<Redis> {
   }
 }
 
-describe('the outbox WAIT before a delivery', () => {
+describe('the outbox poll before a delivery', () => {
   let writer: Redis;
   let delivery: ScriptClient;
   let keys: AlerterKeys;
@@ -41,25 +41,52 @@ describe('the outbox WAIT before a delivery', () => {
     keys = alerterKeys(randomNamespace('alerter-outbox-wait'));
   });
   afterEach(async () => {
-    await writer.del(keys.outbox, keys.deliveryMark);
+    await writer.del(keys.outbox, keys.due, keys.attempts, keys.disabled, keys.deliveryMark);
     writer.disconnect();
     (delivery as Redis).disconnect();
   });
 
+  /** Stands for the evaluator's commit that enqueued a notification, on its own connection. */
+  const enqueue = async (webhookId: string, dueMs: number) => {
+    const entryId = (await writer.xadd(keys.outbox, '*', 'id', webhookId, 'receiver', 'ops', 'group', 'g', 'body', '{}', 'created', '5'))!;
+    await writer.zadd(keys.due, dueMs, entryId);
+    return entryId;
+  };
+
   it('does not report a write of another connection replicated while the replica has not taken it', async () => {
     const outbox = new Outbox(delivery, keys, 1000);
-    // A WAIT on a connection that never wrote would answer at once, whatever the replica holds.
-    expect(await outbox.replicated(1, WAIT_MS)).toBe(true);
+    expect((await outbox.poll(Date.now(), 10, 1, WAIT_MS)).replicated).toBe(true);
     const replica = await replicaConnection();
     try {
       await replica.call('CLIENT', 'PAUSE', String(REPLICA_PAUSE_MS), 'ALL');
-      // Stands for the evaluator's commit that enqueued a notification, on its own connection.
-      await writer.xadd(keys.outbox, '*', 'id', 'msg_1');
-      expect(await outbox.replicated(1, WAIT_MS)).toBe(false);
-      await eventually('the replica to take the write once it resumes', 10_000, () => outbox.replicated(1, WAIT_MS), 50);
+      const entryId = await enqueue('msg_1', 0);
+      const held = await outbox.poll(Date.now(), 10, 1, WAIT_MS);
+      expect(held.entries.map((e) => e.entryId)).toEqual([entryId]);
+      expect(held.replicated).toBe(false);
+      await eventually('the replica to take the write once it resumes', 10_000, async () => (await outbox.poll(Date.now(), 10, 1, WAIT_MS)).replicated, 50);
     } finally {
       await replica.call('CLIENT', 'UNPAUSE').catch(() => undefined);
       replica.disconnect();
     }
+  });
+
+  it('lists the due entries earliest first with their attempts, a trimmed one with an empty body, and the disabled receivers', async () => {
+    const outbox = new Outbox(delivery, keys, 1000);
+    const later = await enqueue('msg_later', 200);
+    const first = await enqueue('msg_first', 100);
+    await enqueue('msg_future', 10_000);
+    await writer.hset(keys.attempts, later, '2');
+    await writer.zadd(keys.due, 150, '1-1');
+    await writer.hset(keys.disabled, 'gone', JSON.stringify({ atMs: 7, reason: 'HTTP 410' }));
+    const polled = await outbox.poll(1000, 10, 0, WAIT_MS);
+    expect(polled.entries).toEqual([
+      { entryId: first, webhookId: 'msg_first', receiver: 'ops', groupKey: 'g', body: '{}', createdAtMs: 5, attempts: 0 },
+      { entryId: '1-1', webhookId: '', receiver: '', groupKey: '', body: '', createdAtMs: 0, attempts: 0 },
+      { entryId: later, webhookId: 'msg_later', receiver: 'ops', groupKey: 'g', body: '{}', createdAtMs: 5, attempts: 2 },
+    ]);
+    expect([...polled.disabled]).toEqual([['gone', { atMs: 7, reason: 'HTTP 410' }]]);
+    expect(polled.replicated).toBe(true);
+    expect((await outbox.poll(1000, 1, 0, WAIT_MS)).entries.map((e) => e.webhookId)).toEqual(['msg_first']);
+    expect(await outbox.due(1000, 10)).toEqual(polled.entries);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MetricsRegistry, createLogger, eventually } from '@ringtail/runtime';
 import { alerterMetrics } from '../../../services/alerter/src/alerter-metrics.ts';
 import { Dispatcher, type DeliveryOutbox } from '../../../services/alerter/src/dispatcher.ts';
-import type { OutboxEntry, Settlement } from '../../../services/alerter/src/outbox.ts';
+import type { OutboxEntry, OutboxPoll, Settlement } from '../../../services/alerter/src/outbox.ts';
 import type { Receiver } from '../../../services/alerter/src/domain/rule.ts';
 
 /** An in-memory outbox whose WAIT (`replicated`) the test holds open, one call at a time. */
@@ -12,17 +12,11 @@ class FakeOutbox implements DeliveryOutbox {
   readonly replicationGates: (() => void)[] = [];
   holdReplication = false;
 
-  async due(nowMs: number, limit: number): Promise<OutboxEntry[]> {
-    return [...this.entries.values()].filter((e) => e.dueMs <= nowMs).slice(0, limit).map((e) => e.entry);
-  }
-
-  async disabledReceivers(): Promise<ReadonlyMap<string, unknown>> {
-    return new Map();
-  }
-
-  async replicated(): Promise<boolean> {
+  async poll(nowMs: number, limit: number): Promise<OutboxPoll> {
+    // Read first, then WAIT, as the Redis outbox's pipeline does.
+    const entries = [...this.entries.values()].filter((e) => e.dueMs <= nowMs).slice(0, limit).map((e) => e.entry);
     if (this.holdReplication) await new Promise<void>((resolve) => this.replicationGates.push(resolve));
-    return true;
+    return { disabled: new Map(), entries, replicated: true };
   }
 
   async settle(_lease: string, entry: OutboxEntry, s: Settlement): Promise<boolean> {
