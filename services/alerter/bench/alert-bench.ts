@@ -13,7 +13,10 @@
  * alerter on a fresh namespace, `e2eCrossings` crossing samples produced to
  * Kafka under background load, with 1,000 rules over 10,000 load series;
  * `p50/p99ProduceToWebhookMs` run from the broker acknowledging a crossing
- * sample to its webhook arriving, against `e2eTargetMs` (1,500 ms).
+ * sample to its webhook arriving, against `e2eTargetMs` (1,500 ms);
+ * `e2eStageP99Ms` says where the pipeline's part goes: each stage's p99 over
+ * the records of the crossings' span, from the ingest and shard histograms (a
+ * bucket's upper bound).
  * `--e2e-crossings 0` skips it.
  *
  * Before those, the selector index alone (index-phase.ts): 10,000 rules, one

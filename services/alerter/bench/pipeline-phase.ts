@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile, produceLoad, SampleGenerator, type RawSample } from '@ringtail/loadgen';
 import { CHANGE_FIELDS, redisKeys, slotOfSeriesId, topicNames } from '@ringtail/model';
-import { eventually } from '@ringtail/runtime';
+import { eventually, scrapeMetrics } from '@ringtail/runtime';
 import { loadStackSettings, ServiceProcess, stackUp } from '@ringtail/stack';
 import { PipelineUnderTest } from '../../../test/support/pipeline.ts';
 import { stackEnv } from '../../../test/support/stack-env.ts';
@@ -55,6 +55,11 @@ export interface PipelinePhaseResult {
   /** Mean from a notification's commit to its delivery (WAIT for a replica, the POST). */
   readonly e2eEnqueueToDeliveryMs: number;
   readonly e2eTargetMs: number;
+  /**
+   * Where the pipeline's part goes: each stage's p99 over every record while the crossings ran,
+   * as the upper bound (ms) of the histogram bucket holding it; Infinity (null in JSON) past the last bound.
+   */
+  readonly e2eStageP99Ms: Readonly<Record<string, number | null>>;
 }
 
 const LOG_DIR = new URL('../../../.cache/test-logs', import.meta.url).pathname;
@@ -96,6 +101,43 @@ async function flushTimes(pipeline: PipelineUnderTest, namespace: string, ackedA
     const entries = await pipeline.redis.xrange(keys.changes(slotOfSeriesId(id, keys.slotCount)), String(at - ACK_SLACK_MS), '+');
     const hit = entries.find(([, fields]) => fields[fields.indexOf(CHANGE_FIELDS.series) + 1]?.split(',').includes(id));
     if (hit) out.set(probe, Number(hit[0].split('-')[0]));
+  }
+  return out;
+}
+
+/** Pipeline stages and the histogram measuring each (see the services' metrics). */
+const STAGES: Readonly<Record<string, string>> = {
+  ingestRawRecordAge: 'ringtail_ingest_raw_record_age_ms',
+  ingestWrite: 'ringtail_ingest_write_duration_ms',
+  ingestBatch: 'ringtail_ingest_batch_duration_ms',
+  shardRecordAgeAtFetch: 'ringtail_shard_record_age_at_fetch_ms',
+  shardFlushQueue: 'ringtail_shard_flush_queue_ms',
+  shardFlush: 'ringtail_shard_flush_duration_ms',
+};
+
+/** Per stage, the cumulative bucket counts (by bound) summed over every ingest and shard process. */
+async function stageBuckets(pipeline: PipelineUnderTest): Promise<Map<string, Map<number, number>>> {
+  const samples = (await Promise.all([...pipeline.ingest, ...pipeline.shards.values()].map((p) => scrapeMetrics(p.port)))).flat();
+  const out = new Map<string, Map<number, number>>();
+  for (const [stage, metric] of Object.entries(STAGES)) {
+    const byBound = new Map<number, number>();
+    for (const s of samples) {
+      if (s.name !== `${metric}_bucket`) continue;
+      const bound = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+      byBound.set(bound, (byBound.get(bound) ?? 0) + s.value);
+    }
+    out.set(stage, byBound);
+  }
+  return out;
+}
+
+/** The bucket bound at or under which 99% of each stage's observations since `before` fall (null: none). */
+function stageP99s(before: Map<string, Map<number, number>>, after: Map<string, Map<number, number>>): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [stage, buckets] of after) {
+    const since = [...buckets].map(([bound, count]) => [bound, count - (before.get(stage)?.get(bound) ?? 0)] as const).sort((x, y) => x[0] - y[0]);
+    const total = since.at(-1)?.[1] ?? 0;
+    out[stage] = total === 0 ? null : since.find(([, count]) => count >= 0.99 * total)![0];
   }
   return out;
 }
@@ -176,6 +218,7 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
     // Two full ticks so the first crossing does not pay for connection setup.
     await eventually('two evaluations', START_TIMEOUT_MS, async () => (await alerterMetric(alerter, 'ringtail_alerter_evaluations_total')) >= 2);
 
+    const stagesBefore = await stageBuckets(pipeline);
     const ackedAtMs = new Map<string, number>();
     const startedMs = Date.now();
     const plan = Array.from({ length: opts.crossings }, (_, probe) => ({ probe, atMs: startedMs + Math.random() * opts.spreadMs })).sort((a, b) => a.atMs - b.atMs);
@@ -193,6 +236,7 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
 
     const latencies = [...ackedAtMs].map(([probe, at]) => (receiver.firstFiringAtMs.get(probe) ?? Infinity) - at).sort((a, b) => a - b);
     const flushedAtMs = await flushTimes(pipeline, namespace, ackedAtMs);
+    const stages = stageP99s(stagesBefore, await stageBuckets(pipeline));
     const partialSum = await alerterMetric(alerter, 'ringtail_alerter_partial_evaluation_duration_ms_sum');
     const partialCount = await alerterMetric(alerter, 'ringtail_alerter_partial_evaluation_duration_ms_count');
     const deliverySum = await alerterMetric(alerter, 'ringtail_alerter_delivery_latency_ms_sum');
@@ -215,6 +259,7 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
       e2eChangeTickMs: Math.round(partialSum / partialCount),
       e2eEnqueueToDeliveryMs: Math.round(deliverySum / deliveryCount),
       e2eTargetMs: PRODUCE_TO_WEBHOOK_TARGET_MS,
+      e2eStageP99Ms: stages,
     };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`bench cleanup failed: ${String(err)}\n`));
