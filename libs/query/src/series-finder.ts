@@ -99,13 +99,20 @@ export async function findSeriesOfEach(
   cache?: SeriesCache,
   nowMs = Date.now(),
 ): Promise<(SeriesInfo[] | Error)[]> {
-  const setsOf = selectors.map((s) => candidateSets(keys, s));
-  const distinct = [...new Set(setsOf.map((sets) => sets.join('\n')))];
-  const intersections = selectors.length === 0 ? [] : ((await redis.pipeline(distinct.map((joined) => ['sinter', ...joined.split('\n')])).exec()) ?? []);
+  // Selectors sharing their index sets share one SINTER.
+  const setsByKey = new Map<string, string[]>();
+  const keyOf = selectors.map((selector) => {
+    const sets = candidateSets(keys, selector);
+    const key = sets.join('\n');
+    setsByKey.set(key, sets);
+    return key;
+  });
+  const distinct = [...setsByKey];
+  const intersections = distinct.length === 0 ? [] : ((await redis.pipeline(distinct.map(([, sets]) => ['sinter', ...sets])).exec()) ?? []);
   const candidates = new Map<string, string[] | Error>();
-  distinct.forEach((joined, i) => {
+  distinct.forEach(([key], i) => {
     const [err, found] = intersections[i]!;
-    candidates.set(joined, err ?? (found as string[]).sort());
+    candidates.set(key, err ?? (found as string[]).sort());
   });
   const ids = [...new Set([...candidates.values()].flatMap((found) => (found instanceof Error ? [] : found)))];
   const expiresAt = new Map<string, string | null>();
@@ -133,7 +140,7 @@ export async function findSeriesOfEach(
     for (const s of loaded) byId.set(s.id, s);
   }
   return selectors.map((selector, i) => {
-    const found = candidates.get(setsOf[i]!.join('\n'))!;
+    const found = candidates.get(keyOf[i]!)!;
     if (found instanceof Error) return found;
     const matches = labelPredicate(selector.matchers);
     return found.flatMap((id) => {
