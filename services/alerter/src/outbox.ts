@@ -84,15 +84,10 @@ export class Outbox {
     private readonly outboxMaxLen: number,
   ) {}
 
-  /** Entries due at `nowMs`, oldest due first. An entry trimmed from the stream comes back with an empty body. */
-  async due(nowMs: number, limit: number): Promise<OutboxEntry[]> {
-    const k = this.keys;
-    return entriesOf(await this.call('due', () => this.redis.alerterDue(k.due, k.outbox, k.attempts, nowMs, limit)));
-  }
-
   /**
    * What a delivery pass needs, in one round trip: the disabled receivers,
-   * the entries due at `nowMs` (as `due`), and whether `minReplicas` replicas
+   * the entries due at `nowMs`, oldest due first (at most `limit`; an entry
+   * trimmed from the stream comes back with an empty body), and whether `minReplicas` replicas
    * hold every write the primary applied before the read, on any connection
    * (the commits that enqueued those entries), waiting at most `timeoutMs`.
    * WAIT covers only its own connection's writes, so a write of the delivery
@@ -104,7 +99,8 @@ export class Outbox {
    */
   async poll(nowMs: number, limit: number, minReplicas: number, timeoutMs: number): Promise<OutboxPoll> {
     const k = this.keys;
-    const pipeline = (this.redis.pipeline() as ScriptPipeline).hgetall(k.disabled) as ScriptPipeline;
+    const pipeline = this.redis.pipeline() as ScriptPipeline;
+    pipeline.hgetall(k.disabled);
     pipeline.alerterDue(k.due, k.outbox, k.attempts, nowMs, limit);
     if (minReplicas > 0) pipeline.set(k.deliveryMark, '1').wait(minReplicas, timeoutMs);
     const replies = await this.call('poll', async () => (await pipeline.exec()) ?? []);

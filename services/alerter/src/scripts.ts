@@ -21,7 +21,6 @@ export type ScriptClient = Redis & {
   alerterCommit(lease: string, alerts: string, groups: string, outbox: string, due: string, lastCommit: string, leaseValue: string, changes: string, outboxMaxLen: Arg, commitId: string): Promise<number>;
   alerterSettle(lease: string, due: string, attempts: string, dead: string, disabled: string, ...argv: Arg[]): Promise<number>;
   alerterReadWindows(anchor: string, fields: string, ...windowKeys: string[]): Promise<(string | null)[][]>;
-  alerterDue(due: string, outbox: string, attempts: string, nowMs: Arg, limit: Arg): Promise<(string | string[] | null)[]>;
   alerterReplay(dead: string, outbox: string, due: string, deadId: string, nowMs: Arg, outboxMaxLen: Arg): Promise<string | number>;
 };
 

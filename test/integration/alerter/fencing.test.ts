@@ -56,7 +56,7 @@ describe('the leader lease fences every write', () => {
     const outbox = new Outbox(redis, keys, 1000);
     const first = (await lease('a', 200).refresh())!;
     await store.commit(first, 1, changes('msg_z'));
-    const [entry] = await outbox.due(Date.now() + 1000, 10);
+    const [entry] = (await outbox.poll(Date.now() + 1000, 10, 0, 0)).entries;
     await new Promise((r) => setTimeout(r, 300));
     await lease('b').refresh();
     await expect(outbox.settle(first, entry!, { action: 'ack' })).rejects.toBeInstanceOf(LeaseLostError);
