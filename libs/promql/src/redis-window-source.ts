@@ -3,7 +3,7 @@ import type { RedisKeys, Resolution } from '@ringtail/model';
 import type { Matcher } from './domain/ast.ts';
 import { StorageUnavailableError } from './domain/errors.ts';
 import type { SeriesRef, SeriesWindow, WindowSource } from './domain/window-source.ts';
-import { findSeries, labelPredicate, MAX_WINDOWS_PER_QUERY, readWindows, windowStarts, type SeriesCache } from '@ringtail/query';
+import { findSeriesOfEach, labelPredicate, MAX_WINDOWS_PER_QUERY, readWindows, windowStarts, type SeriesCache } from '@ringtail/query';
 
 /** Windows one readWindows call asks for, and how many such calls run at once. */
 const WINDOWS_PER_READ = 5_000;
@@ -36,8 +36,13 @@ export class RedisWindowSource implements WindowSource {
     const exact = byName.find((m) => m.op === '=');
     const names = exact ? [exact.value] : await this.metricNames();
     const nameMatches = labelPredicate(byName);
-    const found = await this.guard(() =>
-      Promise.all(names.filter((name) => nameMatches({ __name__: name })).map((metric) => findSeries(this.redis, this.keys, { metric, matchers: others }, this.cache))),
+    const selectors = names.filter((name) => nameMatches({ __name__: name })).map((metric) => ({ metric, matchers: others }));
+    // Every matching metric name's lookup in the same two round trips.
+    const found = await this.guard(async () =>
+      (await findSeriesOfEach(this.redis, this.keys, selectors, this.cache)).map((r) => {
+        if (r instanceof Error) throw r;
+        return r;
+      }),
     );
     return found.flat().map((s) => ({ id: s.id, labels: { __name__: s.name, ...s.labels } }));
   }

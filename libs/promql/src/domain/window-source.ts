@@ -18,7 +18,7 @@ export interface SeriesWindow {
 
 /**
  * What the evaluator needs from storage: the port the query service
- * implements over Redis with @ringtail/query's findSeries and readWindows.
+ * implements over Redis with @ringtail/query's findSeriesOfEach and readWindows.
  */
 export interface WindowSource {
   /** Series matching every matcher (a `__name__` matcher included), in any order. */
