@@ -5,7 +5,7 @@ import { canonicalSeriesKey, createSeriesHasher, seriesIdHex, type SeriesHasher 
 import type { RawSample } from '@ringtail/loadgen';
 import { DEFAULT_RESOLUTIONS, DEFAULT_SHARD_SLOTS, redisKeys, topicNames, windowValues, type Resolution, type WindowValues } from '@ringtail/model';
 import { readWindows } from '@ringtail/query';
-import { watermarkField } from '../../services/shard/src/window-aggregator.ts';
+import { watermarkField } from '../../services/shard/src/watermarks.ts';
 import { readRingStatus, redisRingStatusStore, type RingStatus } from '@ringtail/ring-status';
 import { connectIdempotentProducer, createSentinelClient, kafkaSecurityOptions, type RedisSecurity } from '@ringtail/runtime';
 import { ServiceProcess, stackClientSecurity, type StackEndpoints } from '@ringtail/stack';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@ringtail/model';
-import { watermarkField } from '../../services/shard/src/window-aggregator.ts';
+import { watermarkField } from '../../services/shard/src/watermarks.ts';
 
 /**
  * The highest raw offset of `rawPartition` that slot `slot` holds in every

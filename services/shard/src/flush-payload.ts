@@ -1,6 +1,7 @@
 import { CHANGE_STREAM_MAX_LEN, SERIES_FIELDS, windowExpiresAtMs, type RedisKeys } from '@ringtail/model';
 import type { WritePlan } from './known-windows.ts';
-import { watermarkField, type PartitionBatch } from './window-aggregator.ts';
+import type { PartitionBatch } from './flush-batch.ts';
+import { watermarkField } from './watermarks.ts';
 
 /**
  * Series index writes of a batch: idempotent, shared by every slot, so written

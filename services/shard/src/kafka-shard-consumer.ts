@@ -1,5 +1,5 @@
 import type { Consumer } from 'kafkajs';
-import type { ShardConsumerPort } from './shard-worker.ts';
+import type { ShardConsumerPort } from './shard-ports.ts';
 
 /** ShardConsumerPort on a running kafkajs consumer. */
 export function kafkaShardConsumer(consumer: Consumer): ShardConsumerPort {

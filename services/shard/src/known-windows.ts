@@ -1,6 +1,6 @@
 import { WINDOW_FIELDS, type WindowAggregate } from '@ringtail/model';
+import type { PartitionBatch, WindowDelta } from './flush-batch.ts';
 import { RESUME_OFFSET_FIELD, type AppliedReply } from './flush-script.ts';
-import type { PartitionBatch, WindowDelta } from './window-aggregator.ts';
 
 /**
  * What this worker knows of each slot's windows in Redis, so a flush can write

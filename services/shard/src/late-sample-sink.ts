@@ -1,7 +1,7 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { dlqHeaders } from '@ringtail/model';
 import { connectIdempotentProducer } from '@ringtail/runtime';
-import type { CorruptRecordSink, LateSampleSink } from './shard-worker.ts';
+import type { CorruptRecordSink, LateSampleSink } from './shard-ports.ts';
 
 /**
  * The shard worker's DLQ writers on Kafka, sharing one producer:

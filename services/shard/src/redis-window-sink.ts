@@ -4,9 +4,10 @@ import { RedisUnavailableError, ReplicationTimeoutError } from './errors.ts';
 import { flushPayload, indexWrites, mergedPlan } from './flush-payload.ts';
 import { RESUME_OFFSET_FIELD, flushReply, registerFlushScript, type FlushClient, type FlushOutcome } from './flush-script.ts';
 import { KnownWindows, type WritePlan } from './known-windows.ts';
-import type { StoredSlot, WindowSink } from './shard-worker.ts';
+import type { StoredSlot, WindowSink } from './shard-ports.ts';
 import { ReplicaWaitPolicy } from './replica-wait-policy.ts';
-import { COARSE_WATERMARK_PREFIX, NO_WATERMARK, type PartitionBatch } from './window-aggregator.ts';
+import type { PartitionBatch } from './flush-batch.ts';
+import { COARSE_WATERMARK_PREFIX, NO_WATERMARK } from './watermarks.ts';
 
 
 export interface RedisWindowSinkOptions {

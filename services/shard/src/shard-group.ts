@@ -4,7 +4,8 @@ import { CrashSupervisor, type Logger, type MetricsRegistry } from '@ringtail/ru
 import { kafkaShardConsumer } from './kafka-shard-consumer.ts';
 import { ringAssigner, type GroupPlacement } from './ring-assigner.ts';
 import type { ShardMetrics } from './shard-metrics.ts';
-import type { ShardConsumerPort, ShardWorker } from './shard-worker.ts';
+import type { ShardConsumerPort } from './shard-ports.ts';
+import type { ShardWorker } from './shard-worker.ts';
 
 export interface ShardGroupOptions {
   readonly kafka: Kafka;

@@ -1,94 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ShardRecordDecoder, backoffDelayMs, type BackoffPolicy } from '@ringtail/model';
-import type { Logger } from '@ringtail/runtime';
-import { isRetriable } from './errors.ts';
-import type { FlushOutcome } from './flush-script.ts';
+import { ShardRecordDecoder, backoffDelayMs } from '@ringtail/model';
+import { countFailure, retrying } from './redis-retry.ts';
 import { SerialQueue } from './serial-queue.ts';
-import type { ShardMetrics } from './shard-metrics.ts';
-import { UnconfirmedBatches } from './unconfirmed-batches.ts';
-import type { FlushBatch, LateSample, PartitionBatch, WindowAggregator } from './window-aggregator.ts';
-
-/** What Redis holds of one slot's progress. */
-export interface StoredSlot {
-  /** Raw partition → highest raw offset applied in the finest resolution. */
-  readonly watermarks: Map<number, number>;
-  /** Raw partition → highest raw offset applied in the coarse resolutions (absent: `watermarks`). */
-  readonly coarseWatermarks?: Map<number, number>;
-  /**
-   * Shard-topic offset after the last record both watermarks cover, or null
-   * before the slot's first flush. Every earlier record is applied or a
-   * duplicate, so a new owner starts here rather than at the (older) Kafka commit.
-   */
-  readonly resumeOffset: string | null;
-  /** Resolution name → closed-through: windows starting before it are closed (absent: none). */
-  readonly closedThrough?: ReadonlyMap<string, number>;
-}
-
-/** Where flushed windows go; Redis in production, an in-memory fake in tests. */
-export interface WindowSink {
-  /** The progress Redis holds for one slot (shard-topic partition). */
-  readSlot(slot: number): Promise<StoredSlot>;
-  /**
-   * Applies one slot's batch atomically; throws FlushFencedError if a watermark holds neither
-   * `expected` nor `next` (moved by someone else, or a write lost in a failover).
-   */
-  apply(batch: PartitionBatch): Promise<FlushOutcome>;
-  /** Resolves once replicas hold every write this connection made so far; throws a retriable error otherwise. */
-  awaitReplicas(): Promise<void>;
-  /** Drops what the sink keeps about a slot this worker no longer owns. */
-  forgetSlot?(slot: number): void;
-}
-
-/** Where samples whose windows are closed go: the DLQ. */
-export interface LateSampleSink {
-  /** Resolves once every sample is durably recorded (Kafka acks -1); throws a retriable error otherwise. */
-  reject(samples: readonly LateSample[]): Promise<void>;
-}
-
-/** A shard-topic record that does not decode. */
-export interface CorruptRecord {
-  readonly shardTopic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly value: Buffer;
-  readonly reason: string;
-}
-
-/** Where undecodable shard records go: the DLQ. */
-export interface CorruptRecordSink {
-  /** Resolves once the record is durably recorded (Kafka acks -1); throws a retriable error otherwise. */
-  reject(record: CorruptRecord): Promise<void>;
-}
-
-export interface CompactionResult {
-  /** Hot windows moved into blocks. */
-  readonly windows: number;
-  /** Blocks written. */
-  readonly blocks: number;
-  /** Blocks skipped because another writer changed them meanwhile (their windows stay hot until the next pass). */
-  readonly moved: number;
-  /** Blocks left alone because their stored bytes do not decode, with the reason. */
-  readonly corrupt: readonly string[];
-}
-
-/** Compaction of one slot's closed windows into blocks (Redis in production). */
-export interface WindowCompactor {
-  /**
-   * Advances the slot's closed-through from its clock, never past `caps`
-   * (resolution → earliest window start still unflushed here), and returns the
-   * closed-through of every resolution that has one. Idempotent.
-   */
-  close(slot: number, caps: ReadonlyMap<string, number>): Promise<Map<string, number>>;
-  /** Moves hot windows starting before `closedThrough` into their blocks. Idempotent; safe beside another compactor. */
-  move(slot: number, closedThrough: ReadonlyMap<string, number>): Promise<CompactionResult>;
-}
-
-/** The consumer-side operations the worker needs from Kafka. */
-export interface ShardConsumerPort {
-  commit(shardTopic: string, offsets: readonly { partition: number; offset: string }[]): Promise<void>;
-  /** Re-reads a partition from `offset` (after a fenced flush dropped its deltas). */
-  seek(shardTopic: string, partition: number, offset: string): void;
-}
+import type { CompactionResult, CorruptRecordSink, StoredSlot, WindowCompactor } from './shard-ports.ts';
+import { SlotFlusher, type SlotFlusherOptions } from './slot-flusher.ts';
+import type { FlushBatch } from './flush-batch.ts';
+import type { WindowAggregator } from './window-aggregator.ts';
 
 export interface ConsumedMessage {
   readonly offset: string;
@@ -101,19 +18,11 @@ export interface BatchControl {
   isActive(): boolean;
 }
 
-export interface ShardWorkerOptions {
-  readonly shardTopic: string;
-  readonly aggregator: WindowAggregator;
-  readonly sink: WindowSink;
-  /** Receives samples whose window compaction closed in every resolution, before the batch covering them is applied. */
-  readonly lateSamples: LateSampleSink;
+export interface ShardWorkerOptions extends SlotFlusherOptions {
   /** Receives undecodable records before any later commit can pass them; absent: they are only logged and counted. */
   readonly corruptRecords?: CorruptRecordSink;
   /** Absent: this worker never compacts (another process, or nobody, does). */
   readonly compactor?: WindowCompactor;
-  readonly consumer: ShardConsumerPort;
-  readonly metrics: ShardMetrics;
-  readonly log: Logger;
   readonly flushMaxSamples: number;
   /**
    * Set: a worker with no flush in flight flushes records this long (ms) after
@@ -122,12 +31,6 @@ export interface ShardWorkerOptions {
    * when `requestFlush` is called (a timer) or FLUSH_MAX_SAMPLES is reached.
    */
   readonly flushLingerMs?: number;
-  readonly retry: BackoffPolicy;
-  readonly nowMs: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
-  /** Called after each flush whose writes are durable and whose offsets were committed. */
-  readonly onFlushed?: () => void;
 }
 
 // kafkajs has no background heartbeat: a long batch heartbeats itself (a no-op unless one is due).
@@ -149,7 +52,7 @@ const HEARTBEAT_WHILE_WAITING_MS = 500;
  */
 export class ShardWorker {
   private readonly queue = new SerialQueue();
-  private readonly unconfirmed = new UnconfirmedBatches();
+  private readonly flusher: SlotFlusher;
   private readonly decoder = new ShardRecordDecoder();
   private inFlight: Promise<void> | null = null;
   private flushRequested = false;
@@ -162,7 +65,9 @@ export class ShardWorker {
   /** Partitions the group gave this process; null until the first assignment (then every partition is taken). */
   private owned: ReadonlySet<number> | null = null;
 
-  constructor(private readonly o: ShardWorkerOptions) {}
+  constructor(private readonly o: ShardWorkerOptions) {
+    this.flusher = new SlotFlusher(o, (slot) => this.owns(slot));
+  }
 
   /**
    * Folds one fetched batch of `partition`; starts a flush whenever FLUSH_MAX_SAMPLES is reached.
@@ -182,7 +87,7 @@ export class ShardWorker {
       if (this.stopping || !this.owns(partition)) return;
       const { aggregator, metrics, shardTopic } = this.o;
       if (!aggregator.hasPartition(partition)) {
-        const stored = await this.retrying('read watermarks', () => this.o.sink.readSlot(partition));
+        const stored = await retrying(this.o, 'read watermarks', () => this.o.sink.readSlot(partition));
         loadSlot(aggregator, partition, stored);
       }
       let undecodable = 0;
@@ -206,7 +111,7 @@ export class ShardWorker {
           // Durable before this batch's records can be committed past it: never neither in Redis nor in the DLQ.
           const corrupt = { shardTopic, partition, offset: m.offset, value: m.value ?? Buffer.alloc(0), reason: (err as Error).message };
           const dlq = this.o.corruptRecords;
-          if (dlq) await this.retrying('dlq', () => dlq.reject(corrupt));
+          if (dlq) await retrying(this.o, 'dlq', () => dlq.reject(corrupt));
           continue;
         }
         const r = aggregator.add(partition, m.offset, record);
@@ -271,7 +176,7 @@ export class ShardWorker {
         return { flush: this.startFlush(true) };
       });
       await started.flush;
-      const done = await this.queue.run(async () => !this.o.aggregator.hasPending && !this.o.aggregator.hasCoarsePending && this.unconfirmed.size === 0);
+      const done = await this.queue.run(async () => !this.o.aggregator.hasPending && !this.o.aggregator.hasCoarsePending && this.flusher.unconfirmedSlots === 0);
       if (done) return;
       await this.o.sleep(backoffDelayMs(this.o.retry, attempt, this.o.random()));
     }
@@ -313,9 +218,8 @@ export class ShardWorker {
         if (owned.has(p)) continue;
         aggregator.dropPartition(p);
         this.o.sink.forgetSlot?.(p);
-        this.unconfirmed.delete(p);
       }
-      for (const [p] of [...this.unconfirmed.entries()]) if (!owned.has(p)) this.unconfirmed.delete(p);
+      this.flusher.keepOnly(owned);
       for (const p of owned) {
         const resume = aggregator.resumeOffset(p);
         if (resume !== null) consumer.seek(shardTopic, p, resume.toString());
@@ -355,7 +259,7 @@ export class ShardWorker {
           aggregator.closeThrough(slot, ct);
           return [slot, ct];
         } catch (err) {
-          this.countFailure(err);
+          countFailure(metrics, err);
           // The message only: a Redis error carries the whole script call.
           log.warn({ err: (err as Error).message, slot }, 'closing windows failed, retried next pass');
           return null;
@@ -376,7 +280,7 @@ export class ShardWorker {
         metrics.blocksMoved.inc(r.moved);
         if (r.corrupt.length > 0) log.error({ slot, blocks: r.corrupt }, 'blocks that do not decode left alone; their hot windows stay hot');
       } catch (err) {
-        this.countFailure(err);
+        countFailure(metrics, err);
         log.warn({ err: (err as Error).message, slot }, 'compaction failed, retried next pass');
       }
       metrics.compactionDurationMs.observe(this.o.nowMs() - startedMs);
@@ -404,8 +308,8 @@ export class ShardWorker {
     if (batch !== null && this.pendingSinceMs !== null) this.o.metrics.flushQueueMs.observe(this.o.nowMs() - this.pendingSinceMs);
     this.pendingSinceMs = null;
     this.o.metrics.pendingSamples.set(this.o.aggregator.pendingSamples);
-    if (batch === null && this.unconfirmed.size === 0) return Promise.resolve();
-    const flight = this.flushBatch(batch)
+    if (batch === null && this.flusher.unconfirmedSlots === 0) return Promise.resolve();
+    const flight = this.flusher.flush(batch)
       .catch((err: unknown) => this.o.log.error({ err }, 'flush failed'))
       .then(() => {
         this.inFlight = null;
@@ -415,114 +319,6 @@ export class ShardWorker {
       });
     this.inFlight = flight;
     return flight;
-  }
-
-  /** Applies `batch` (plus checks of earlier unconfirmed writes), WAITs, and commits what is durable. */
-  private async flushBatch(batch: FlushBatch | null): Promise<void> {
-    const startedMs = this.o.nowMs();
-    const current = batch?.partitions ?? [];
-    const late = current.flatMap((b) => b.late);
-    const phase = this.phaseTimer();
-    // Before the watermarks pass them: a crash in between re-reads them and records them again, never loses them.
-    if (late.length > 0) {
-      await this.retrying('dlq', () => this.o.lateSamples.reject(late));
-      phase('dlq');
-    }
-    const toApply = this.unconfirmed.withConfirmation(current);
-    this.unconfirmed.add(current.map((b) => ({ ...b, windows: [] })));
-    const wrote = await this.retrying('flush', () => this.applyAll(toApply));
-    phase('scripts');
-    if (wrote) {
-      const waitStartedMs = this.o.nowMs();
-      try {
-        await this.o.sink.awaitReplicas().finally(() => this.o.metrics.replicaWaitDurationMs.observe(this.o.nowMs() - waitStartedMs));
-        // Observed above: the commit phase starts here.
-        phase(null);
-      } catch (err) {
-        // The writes stay on the primary (AOF) and readable; only the commits wait for a later WAIT.
-        this.countFailure(err);
-        this.o.log.warn({ err, heldPartitions: this.unconfirmed.size }, 'WAIT failed, offsets held back until a later flush is replicated');
-        this.o.metrics.flushDurationMs.observe(this.o.nowMs() - startedMs);
-        return;
-      }
-    }
-    await this.commitUnconfirmed();
-    phase('commit');
-    this.o.metrics.flushDurationMs.observe(this.o.nowMs() - startedMs);
-  }
-
-  /** Returns a function that observes the time since its previous call (or since now) as a flush phase (null: not observed). */
-  private phaseTimer(): (name: 'dlq' | 'scripts' | 'commit' | null) => void {
-    let since = this.o.nowMs();
-    return (name) => {
-      const now = this.o.nowMs();
-      if (name !== null) this.o.metrics.flushPhaseMs.observe({ phase: name }, now - since);
-      since = now;
-    };
-  }
-
-  /**
-   * Runs the script of every partition batch; true if any of them wrote.
-   * Retried as a whole on transient errors: a failover may have lost a script
-   * that ran, and re-running one that landed is harmless ("already applied").
-   * Scripts go out in groups of at most SCRIPT_GROUP_WINDOWS windows, each group
-   * pipelined and awaited before the next: one round trip per script costs, on
-   * a loaded machine, a wait for this event loop per slot; all of them at once
-   * occupy Redis back to back, and every other client's commands (the alerter's
-   * evaluation reads, its dispatcher) wait behind them — measured on the alert
-   * bench, that tripled flush→webhook. A group is a few milliseconds of Redis.
-   */
-  private async applyAll(batches: readonly PartitionBatch[]): Promise<boolean> {
-    let wrote = false;
-    // Only duplicates (or nothing valid) still move the slot's resume offset (`k`): a later
-    // owner, or this worker restarted, then passes over these records instead of re-reading them.
-    // Rewound by an earlier attempt of this flush: its records are being re-read.
-    const pending = batches.filter((b) => this.unconfirmed.get(b.shardPartition) !== undefined);
-    for (const group of scriptGroups(pending)) {
-      const results = await Promise.allSettled(group.map((b) => this.o.sink.apply(b)));
-      let retriable: unknown;
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') wrote = true;
-        else if (isRetriable(r.reason)) retriable ??= r.reason;
-        else this.rewind(group[i]!, r.reason);
-      });
-      if (retriable !== undefined) throw retriable;
-    }
-    return wrote;
-  }
-
-  /** Drops a partition whose write was fenced or rejected and re-reads it from its first uncommitted record. */
-  private rewind(b: PartitionBatch, err: unknown): void {
-    const code = (err as { code?: unknown }).code;
-    this.o.log.error({ err, shardPartition: b.shardPartition, fromOffset: b.firstKafkaOffset }, 'flush of partition rejected, re-reading it');
-    if (code === 'SHARD_FLUSH_FENCED') this.o.metrics.flushesFenced.inc();
-    else this.countFailure(err);
-    this.unconfirmed.delete(b.shardPartition);
-    this.o.aggregator.dropPartition(b.shardPartition);
-    this.o.consumer.seek(this.o.shardTopic, b.shardPartition, b.firstKafkaOffset);
-  }
-
-  /** Commits every unconfirmed partition: the WAIT that just succeeded covered all of their writes. */
-  private async commitUnconfirmed(): Promise<void> {
-    const offsets: { partition: number; offset: string }[] = [];
-    const indexed = [];
-    let samples = 0;
-    for (const [partition, u] of this.unconfirmed.entries()) {
-      // A partition lost while its flush was in flight: its new owner commits it.
-      if (this.owns(partition)) offsets.push({ partition, offset: u.commitKafkaOffset });
-      indexed.push(...u.newSeries);
-      samples += u.sampleCount;
-    }
-    this.unconfirmed.clear();
-    try {
-      if (offsets.length > 0) await this.o.consumer.commit(this.o.shardTopic, offsets);
-    } catch (err) {
-      // Harmless: the windows are durable and the watermarks skip the re-read records.
-      this.o.log.warn({ err, shardTopic: this.o.shardTopic, offsets }, 'offset commit failed after a durable flush');
-    }
-    this.o.aggregator.markIndexed(indexed);
-    this.o.metrics.samplesFlushed.inc(samples);
-    this.o.onFlushed?.();
   }
 
   private owns(partition: number): boolean {
@@ -536,26 +332,6 @@ export class ShardWorker {
     let i = 0;
     while (i < messages.length && BigInt(messages[i]!.offset) < resume) i++;
     return i;
-  }
-
-  private countFailure(err: unknown): void {
-    const code = (err as { code?: unknown }).code;
-    this.o.metrics.flushFailures.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
-  }
-
-  /** Runs `op` until it succeeds or fails with a non-retriable error; never gives up on transient faults. */
-  private async retrying<T>(operation: string, op: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await op();
-      } catch (err) {
-        if (!isRetriable(err)) throw err;
-        this.countFailure(err);
-        const delayMs = backoffDelayMs(this.o.retry, attempt, this.o.random());
-        this.o.log.warn({ err, operation, attempt, delayMs }, 'redis operation failed, retrying');
-        await this.o.sleep(delayMs);
-      }
-    }
   }
 }
 
@@ -583,22 +359,4 @@ async function heartbeatUntil(work: Promise<void>, control: BatchControl): Promi
     if (!settled && control.isActive()) await control.heartbeat();
   }
   await work;
-}
-
-/** Windows of the scripts sent together in one pipeline (about 2-10 ms of Redis, depending on how many are known). */
-const SCRIPT_GROUP_WINDOWS = 1500;
-
-/** `batches` in order, cut into groups of at most SCRIPT_GROUP_WINDOWS windows (a larger batch alone). */
-function scriptGroups(batches: readonly PartitionBatch[]): PartitionBatch[][] {
-  const groups: PartitionBatch[][] = [];
-  let windows = Infinity;
-  for (const b of batches) {
-    if (windows + b.windows.length > SCRIPT_GROUP_WINDOWS) {
-      groups.push([]);
-      windows = 0;
-    }
-    groups.at(-1)!.push(b);
-    windows += b.windows.length;
-  }
-  return groups;
 }

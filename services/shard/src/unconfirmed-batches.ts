@@ -1,4 +1,5 @@
-import { watermarkField, type IndexedSeries, type PartitionBatch, type WatermarkAdvance } from './window-aggregator.ts';
+import type { IndexedSeries, PartitionBatch } from './flush-batch.ts';
+import { watermarkField, type WatermarkAdvance } from './watermarks.ts';
 
 /** What a shard partition has written to Redis since its offsets were last committed. */
 export interface UnconfirmedPartition {

@@ -8,89 +8,8 @@ import {
   type ShardSeries,
   type WindowAggregate,
 } from '@ringtail/model';
-
-/** "No raw offset applied yet" for a raw partition. */
-export const NO_WATERMARK = -1;
-
-/** Advance of one watermark: the script applies it only if Redis still holds `expected`. */
-export interface WatermarkAdvance {
-  readonly rawPartition: number;
-  /** The watermark of the coarse resolutions (every one but the finest); absent: the finest's. */
-  readonly coarse?: true;
-  readonly expected: number;
-  readonly next: number;
-}
-
-/** Prefix of the coarse resolutions' fields in a slot's watermark hash (see flush-2.lua). */
-export const COARSE_WATERMARK_PREFIX = 'c';
-
-/** The watermark hash field of an advance: the raw partition, prefixed for the coarse resolutions'. */
-export function watermarkField(w: Pick<WatermarkAdvance, 'rawPartition' | 'coarse'>): string {
-  return w.coarse ? `${COARSE_WATERMARK_PREFIX}${w.rawPartition}` : String(w.rawPartition);
-}
-
-/** What a batch's samples were judged by: windows of `resolution` starting before `startMs` are closed (null: none is). */
-export interface ClosedThrough {
-  readonly resolution: string;
-  readonly startMs: number | null;
-}
-
-/**
- * A sample whose window is closed in every resolution it was meant for: it
- * goes to the DLQ (TIMESTAMP_TOO_OLD) before the batch that covers its raw
- * offset is applied, never silently away.
- */
-export interface LateSample {
-  readonly rawPartition: number;
-  readonly rawOffset: number;
-  readonly series: ShardSeries;
-  readonly value: number;
-  readonly timestampMs: number;
-  readonly reason: string;
-}
-
-export interface WindowDelta {
-  readonly seriesId: string;
-  readonly resolution: Resolution;
-  readonly startMs: number;
-  readonly window: WindowAggregate;
-}
-
-/** Everything one shard-topic partition contributes to a flush; applied by one script. */
-export interface PartitionBatch {
-  readonly shardPartition: number;
-  readonly watermarks: readonly WatermarkAdvance[];
-  readonly windows: readonly WindowDelta[];
-  /** Series this process has not indexed yet, or indexed to expire before these windows do. */
-  readonly newSeries: readonly IndexedSeries[];
-  readonly sampleCount: number;
-  /**
-   * Kafka offset of the first record whose samples are not yet applied in every
-   * resolution (coarse ones may lag): where to re-read from if the batch is fenced.
-   */
-  readonly firstKafkaOffset: string;
-  /**
-   * Kafka offset to commit once the batch is durable: after the last record applied in every
-   * resolution. A batch without the coarse resolutions repeats the previous one's.
-   */
-  readonly commitKafkaOffset: string;
-  /** One per resolution: the closed-through the samples were judged by; the script refuses the batch if Redis holds another. */
-  readonly closedThrough: readonly ClosedThrough[];
-  /** Highest raw record time (ms) of the batch's records, when they carried one: advances the slot clock. */
-  readonly clockMs?: number;
-  /** Samples to write to the DLQ before this batch is applied. */
-  readonly late: readonly LateSample[];
-}
-
-/** A series and how long its index entries must last: until its latest window's block expires (windowHeldUntilMs). */
-export interface IndexedSeries extends ShardSeries {
-  readonly indexedUntilMs: number;
-}
-
-export interface FlushBatch {
-  readonly partitions: readonly PartitionBatch[];
-  readonly sampleCount: number;
-}
+import type { FlushBatch, IndexedSeries, LateSample, PartitionBatch, WindowDelta } from './flush-batch.ts';
+import { ClassWatermarks, NO_WATERMARK } from './watermarks.ts';
 
 export interface AddResult {
   /** Samples folded into windows for the first time (new to the finest resolution's watermark). */
@@ -124,30 +43,6 @@ interface SeriesWindows {
   readonly series: ShardSeries;
   /** One map per resolution: window start ms → aggregate. */
   readonly byResolution: Map<number, WindowAggregate>[];
-}
-
-/** The watermarks of one class of resolutions (the finest, or the coarse ones) in one partition. */
-class ClassWatermarks {
-  /** Highest raw offset folded in, flushed or not: the skip threshold. */
-  readonly seen = new Map<number, number>();
-  /** Highest raw offset Redis holds (as far as this process knows): the CAS expectation. */
-  readonly flushed: Map<number, number>;
-
-  constructor(watermarks: ReadonlyMap<number, number>) {
-    this.flushed = new Map(watermarks);
-    for (const [rp, o] of watermarks) this.seen.set(rp, o);
-  }
-
-  /** The advances since the last call; records them as flushed. */
-  take(coarse: boolean): WatermarkAdvance[] {
-    const out: WatermarkAdvance[] = [];
-    for (const [rawPartition, next] of this.seen) {
-      const expected = this.flushed.get(rawPartition) ?? NO_WATERMARK;
-      if (next !== expected) out.push(coarse ? { rawPartition, coarse, expected, next } : { rawPartition, expected, next });
-      this.flushed.set(rawPartition, next);
-    }
-    return out;
-  }
 }
 
 class PartitionState {

@@ -16,7 +16,7 @@ import {
 } from '@ringtail/model';
 import { defineLuaCommands } from '@ringtail/runtime';
 import { CompactionScriptError } from './errors.ts';
-import type { CompactionResult, WindowCompactor } from './shard-worker.ts';
+import type { CompactionResult, WindowCompactor } from './shard-ports.ts';
 
 /** Hot windows one pass reads per resolution; the next pass goes on where it stopped. */
 const DEFAULT_MAX_WINDOWS_PER_PASS = 20_000;

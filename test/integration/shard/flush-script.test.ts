@@ -16,7 +16,7 @@ import {
 import { createSentinelClient } from '@ringtail/runtime';
 import { FlushFencedError } from '../../../services/shard/src/errors.ts';
 import { RedisWindowSink } from '../../../services/shard/src/redis-window-sink.ts';
-import type { PartitionBatch, WindowDelta } from '../../../services/shard/src/window-aggregator.ts';
+import type { PartitionBatch, WindowDelta } from '../../../services/shard/src/flush-batch.ts';
 import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 import { prng } from '@ringtail/loadgen';
 import { testSeed } from '../../support/test-seed.ts';

@@ -4,7 +4,7 @@ import { DEFAULT_RESOLUTIONS, addSample, decodeWindowHash, redisKeys, windowOfSa
 import { createSentinelClient } from '@ringtail/runtime';
 import { prng } from '@ringtail/loadgen';
 import { RedisWindowSink } from '../../../services/shard/src/redis-window-sink.ts';
-import type { PartitionBatch, WindowDelta } from '../../../services/shard/src/window-aggregator.ts';
+import type { PartitionBatch, WindowDelta } from '../../../services/shard/src/flush-batch.ts';
 import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 import { testSeed } from '../../support/test-seed.ts';
 import { limbStressValue } from '../../support/limb-values.ts';

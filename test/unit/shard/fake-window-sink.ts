@@ -1,8 +1,9 @@
 import { cloneWindow, mergeWindow, type WindowAggregate } from '@ringtail/model';
 import { ClosedWindowsMovedError, FlushFencedError } from '../../../services/shard/src/errors.ts';
 import type { FlushOutcome } from '../../../services/shard/src/flush-script.ts';
-import type { StoredSlot, WindowSink } from '../../../services/shard/src/shard-worker.ts';
-import type { PartitionBatch, WatermarkAdvance } from '../../../services/shard/src/window-aggregator.ts';
+import type { StoredSlot, WindowSink } from '../../../services/shard/src/shard-ports.ts';
+import type { PartitionBatch } from '../../../services/shard/src/flush-batch.ts';
+import type { WatermarkAdvance } from '../../../services/shard/src/watermarks.ts';
 
 interface SinkState {
   readonly windows: Map<string, WindowAggregate>;

@@ -3,8 +3,10 @@ import { DEFAULT_RESOLUTIONS, encodeShardRecord, type ShardRecord } from '@ringt
 import { MetricsRegistry, createLogger, eventually, metricValue, parseExposition } from '@ringtail/runtime';
 import { ReplicationTimeoutError, RedisUnavailableError } from '../../../services/shard/src/errors.ts';
 import { createShardMetrics } from '../../../services/shard/src/shard-metrics.ts';
-import { ShardWorker, type ConsumedMessage, type CorruptRecord, type LateSampleSink, type ShardConsumerPort, type WindowCompactor } from '../../../services/shard/src/shard-worker.ts';
-import { WindowAggregator, type LateSample } from '../../../services/shard/src/window-aggregator.ts';
+import type { CorruptRecord, LateSampleSink, ShardConsumerPort, WindowCompactor } from '../../../services/shard/src/shard-ports.ts';
+import { ShardWorker, type ConsumedMessage } from '../../../services/shard/src/shard-worker.ts';
+import type { LateSample } from '../../../services/shard/src/flush-batch.ts';
+import { WindowAggregator } from '../../../services/shard/src/window-aggregator.ts';
 import { FakeWindowSink } from './fake-window-sink.ts';
 
 const T0 = 1_700_000_000_000;

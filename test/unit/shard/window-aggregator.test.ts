@@ -15,7 +15,8 @@ import {
   type ShardSeries,
   type WindowAggregate,
 } from '@ringtail/model';
-import { NO_WATERMARK, PartitionNotLoadedError, WindowAggregator } from '../../../services/shard/src/window-aggregator.ts';
+import { NO_WATERMARK } from '../../../services/shard/src/watermarks.ts';
+import { PartitionNotLoadedError, WindowAggregator } from '../../../services/shard/src/window-aggregator.ts';
 import { FakeWindowSink, windowKey } from './fake-window-sink.ts';
 import { testSeed } from '../../support/test-seed.ts';
 
