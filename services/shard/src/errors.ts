@@ -69,7 +69,7 @@ export class RedisUnavailableError extends Error {
 }
 
 /**
- * WAIT saw fewer replicas than required (or, with `timeoutMs` 0, fewer were
+ * WAIT saw fewer replicas than required (or, with `timeoutMs` null, fewer were
  * online, so WAIT was not tried): the write could die with the primary.
  * Retried; offsets stay uncommitted.
  */
@@ -80,9 +80,10 @@ export class ReplicationTimeoutError extends Error {
   constructor(
     readonly acknowledged: number,
     readonly required: number,
-    readonly timeoutMs: number,
+    /** How long WAIT waited; null: it was skipped, too few replicas being online. */
+    readonly timeoutMs: number | null,
   ) {
-    super(timeoutMs === 0 ? `WAIT skipped: ${acknowledged} of ${required} replicas online` : `WAIT: ${acknowledged} of ${required} replicas acknowledged within ${timeoutMs} ms`);
+    super(timeoutMs === null ? `WAIT skipped: ${acknowledged} of ${required} replicas online` : `WAIT: ${acknowledged} of ${required} replicas acknowledged within ${timeoutMs} ms`);
   }
 }
 

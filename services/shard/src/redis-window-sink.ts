@@ -139,7 +139,7 @@ export class RedisWindowSink implements WindowSink {
     try {
       if (this.wait.checkOnlineFirst) {
         const online = await this.call('INFO', async () => onlineReplicas(await this.redis.info('replication')));
-        if (online < minReplicas) throw new ReplicationTimeoutError(online, minReplicas, 0);
+        if (online < minReplicas) throw new ReplicationTimeoutError(online, minReplicas, null);
       }
       const timeoutMs = this.wait.nextTimeoutMs();
       const acknowledged = await this.call('WAIT', () => this.redis.wait(minReplicas, timeoutMs));
