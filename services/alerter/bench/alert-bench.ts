@@ -16,7 +16,7 @@
  * sample to its webhook arriving, against `e2eTargetMs` (1,500 ms);
  * `e2eStageP99Ms` says where the pipeline's part goes: each stage's p99 over
  * the records of the crossings' span, from the ingest and shard histograms (a
- * bucket's upper bound).
+ * bucket's upper bound); `e2eStageMeanMs` gives their means over the same span.
  * `--e2e-crossings 0` skips it.
  *
  * Before those, the selector index alone (index-phase.ts): 10,000 rules, one

@@ -60,6 +60,8 @@ export interface PipelinePhaseResult {
    * as the upper bound (ms) of the histogram bucket holding it; Infinity (null in JSON) past the last bound.
    */
   readonly e2eStageP99Ms: Readonly<Record<string, number | null>>;
+  /** The same stages' mean (ms) over the same records (null: none observed). */
+  readonly e2eStageMeanMs: Readonly<Record<string, number | null>>;
 }
 
 const LOG_DIR = new URL('../../../.cache/test-logs', import.meta.url).pathname;
@@ -115,18 +117,34 @@ const STAGES: Readonly<Record<string, string>> = {
   shardFlush: 'ringtail_shard_flush_duration_ms',
 };
 
-/** Per stage, the cumulative bucket counts (by bound) summed over every ingest and shard process. */
+/**
+ * Per stage, the cumulative bucket counts (by bound) summed over every ingest and shard process;
+ * the histogram's sum is kept under the bound NaN.
+ */
 async function stageBuckets(pipeline: PipelineUnderTest): Promise<Map<string, Map<number, number>>> {
   const samples = (await Promise.all([...pipeline.ingest, ...pipeline.shards.values()].map((p) => scrapeMetrics(p.port)))).flat();
   const out = new Map<string, Map<number, number>>();
   for (const [stage, metric] of Object.entries(STAGES)) {
     const byBound = new Map<number, number>();
     for (const s of samples) {
-      if (s.name !== `${metric}_bucket`) continue;
-      const bound = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+      let bound: number;
+      if (s.name === `${metric}_bucket`) bound = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+      else if (s.name === `${metric}_sum`) bound = NaN;
+      else continue;
       byBound.set(bound, (byBound.get(bound) ?? 0) + s.value);
     }
     out.set(stage, byBound);
+  }
+  return out;
+}
+
+/** Each stage's mean (ms) over the observations since `before` (null: none). */
+function stageMeans(before: Map<string, Map<number, number>>, after: Map<string, Map<number, number>>): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [stage, buckets] of after) {
+    const since = (bound: number) => (buckets.get(bound) ?? 0) - (before.get(stage)?.get(bound) ?? 0);
+    const count = since(Infinity);
+    out[stage] = count === 0 ? null : Math.round(since(NaN) / count);
   }
   return out;
 }
@@ -135,7 +153,7 @@ async function stageBuckets(pipeline: PipelineUnderTest): Promise<Map<string, Ma
 function stageP99s(before: Map<string, Map<number, number>>, after: Map<string, Map<number, number>>): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const [stage, buckets] of after) {
-    const since = [...buckets].map(([bound, count]) => [bound, count - (before.get(stage)?.get(bound) ?? 0)] as const).sort((x, y) => x[0] - y[0]);
+    const since = [...buckets].filter(([bound]) => !Number.isNaN(bound)).map(([bound, count]) => [bound, count - (before.get(stage)?.get(bound) ?? 0)] as const).sort((x, y) => x[0] - y[0]);
     const total = since.at(-1)?.[1] ?? 0;
     out[stage] = total === 0 ? null : since.find(([, count]) => count >= 0.99 * total)![0];
   }
@@ -236,7 +254,8 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
 
     const latencies = [...ackedAtMs].map(([probe, at]) => (receiver.firstFiringAtMs.get(probe) ?? Infinity) - at).sort((a, b) => a - b);
     const flushedAtMs = await flushTimes(pipeline, namespace, ackedAtMs);
-    const stages = stageP99s(stagesBefore, await stageBuckets(pipeline));
+    const stagesAfter = await stageBuckets(pipeline);
+    const stages = stageP99s(stagesBefore, stagesAfter);
     const partialSum = await alerterMetric(alerter, 'ringtail_alerter_partial_evaluation_duration_ms_sum');
     const partialCount = await alerterMetric(alerter, 'ringtail_alerter_partial_evaluation_duration_ms_count');
     const deliverySum = await alerterMetric(alerter, 'ringtail_alerter_delivery_latency_ms_sum');
@@ -260,6 +279,7 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
       e2eEnqueueToDeliveryMs: Math.round(deliverySum / deliveryCount),
       e2eTargetMs: PRODUCE_TO_WEBHOOK_TARGET_MS,
       e2eStageP99Ms: stages,
+      e2eStageMeanMs: stageMeans(stagesBefore, stagesAfter),
     };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`bench cleanup failed: ${String(err)}\n`));
