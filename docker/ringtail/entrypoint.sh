@@ -12,7 +12,8 @@ export RINGTAIL_STACK_MODE="${RINGTAIL_STACK_MODE:-external}"
 name="${1:-}"
 if [ -n "$name" ] && [ -f "/app/services/$name/src/main.ts" ]; then
   shift
-  exec node --import tsx "/app/services/$name/src/main.ts" "$@"
+  # The flags of SERVICE_NODE_FLAGS (libs/stack/src/service-process.ts), which says why.
+  exec node --max-semi-space-size=64 --import tsx "/app/services/$name/src/main.ts" "$@"
 fi
 if [ "$name" = ringtail ]; then
   shift

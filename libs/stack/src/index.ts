@@ -12,6 +12,6 @@ export {
   type StackTopology,
 } from './topology.ts';
 export { STACK_USERS, StackCredentials, stackClientSecurity } from './stack-credentials.ts';
-export { ServiceProcess, freePort, type ServiceProcessOptions } from './service-process.ts';
+export { SERVICE_NODE_FLAGS, ServiceProcess, freePort, type ServiceProcessOptions } from './service-process.ts';
 export { ChildProcesses } from './child-processes.ts';
 export { HostMetricsAgents, missingHostMetricsTools, type HostMetricsOptions } from './host-metrics-agents.ts';

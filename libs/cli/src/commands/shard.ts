@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { loadStackSettings, stackUp } from '@ringtail/stack';
+import { SERVICE_NODE_FLAGS, loadStackSettings, stackUp } from '@ringtail/stack';
 import type { Command } from '../command.ts';
 
 const ROOT = new URL('../../../..', import.meta.url).pathname;
@@ -26,7 +26,7 @@ export const shardCommand: Command = {
       env.REDIS_SENTINEL_MASTER = endpoints.sentinelMasterName;
     }
     if (id !== undefined) env.SHARD_WORKER_ID = id;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/shard/src/main.ts')], { cwd: ROOT, env, stdio: 'inherit' });
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'services/shard/src/main.ts')], { cwd: ROOT, env, stdio: 'inherit' });
     // The terminal's Ctrl-C reaches the worker too; forward it once for a graceful leave either way.
     const forward = () => child.kill('SIGTERM');
     process.once('SIGINT', forward);
