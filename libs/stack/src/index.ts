@@ -1,6 +1,6 @@
 export { StackError, type StackErrorCode } from './errors.ts';
 export { DockerStack, INFRA_SERVICES, dockerEngineReachable, stackServes } from './docker-stack.ts';
-export { LocalStack, type ComponentStatus } from './local-stack.ts';
+export { LocalStack, type ComponentState, type ComponentStatus } from './local-stack.ts';
 export { resolveMode, stackDown, stackUp, externalEndpoints, type ResolvedMode } from './stack.ts';
 export {
   endpointsOf,

@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { eventually, kafkaSecurityOptions } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
 import { JAVA, MAVEN, requireTools } from './prerequisites.ts';
-import { describeMismatch, ProcessFile, type ProcessMismatch } from './process-files.ts';
+import { describeMismatch, ProcessFile, type ProcessFileState, type ProcessMismatch } from './process-files.ts';
 import { canConnect, spawnDetached } from './processes.ts';
 import { STACK_USERS, stackClientSecurity, type StackCredentials } from './stack-credentials.ts';
 import { endpointsOf, portVariablesOf, stackCredentialsOf, type StackTopology } from './topology.ts';
@@ -39,6 +39,11 @@ export class KafkaBroker {
 
   pid(): number | undefined {
     return this.pidFile.runningPid();
+  }
+
+  /** What the broker's pid file names right now. */
+  state(): ProcessFileState {
+    return this.pidFile.state();
   }
 
   /** Downloads the broker jars from Maven Central once; later calls return at once. */

@@ -1,13 +1,35 @@
 import { StackError } from './errors.ts';
 import { KafkaBroker } from './kafka-broker.ts';
+import { describeMismatch, type ProcessFileState } from './process-files.ts';
 import { RedisSentinelSet } from './redis-sentinel-set.ts';
 import { endpointsOf, type StackEndpoints, type StackTopology } from './topology.ts';
 
+/**
+ * `running`: our process runs; `stopped`: nothing to stop; `mismatch`: the pid file
+ * names a live process of the stack's kind with other settings (see ProcessMismatch),
+ * which `up` and `down` leave alone.
+ */
+export type ComponentState = 'running' | 'stopped' | 'mismatch';
+
 export interface ComponentStatus {
   readonly name: string;
+  readonly state: ComponentState;
+  /** Set only when `running`: the pid of our process. */
   readonly pid?: number;
-  readonly running: boolean;
   readonly listen: string;
+  /** Set only on a mismatch: which file names which process, and what was expected. */
+  readonly mismatch?: string;
+}
+
+function componentStatus(name: string, listen: string, state: ProcessFileState): ComponentStatus {
+  switch (state.kind) {
+    case 'ours':
+      return { name, state: 'running', pid: state.pid, listen };
+    case 'mismatch':
+      return { name, state: 'mismatch', listen, mismatch: describeMismatch(name, state) };
+    case 'stale':
+      return { name, state: 'stopped', listen };
+  }
 }
 
 /** The stack as local processes: one Kafka JVM, two Redis data nodes, three Sentinels. */
@@ -49,9 +71,9 @@ export class LocalStack {
     await this.kafka.down();
   }
 
+  /** Each component's state, Kafka first. */
   status(): ComponentStatus[] {
-    const redisPids = this.redis.pids();
-    const kafkaPid = this.kafka.pid();
+    const redisStates = this.redis.states();
     const t = this.t;
     const redisRows: [string, number][] = [
       ['redis-a', t.redisPrimaryPort],
@@ -59,13 +81,8 @@ export class LocalStack {
       ...t.sentinelPorts.map((p, i): [string, number] => [`sentinel-${i + 1}`, p]),
     ];
     return [
-      { name: `kafka ${t.kafkaVersion}`, pid: kafkaPid, running: kafkaPid !== undefined, listen: `127.0.0.1:${t.kafkaPort}` },
-      ...redisRows.map(([name, port]) => ({
-        name,
-        pid: redisPids[name],
-        running: redisPids[name] !== undefined,
-        listen: `127.0.0.1:${port}`,
-      })),
+      componentStatus(`kafka ${t.kafkaVersion}`, `127.0.0.1:${t.kafkaPort}`, this.kafka.state()),
+      ...redisRows.map(([name, port]) => componentStatus(name, `127.0.0.1:${port}`, redisStates[name] ?? { kind: 'stale' })),
     ];
   }
 

@@ -4,7 +4,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { eventually, nodeSecurityOptions, type RedisSecurity } from '@ringtail/runtime';
 import { StackError } from './errors.ts';
 import { REDIS_SERVER, requireTools } from './prerequisites.ts';
-import { describeMismatch, ProcessFile, type ProcessMismatch } from './process-files.ts';
+import { describeMismatch, ProcessFile, type ProcessFileState, type ProcessMismatch } from './process-files.ts';
 import { canConnect, spawnDetached } from './processes.ts';
 import { STACK_USERS, stackClientSecurity, type StackCredentials } from './stack-credentials.ts';
 import { endpointsOf, portVariablesOf, stackCredentialsOf, type StackTopology } from './topology.ts';
@@ -47,11 +47,13 @@ export class RedisSentinelSet {
   /** Pids of our running instances, by name (missing names are not running). */
   pids(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const inst of this.instances) {
-      const pid = this.pidFile(inst).runningPid();
-      if (pid !== undefined) out[inst.name] = pid;
-    }
+    for (const [name, state] of Object.entries(this.states())) if (state.kind === 'ours') out[name] = state.pid;
     return out;
+  }
+
+  /** What each instance's pid file names right now, by name. */
+  states(): Record<string, ProcessFileState> {
+    return Object.fromEntries(this.instances.map((inst) => [inst.name, this.pidFile(inst).state()]));
   }
 
   /** Starts whichever instances are not running; resolves when Sentinel can fail over. */

@@ -9,11 +9,12 @@ export type ResolvedMode = 'local' | 'docker' | 'external';
 /**
  * `auto` means containers when a Docker engine answers, local processes otherwise; a local
  * stack that is already running stays the one in use, so an engine started later (as CI
- * does for the docker tests) does not move the stack under running clients.
+ * does for the docker tests) does not move the stack under running clients; nor does one
+ * whose pid files name processes of other settings (`up` refuses to start over those).
  */
 export function resolveMode(settings: StackSettings): ResolvedMode {
   if (settings.mode !== 'auto') return settings.mode;
-  if (new LocalStack(settings.topology).status().some((c) => c.running)) return 'local';
+  if (new LocalStack(settings.topology).status().some((c) => c.state !== 'stopped')) return 'local';
   return dockerEngineReachable() ? 'docker' : 'local';
 }
 

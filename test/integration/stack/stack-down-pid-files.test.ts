@@ -22,8 +22,8 @@ const STOP_TIMEOUT_MS = 10_000;
 
 type CliResult = { code: number; stdout: string; stderr: string };
 
-/** `ringtail stack down --secure` on this file's cache folder, with `redisBasePort` as the secured Redis base port. */
-async function stackDownSecure(cacheDir: string, redisBasePort: number): Promise<CliResult> {
+/** `ringtail stack <action> --secure` on this file's cache folder, with `redisBasePort` as the secured Redis base port. */
+async function stackSecure(action: 'down' | 'status', cacheDir: string, redisBasePort: number): Promise<CliResult> {
   const env = {
     ...process.env,
     RINGTAIL_STACK_MODE: 'local',
@@ -32,7 +32,7 @@ async function stackDownSecure(cacheDir: string, redisBasePort: number): Promise
     RINGTAIL_SECURE_REDIS_PORT: String(redisBasePort),
     RINGTAIL_SECURE_SENTINEL_PORT: String(SENTINEL_BASE_PORT),
   };
-  return run(process.execPath, [CLI, 'stack', 'down', '--secure'], { env, timeout: 60_000 }).then(
+  return run(process.execPath, [CLI, 'stack', action, '--secure'], { env, timeout: 60_000 }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: CliResult) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
@@ -46,7 +46,7 @@ function cmdlineOf(pid: number): string {
   }
 }
 
-describe('ringtail stack down and the pid files of the secured stack', () => {
+describe('ringtail stack status, down and the pid files of the secured stack', () => {
   let cacheDir: string;
   let replicaPidFile: string;
   let primaryPidFile: string;
@@ -79,8 +79,21 @@ describe('ringtail stack down and the pid files of the secured stack', () => {
     if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
   });
 
+  it('reports a Redis serving another port as a mismatch, not as stopped, and exits 3', async () => {
+    const r = await stackSecure('status', cacheDir, OTHER_REDIS_BASE_PORT);
+
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    const rows = new Map(r.stdout.trim().split('\n').map((line) => [line.split(/\s+/)[0]!, line.split(/\s+/)[1]]));
+    expect(rows.get('redis-b')).toBe('mismatch');
+    expect(rows.get('redis-a')).toBe('stopped');
+    expect(r.stderr).toContain(`redis-b: ${replicaPidFile} names pid ${replicaPid}`);
+    // Reading the state never touches the files.
+    expect(readFileSync(replicaPidFile, 'utf8').trim()).toBe(String(replicaPid));
+    expect(existsSync(primaryPidFile)).toBe(true);
+  });
+
   it('keeps the pid file of a Redis serving another port, exits 1 and names the setting that stops it', async () => {
-    const r = await stackDownSecure(cacheDir, OTHER_REDIS_BASE_PORT);
+    const r = await stackSecure('down', cacheDir, OTHER_REDIS_BASE_PORT);
 
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).not.toContain('stack down');
@@ -94,7 +107,7 @@ describe('ringtail stack down and the pid files of the secured stack', () => {
   });
 
   it('stops that Redis and clears its pid file when given the port it was started with', async () => {
-    const r = await stackDownSecure(cacheDir, STARTED_REDIS_BASE_PORT);
+    const r = await stackSecure('down', cacheDir, STARTED_REDIS_BASE_PORT);
 
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('stack down (local)');

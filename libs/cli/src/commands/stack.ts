@@ -49,9 +49,10 @@ export const stackCommand: Command = {
         }
         const rows = new LocalStack(settings.topology).status();
         for (const r of rows) {
-          process.stdout.write(`${r.name.padEnd(14)} ${(r.running ? 'running' : 'stopped').padEnd(8)} ${String(r.pid ?? '-').padEnd(8)} ${r.listen}\n`);
+          process.stdout.write(`${r.name.padEnd(14)} ${r.state.padEnd(8)} ${String(r.pid ?? '-').padEnd(8)} ${r.listen}\n`);
         }
-        return rows.every((r) => r.running) ? 0 : 3;
+        for (const r of rows) if (r.mismatch) process.stderr.write(`${r.mismatch}\n`);
+        return rows.every((r) => r.state === 'running') ? 0 : 3;
       }
       default:
         process.stderr.write(`usage: ${this.usage}\n`);
