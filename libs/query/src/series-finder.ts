@@ -49,7 +49,10 @@ async function loadSeries(redis: Redis, keys: RedisKeys, ids: readonly string[])
 
 /**
  * The series of `ids` (in that order; ids whose hash is not written are left
- * out), from `cache` where it has them, the rest read and remembered.
+ * out), from `cache` where it has them, the rest read and remembered. Unlike
+ * `findSeries` it does not read expiries: its caller (the alerter's change
+ * router) holds ids a flush has just written, and an expired one would only
+ * name a rule to evaluate, whose own `findSeries` leaves that series out.
  */
 export async function seriesByIds(redis: Redis, keys: RedisKeys, ids: readonly string[], cache: SeriesCache): Promise<SeriesInfo[]> {
   const loaded = await loadSeries(redis, keys, ids.filter((id) => cache.get(id) === undefined));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Resolution } from '@ringtail/model';
 import { connectionEnv, httpAuthEnv, httpAuthFrom, parseEnv, redisSecurityEnv, redisSecurityFrom, resolutionsSetting, type HttpAuth, type SentinelTarget } from '@ringtail/runtime';
+import type { QueryLimits } from './prometheus-api.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -30,7 +30,7 @@ export const queryEnv = connectionEnv
     SHUTDOWN_GRACE_MS: positiveInt(10_000),
   });
 
-export interface QueryApiConfig {
+export interface QueryApiConfig extends QueryLimits {
   readonly redis: SentinelTarget;
   /** Bearer tokens the API requires (none: open); /healthz, /readyz and /metrics stay open unless configured. */
   readonly httpAuth: HttpAuth;
@@ -39,12 +39,6 @@ export interface QueryApiConfig {
   readonly logLevel: string;
   readonly httpHost: string;
   readonly httpPort: number;
-  readonly resolutions: readonly Resolution[];
-  readonly maxSeries: number;
-  readonly maxWindows: number;
-  readonly maxPointsPerSeries: number;
-  readonly timeoutMs: number;
-  readonly lookbackMs: number;
   readonly seriesCacheEntries: number;
   readonly shutdownGraceMs: number;
 }

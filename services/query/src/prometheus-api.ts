@@ -5,13 +5,17 @@ import { BadParameterError, NotFoundError } from './errors.ts';
 import { instantData, rangeData } from './result-json.ts';
 import type { RedisWindowSource } from '@ringtail/promql';
 
-export interface QueryApiOptions {
+/** What a query may read and how long it may run (services/query/README.md: QUERY_* variables). */
+export interface QueryLimits {
   readonly resolutions: readonly Resolution[];
   readonly maxSeries: number;
   readonly maxWindows: number;
   readonly maxPointsPerSeries: number;
   readonly timeoutMs: number;
   readonly lookbackMs: number;
+}
+
+export interface QueryApiOptions extends QueryLimits {
   /** Wall clock, ms (default time of a query, resolution retention). */
   readonly nowMs: () => number;
   /** Monotonic clock, ms (deadlines). */
