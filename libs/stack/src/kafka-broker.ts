@@ -37,10 +37,6 @@ export class KafkaBroker {
     return join(this.t.cacheDir, `kafka-libs-${this.t.kafkaVersion}`);
   }
 
-  pid(): number | undefined {
-    return this.pidFile.runningPid();
-  }
-
   /** What the broker's pid file names right now. */
   state(): ProcessFileState {
     return this.pidFile.state();

@@ -73,22 +73,17 @@ export class LocalStack {
 
   /** Each component's state, Kafka first. */
   status(): ComponentStatus[] {
-    const redisStates = this.redis.states();
     const t = this.t;
-    const redisRows: [string, number][] = [
-      ['redis-a', t.redisPrimaryPort],
-      ['redis-b', t.redisReplicaPort],
-      ...t.sentinelPorts.map((p, i): [string, number] => [`sentinel-${i + 1}`, p]),
-    ];
     return [
       componentStatus(`kafka ${t.kafkaVersion}`, `127.0.0.1:${t.kafkaPort}`, this.kafka.state()),
-      ...redisRows.map(([name, port]) => componentStatus(name, `127.0.0.1:${port}`, redisStates[name] ?? { kind: 'stale' })),
+      ...this.redis.states().map(({ name, port, state }) => componentStatus(name, `127.0.0.1:${port}`, state)),
     ];
   }
 
   /** Pid of a Redis data node by port, for fault-injection tests that kill the primary. */
   redisPidByPort(port: number): number | undefined {
-    const name = port === this.t.redisPrimaryPort ? 'redis-a' : port === this.t.redisReplicaPort ? 'redis-b' : undefined;
-    return name === undefined ? undefined : this.redis.pids()[name];
+    if (port !== this.t.redisPrimaryPort && port !== this.t.redisReplicaPort) return undefined;
+    const state = this.redis.states().find((inst) => inst.port === port)?.state;
+    return state?.kind === 'ours' ? state.pid : undefined;
   }
 }

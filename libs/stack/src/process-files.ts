@@ -57,12 +57,6 @@ export class ProcessFile {
     return { kind: 'mismatch', path: this.path, pid, marker: this.marker, cmdline };
   }
 
-  /** The pid of our running process, or undefined. */
-  runningPid(): number | undefined {
-    const s = this.state();
-    return s.kind === 'ours' ? s.pid : undefined;
-  }
-
   /**
    * Stops our process (SIGTERM, SIGKILL after `graceMs`) and removes the file; a
    * stale file is removed too. A mismatch is left alone, file included, and returned.

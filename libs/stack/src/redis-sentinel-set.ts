@@ -44,16 +44,9 @@ export class RedisSentinelSet {
     ];
   }
 
-  /** Pids of our running instances, by name (missing names are not running). */
-  pids(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [name, state] of Object.entries(this.states())) if (state.kind === 'ours') out[name] = state.pid;
-    return out;
-  }
-
-  /** What each instance's pid file names right now, by name. */
-  states(): Record<string, ProcessFileState> {
-    return Object.fromEntries(this.instances.map((inst) => [inst.name, this.pidFile(inst).state()]));
+  /** Each instance (data nodes first, then the Sentinels) and what its pid file names right now. */
+  states(): { readonly name: string; readonly port: number; readonly state: ProcessFileState }[] {
+    return this.instances.map((inst) => ({ name: inst.name, port: inst.port, state: this.pidFile(inst).state() }));
   }
 
   /** Starts whichever instances are not running; resolves when Sentinel can fail over. */
