@@ -10,10 +10,16 @@ export type FlushOutcome = 'applied' | 'already-applied';
 /** Field of the watermark hash holding the shard-topic offset to resume from (see flush-2.lua). */
 export const RESUME_OFFSET_FIELD = 'k';
 
-/** What an applied script reports: the slot's watermark hash and the stored fields of every merged (`w`) window, in order. */
+/** A merged window's entry in the reply when its row created it: Redis holds the delta alone (see flush-2.lua). */
+export const CREATED_WINDOW = 1;
+
+/**
+ * What an applied script reports: the slot's watermark hash and, per merged (`w`) window in order,
+ * its fields as stored, or CREATED_WINDOW.
+ */
 export interface AppliedReply {
   readonly watermarks: readonly string[];
-  readonly merged: readonly (readonly string[])[];
+  readonly merged: readonly (readonly string[] | typeof CREATED_WINDOW)[];
 }
 
 /** The script's reply, decoded: `notAsKnown` means send the batch again as deltas (known-windows.ts). */
@@ -36,7 +42,7 @@ export function registerFlushScript(redis: Redis): FlushClient {
 /** Turns the script's reply into a FlushReply or a typed error: the one place that knows the codes. */
 export function flushReply(reply: unknown, slot: number): FlushReply {
   if (Array.isArray(reply) && reply[0] === FLUSH_REPLY.applied && Array.isArray(reply[1]) && Array.isArray(reply[2])) {
-    return { outcome: 'applied', applied: { watermarks: reply[1] as string[], merged: reply[2] as string[][] } };
+    return { outcome: 'applied', applied: { watermarks: reply[1] as string[], merged: reply[2] as (string[] | typeof CREATED_WINDOW)[] } };
   }
   switch (reply) {
     case FLUSH_REPLY.alreadyApplied:

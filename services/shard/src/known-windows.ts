@@ -1,6 +1,6 @@
 import { WINDOW_FIELDS, type WindowAggregate } from '@ringtail/model';
 import type { PartitionBatch, WindowDelta } from './flush-batch.ts';
-import { RESUME_OFFSET_FIELD, type AppliedReply } from './flush-script.ts';
+import { CREATED_WINDOW, RESUME_OFFSET_FIELD, type AppliedReply } from './flush-script.ts';
 
 /**
  * What this worker knows of each slot's windows in Redis, so a flush can write
@@ -22,7 +22,9 @@ import { RESUME_OFFSET_FIELD, type AppliedReply } from './flush-script.ts';
  * same batch as deltas, the merge-in-Redis path.
  *
  * Windows become known from the script's reply: after merging a delta it
- * returns the window's fields as stored. Only the slot clock's window of each
+ * returns the window's fields as stored, or, for a window the delta created,
+ * says so, and the worker takes the delta merged into NO_WINDOW (`writeOf`
+ * computes what the script's merge stores). Only the slot clock's window of each
  * resolution and the one before are kept (KEEP_STEPS): samples arrive for
  * those; a late sample's window is merged by the script as before.
  */
@@ -67,6 +69,12 @@ const LEGACY_LIMB = 2 ** 51;
 const F = WINDOW_FIELDS;
 /** The window's write count (see flush-2.lua). */
 const VERSION_FIELD = 'v';
+
+/**
+ * What a window is before its first write: merging a delta into it gives what
+ * flush-2.lua stores when its row creates the window (every field the delta's, v = 1).
+ */
+const NO_WINDOW: KnownWindow = { count: 0, min: Infinity, max: -Infinity, firstTsMs: Infinity, first: Infinity, lastTsMs: -Infinity, last: -Infinity, version: 0, limbs: [] };
 
 /** One resolution's known windows of a slot: window start → key → window. */
 interface ResolutionKnowledge {
@@ -133,7 +141,8 @@ export class KnownWindows {
     for (const w of plan.known) remember(s, w.delta, w.key, w.next);
     plan.merged.forEach((w, i) => {
       if (this.slotOfSeries(w.delta.seriesId) !== slot) return;
-      const stored = parseStored(reply.merged[i]);
+      const entry = reply.merged[i];
+      const stored = entry === CREATED_WINDOW ? writeOf(w.key, NO_WINDOW, w.delta).next : parseStored(entry);
       if (stored === null) s.windows.get(w.delta.resolution.name)?.starts.get(w.delta.startMs)?.delete(w.key);
       else remember(s, w.delta, w.key, stored);
     });

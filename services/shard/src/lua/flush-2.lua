@@ -73,7 +73,9 @@
      {1, wm, states}  applied: every watermark held `expected`; deltas, known
         windows, new watermarks and the change entry written. wm: KEYS[1] after
         the write (HGETALL); states: per `w` row, in order, the window's fields
-        as now stored (HGETALL)
+        as now stored (HGETALL), or 1 for a window the row created: it holds
+        the row's fields alone (count, min, max, ft, f, lt, l, the limbs
+        carry-normalized, v = 1), which the worker derives from its delta
      2  already applied: every watermark already holds `next` (a re-sent
         script, e.g. ioredis replaying it after a reconnect); only the
         watermarks are rewritten, unchanged
@@ -266,7 +268,8 @@ for _, d in ipairs(batch.w) do
     local hot = res and batch.hk[res]
     if hot then redis.call('ZADD', hot, start, id .. ':' .. start) end
   end
-  states[#states + 1] = redis.call('HGETALL', key)
+  -- A new window holds exactly the delta, which the worker has: 1 says so, instead of its fields.
+  states[#states + 1] = #cur == 0 and 1 or redis.call('HGETALL', key)
 end
 
 -- Listed by the worker, which knows them: the script only decides whether the entry is written.
