@@ -1,15 +1,7 @@
-import {
-  addSample,
-  windowHeldUntilMs,
-  windowOfSample,
-  windowStartMs,
-  type Resolution,
-  type ShardRecord,
-  type ShardSeries,
-  type WindowAggregate,
-} from '@ringtail/model';
-import type { FlushBatch, IndexedSeries, LateSample, PartitionBatch, WindowDelta } from './flush-batch.ts';
-import { ClassWatermarks, NO_WATERMARK } from './watermarks.ts';
+import { addSample, windowOfSample, windowStartMs, type Resolution, type ShardRecord } from '@ringtail/model';
+import type { FlushBatch, IndexedSeries, PartitionBatch } from './flush-batch.ts';
+import { PartitionState, type SeriesWindows } from './partition-state.ts';
+import { NO_WATERMARK } from './watermarks.ts';
 
 export interface AddResult {
   /** Samples folded into windows for the first time (new to the finest resolution's watermark). */
@@ -36,46 +28,6 @@ export class PartitionNotLoadedError extends Error {
   readonly retriable = false as const;
   constructor(readonly shardPartition: number) {
     super(`watermarks of shard partition ${shardPartition} were not loaded before its records`);
-  }
-}
-
-interface SeriesWindows {
-  readonly series: ShardSeries;
-  /** One map per resolution: window start ms → aggregate. */
-  readonly byResolution: Map<number, WindowAggregate>[];
-}
-
-class PartitionState {
-  readonly fine: ClassWatermarks;
-  readonly coarse: ClassWatermarks;
-  /** Unflushed windows of every resolution; the finest's are taken by every batch, the coarse ones' when due. */
-  series = new Map<string, SeriesWindows>();
-  /** Samples folded into the finest resolution since the last batch. */
-  sampleCount = 0;
-  /** Samples folded into a coarse resolution since the last batch that carried them. */
-  coarseSampleCount = 0;
-  lastKafkaOffset: string | null = null;
-  /**
-   * First record added since the last batch that carried the coarse resolutions: never
-   * later than the first since the last batch, so where a fenced batch re-reads from.
-   */
-  coarseFirstKafkaOffset: string | null = null;
-  /** Kafka offset after the last record the last batch with the coarse resolutions covered: what batches commit. */
-  coveredKafkaOffset: string | null = null;
-  /** Coarse-flush period (see `coarseEpoch`) of the last batch that carried the coarse resolutions. */
-  coarseEpoch = -Infinity;
-  /** Kafka offset after the last record added, flushed or not: where this process goes on reading. */
-  nextKafkaOffset: bigint | null = null;
-  /** Per resolution index: windows starting before it are closed (-Infinity: none). */
-  readonly closedThrough: number[];
-  /** Highest raw record time of the records added since the last batch; -1: none. */
-  clockMs = -1;
-  late: LateSample[] = [];
-
-  constructor(fine: ReadonlyMap<number, number>, coarse: ReadonlyMap<number, number>, closedThrough: number[]) {
-    this.fine = new ClassWatermarks(fine);
-    this.coarse = new ClassWatermarks(coarse);
-    this.closedThrough = closedThrough;
   }
 }
 
@@ -325,7 +277,7 @@ export class WindowAggregator {
       }
       let target = targets[index];
       if (target === undefined) {
-        target = this.seriesWindows(p, record.series[index]!);
+        target = p.windowsOf(record.series[index]!, resolutionCount);
         targets[index] = target;
       }
       for (let r = 0; r < resolutionCount; r++) {
@@ -367,7 +319,7 @@ export class WindowAggregator {
       // A partition's first batch always carries them: it sets the offset later batches commit.
       const coarse = p.coarseFirstKafkaOffset !== null && (all || p.coveredKafkaOffset === null || this.coarseDueFor(shardPartition, p, nowMs));
       if (p.lastKafkaOffset === null && !coarse) continue;
-      partitions.push(this.partitionBatch(shardPartition, p, coarse));
+      partitions.push(p.toBatch(shardPartition, coarse, this.resolutions, this.indexed));
       sampleCount += p.sampleCount;
       p.sampleCount = 0;
       p.lastKafkaOffset = null;
@@ -408,48 +360,6 @@ export class WindowAggregator {
 
   private coarseDueFor(shardPartition: number, p: PartitionState, nowMs: number): boolean {
     return this.coarseIntervalMs <= 0 || this.coarseEpoch(shardPartition, nowMs) > p.coarseEpoch;
-  }
-
-  private partitionBatch(shardPartition: number, p: PartitionState, coarse: boolean): PartitionBatch {
-    const watermarks = p.fine.take(false);
-    if (coarse) watermarks.push(...p.coarse.take(true));
-    const windows: WindowDelta[] = [];
-    const newSeries: IndexedSeries[] = [];
-    for (const [seriesId, sw] of p.series) {
-      let indexedUntilMs = -Infinity;
-      sw.byResolution.forEach((byStart, r) => {
-        if (r > 0 && !coarse) return;
-        const resolution = this.resolutions[r]!;
-        for (const [startMs, window] of byStart) {
-          windows.push({ seriesId, resolution, startMs, window });
-          indexedUntilMs = Math.max(indexedUntilMs, windowHeldUntilMs(startMs, resolution));
-        }
-      });
-      if (indexedUntilMs > (this.indexed.get(seriesId) ?? -Infinity)) newSeries.push({ ...sw.series, indexedUntilMs });
-    }
-    if (coarse) p.coveredKafkaOffset = p.nextKafkaOffset!.toString();
-    return {
-      shardPartition,
-      watermarks,
-      windows,
-      newSeries,
-      sampleCount: p.sampleCount,
-      // Set by every record added since the last batch (takeBatch takes none without one).
-      firstKafkaOffset: p.coarseFirstKafkaOffset!,
-      commitKafkaOffset: p.coveredKafkaOffset!,
-      closedThrough: this.resolutions.map((r, i) => ({ resolution: r.name, startMs: p.closedThrough[i] === -Infinity ? null : p.closedThrough[i]! })),
-      ...(p.clockMs >= 0 ? { clockMs: p.clockMs } : {}),
-      late: p.late,
-    };
-  }
-
-  private seriesWindows(p: PartitionState, series: ShardSeries): SeriesWindows {
-    let sw = p.series.get(series.id);
-    if (sw === undefined) {
-      sw = { series, byResolution: this.resolutions.map(() => new Map<number, WindowAggregate>()) };
-      p.series.set(series.id, sw);
-    }
-    return sw;
   }
 }
 
