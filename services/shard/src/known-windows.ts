@@ -219,53 +219,69 @@ export function writeOf(key: string, current: KnownWindow, delta: WindowDelta): 
     last = d.last;
     fields.push(F.lastTsMs, String(lastTsMs), F.last, String(last));
   }
-  const old = new Map<number, number>();
-  for (let j = 0; j + 1 < current.limbs.length; j += 2) old.set(current.limbs[j]!, current.limbs[j + 1]!);
-  const limbs = new Map(old);
+  const limbs = mergeLimbs(current.limbs, d.sumLimbs, fields);
+  return { key, fields, delta, next: { count: current.count + d.count, min, max, firstTsMs, first, lastTsMs, last, version, limbs } };
+}
+
+/** `s<i>` for the limb indices met so far: a write names a few limbs, the same few for every window. */
+const limbFields: string[] = [];
+const limbField = (i: number): string => (limbFields[i] ??= `${F.sumLimbPrefix}${i}`);
+
+/**
+ * Stored limbs (flat index, value pairs) plus a delta's, carry-normalized as
+ * flush-2.lua does: pushes the changed limbs onto `fields` and returns the
+ * stored limbs after the write (flat, ascending). Limbs span a few indices, so
+ * they are summed in arrays over [lowest, highest] rather than in Maps.
+ */
+function mergeLimbs(stored: readonly number[], delta: ReadonlyMap<number, number>, fields: string[]): number[] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const i of limbs.keys()) {
+  for (let j = 0; j < stored.length; j += 2) {
+    const i = stored[j]!;
     if (i < lo) lo = i;
     if (i > hi) hi = i;
   }
-  for (const [i, amount] of d.sumLimbs) {
+  for (const [i, amount] of delta) {
     if (amount === 0) continue;
-    limbs.set(i, (limbs.get(i) ?? 0) + amount);
     if (i < lo) lo = i;
     if (i > hi) hi = i;
   }
-  if (lo !== Infinity) {
-    // Lower limbs into [0, 2^32), carrying upwards; the highest keeps its sign and absorbs the carry.
-    let carry = 0;
-    const normalized = new Map<number, number>();
-    for (let i = lo; i < hi; i++) {
-      let v = (limbs.get(i) ?? 0) + carry;
-      carry = Math.floor(v / TWO32);
-      v -= carry * TWO32;
-      normalized.set(i, v);
-    }
-    let top = (limbs.get(hi) ?? 0) + carry;
-    let above: number | undefined;
-    if (top >= TWO32 || top <= -TWO32) {
-      above = Math.floor(top / TWO32);
-      top -= above * TWO32;
-    }
-    normalized.set(hi, top);
-    for (const [i, v] of normalized) {
-      const was = old.get(i);
-      // As the script: a limb Redis lacks that comes out 0 stays absent.
-      if (v !== was && (v !== 0 || was !== undefined)) {
-        fields.push(`${F.sumLimbPrefix}${i}`, String(v));
-        limbs.set(i, v);
-      } else if (was === undefined) limbs.delete(i);
-      else limbs.set(i, was);
-    }
-    if (above !== undefined) {
-      fields.push(`${F.sumLimbPrefix}${hi + 1}`, String(above));
-      limbs.set(hi + 1, above);
-    }
+  if (lo === Infinity) return [];
+  const span = hi - lo + 1;
+  // Per index from lo: the stored limb (undefined: Redis has no such field) and the sum with the delta.
+  const old: (number | undefined)[] = new Array<number | undefined>(span);
+  const sums = new Array<number>(span).fill(0);
+  for (let j = 0; j < stored.length; j += 2) {
+    old[stored[j]! - lo] = stored[j + 1]!;
+    sums[stored[j]! - lo] = stored[j + 1]!;
   }
-  const flat: number[] = [];
-  for (const [i, v] of limbs) flat.push(i, v);
-  return { key, fields, delta, next: { count: current.count + d.count, min, max, firstTsMs, first, lastTsMs, last, version, limbs: flat } };
+  for (const [i, amount] of delta) if (amount !== 0) sums[i - lo] = sums[i - lo]! + amount;
+  // Lower limbs into [0, 2^32), carrying upwards; the highest keeps its sign and absorbs the carry.
+  let carry = 0;
+  for (let k = 0; k < span - 1; k++) {
+    let v = sums[k]! + carry;
+    carry = Math.floor(v / TWO32);
+    v -= carry * TWO32;
+    sums[k] = v;
+  }
+  let top = sums[span - 1]! + carry;
+  let above: number | undefined;
+  if (top >= TWO32 || top <= -TWO32) {
+    above = Math.floor(top / TWO32);
+    top -= above * TWO32;
+  }
+  sums[span - 1] = top;
+  const out: number[] = [];
+  for (let k = 0; k < span; k++) {
+    const v = sums[k]!;
+    const was = old[k];
+    // As the script: a limb Redis lacks that comes out 0 stays absent.
+    if (v !== was && (v !== 0 || was !== undefined)) fields.push(limbField(lo + k), String(v));
+    if (v !== 0 || was !== undefined) out.push(lo + k, v === was ? was : v);
+  }
+  if (above !== undefined) {
+    fields.push(limbField(hi + 1), String(above));
+    out.push(hi + 1, above);
+  }
+  return out;
 }
