@@ -20,13 +20,14 @@ export type ScriptClient = Redis & {
   alerterRelease(lease: string, leaseValue: string): Promise<number>;
   alerterCommit(lease: string, alerts: string, groups: string, outbox: string, due: string, lastCommit: string, leaseValue: string, changes: string, outboxMaxLen: Arg, commitId: string): Promise<number>;
   alerterSettle(lease: string, due: string, attempts: string, dead: string, disabled: string, ...argv: Arg[]): Promise<number>;
-  alerterReadWindows(anchor: string, fields: string, ...windowKeys: string[]): Promise<(string | null)[][]>;
+  /** `groups`: per query, its fields, its number of window keys, then the keys (see read-windows-1.lua). */
+  alerterReadWindows(anchor: string, ...groups: string[]): Promise<(string | null)[][]>;
   alerterReplay(dead: string, outbox: string, due: string, deadId: string, nowMs: Arg, outboxMaxLen: Arg): Promise<string | number>;
 };
 
 /** A pipeline of a ScriptClient, with the scripts it is sent in pipelines. */
 export type ScriptPipeline = ChainableCommander & {
-  alerterReadWindows(anchor: string, fields: string, ...windowKeys: string[]): ScriptPipeline;
+  alerterReadWindows(anchor: string, ...groups: string[]): ScriptPipeline;
   alerterDue(due: string, outbox: string, attempts: string, nowMs: Arg, limit: Arg): ScriptPipeline;
 };
 

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { blockSlots, blockStartMs, DEFAULT_RESOLUTIONS, encodeWindowBlock, redisKeys, windowStartMs, type RedisKeys } from '@ringtail/model';
-import { CorruptBlockError } from '@ringtail/query';
+import { CorruptBlockError, windowStarts } from '@ringtail/query';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
 import type { WindowQuery } from '../../../services/alerter/src/domain/window-source.ts';
-import { redisWindowSource } from '../../../services/alerter/src/redis-window-source.ts';
+import { MAX_KEYS_PER_CALL, redisWindowSource } from '../../../services/alerter/src/redis-window-source.ts';
 import { withScripts } from '../../../services/alerter/src/scripts.ts';
 import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 import { testRedis } from './support.ts';
@@ -98,5 +98,50 @@ describe('the alerter window source on Redis', () => {
     expect((together[5] as Error).message).toMatch(/WRONGTYPE/);
     const counts = together[6] as Exclude<(typeof together)[number], Error>;
     expect(counts.map((s) => [s.labels, s.windows.map((w) => w.count)])).toEqual([[{ host: 'b' }, [2, 1]]]);
+  });
+
+  it('spreads a large tick over several script calls and still answers each query like alone', async () => {
+    const nowMs = Date.now();
+    const writer = new WindowWriter(redis, namespace);
+    const fromMs = nowMs - RANGE_MS + 1;
+    // Enough series that one query of them all needs more keys than one call takes.
+    const hosts = Array.from({ length: Math.ceil(MAX_KEYS_PER_CALL / windowStarts(TEN_S, fromMs, nowMs + 1).length) + 5 }, (_, i) => `h${i}`);
+    const last = hosts.at(-1)!;
+    await writer.write(hosts.map((host, i) => ({ name: 'mem', labels: { host }, value: i, timestampMs: nowMs - 5_000 })));
+    // Closed windows in blocks, for series read in different calls.
+    const closedStartMs = windowStartMs(nowMs - 30_000, TEN_S.stepMs);
+    await writeBlock(WindowWriter.seriesId('mem', { host: 'h7' }), closedStartMs, 5_000);
+    await writeBlock(WindowWriter.seriesId('mem', { host: last }), closedStartMs, 9_000);
+    const query = (matchers: WindowQuery['selector']['matchers'], aggregation: WindowQuery['aggregation']): WindowQuery => ({
+      selector: { metric: 'mem', matchers },
+      fromMs,
+      toMs: nowMs + 1,
+      aggregation,
+    });
+    // All series (a call of its own), two small queries sharing the next call, all again (another), one more.
+    const queries = [
+      query([], 'max'),
+      query([{ name: 'host', op: '=', value: 'h7' }], 'max'),
+      query([{ name: 'host', op: '=', value: 'h8' }], 'last'),
+      query([], 'sum'),
+      query([{ name: 'host', op: '=', value: last }], 'count'),
+    ];
+    const source = redisWindowSource(withScripts(redis), keys, DEFAULT_RESOLUTIONS);
+    const together = await source.read(queries);
+    const alone = await Promise.all(queries.map(async (q) => (await source.read([q]))[0]));
+    expect(together).toEqual(alone);
+    const series = (i: number) => {
+      const r = together[i]!;
+      if (r instanceof Error) throw r;
+      return r;
+    };
+    expect(series(0)).toHaveLength(hosts.length);
+    const maxOf = (host: string) => series(0).find((s) => s.labels.host === host)!.windows.map((w) => w.max);
+    expect(maxOf('h7')).toEqual([5_000, 7]);
+    expect(maxOf(last)).toEqual([9_000, hosts.length - 1]);
+    expect(series(1)[0]!.windows.map((w) => w.max)).toEqual([5_000, 7]);
+    expect(series(2)[0]!.windows.map((w) => w.last)).toEqual([8]);
+    expect(series(3).find((s) => s.labels.host === 'h7')!.windows.map((w) => w.sum)).toEqual([5_001, 7]);
+    expect(series(4)[0]!.windows.map((w) => w.count)).toEqual([2, 1]);
   });
 });
