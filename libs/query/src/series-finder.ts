@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { defineLuaCommands } from '@ringtail/runtime';
 import { SERIES_FIELDS, type RedisKeys } from '@ringtail/model';
 import { labelPredicate, type Selector } from './selector.ts';
 
@@ -88,12 +89,22 @@ export async function findSeries(redis: Redis, keys: RedisKeys, selector: Select
   return found!;
 }
 
+/** find-series-1.lua: the candidates of many selectors and their expiries in one call. */
+const FIND_SERIES = { ringtailFindSeries: new URL('./lua/find-series-1.lua', import.meta.url) };
+/** Selectors per find-series call: bounds how long one call holds Redis (other clients wait behind a script). */
+const MAX_SELECTORS_PER_CALL = 500;
+
+type FindSeriesPipeline = ChainableCommander & { ringtailFindSeries(expiries: string, ...groups: string[]): FindSeriesPipeline };
+
 /**
- * `findSeries` for many selectors in two round trips whatever their number
- * (one pipeline of SINTERs, one of the expiries and descriptions of every
- * candidate), for a caller that reads many at once (an alerter tick).
- * One entry per selector, in order: its series, or the error its SINTER met.
- * @throws the error of the expiry and description round trip, which every selector shares
+ * `findSeries` for many selectors, for a caller that reads many at once (an
+ * alerter tick): one round trip of find-series-1.lua calls (each selector's
+ * SINTER and its candidates' expiries, up to MAX_SELECTORS_PER_CALL selectors
+ * a call), and a second only for the descriptions of candidates not in
+ * `cache`. One SINTER per selector in a pipeline of their own had cost a tick
+ * of 1,000 rules 1,000 commands and a round trip more.
+ * One entry per selector, in order: its series, or the error its SINTER (or its call) met.
+ * @throws the error of the description round trip, which every selector shares
  */
 export async function findSeriesOfEach(
   redis: Redis,
@@ -111,14 +122,29 @@ export async function findSeriesOfEach(
     return key;
   });
   const distinct = [...setsByKey];
-  const intersections = distinct.length === 0 ? [] : ((await redis.pipeline(distinct.map(([, sets]) => ['sinter', ...sets])).exec()) ?? []);
   const candidates = new Map<string, string[] | Error>();
-  distinct.forEach(([key], i) => {
-    const [err, found] = intersections[i]!;
-    candidates.set(key, err ?? (found as string[]).sort());
-  });
-  const ids = [...new Set([...candidates.values()].flatMap((found) => (found instanceof Error ? [] : found)))];
   const expiresAt = new Map<string, string | null>();
+  if (distinct.length > 0) {
+    defineLuaCommands(redis, FIND_SERIES);
+    const pipeline = redis.pipeline() as FindSeriesPipeline;
+    for (let i = 0; i < distinct.length; i += MAX_SELECTORS_PER_CALL) {
+      const groups = distinct.slice(i, i + MAX_SELECTORS_PER_CALL).flatMap(([, sets]) => [String(sets.length), ...sets]);
+      pipeline.ringtailFindSeries(keys.seriesExpiry, ...groups);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    distinct.forEach(([key], i) => {
+      const [err, reply] = replies[Math.floor(i / MAX_SELECTORS_PER_CALL)] ?? [new Error('find-series: no reply')];
+      const entry = err ?? (reply as unknown[])[i % MAX_SELECTORS_PER_CALL];
+      if (entry instanceof Error) {
+        candidates.set(key, entry);
+        return;
+      }
+      const [ids, expiries] = entry as [string[], (string | null)[]];
+      ids.forEach((id, j) => expiresAt.set(id, expiries[j] ?? null));
+      candidates.set(key, [...ids].sort());
+    });
+  }
+  const ids = [...new Set([...candidates.values()].flatMap((found) => (found instanceof Error ? [] : found)))];
   // Taken before the cache may start over on adding what is loaded now.
   const byId = new Map<string, SeriesInfo>();
   const uncached: string[] = [];
@@ -127,21 +153,9 @@ export async function findSeriesOfEach(
     if (s) byId.set(id, s);
     else uncached.push(id);
   }
-  if (ids.length > 0) {
-    const pipeline = redis.pipeline();
-    pipeline.zmscore(keys.seriesExpiry, ...ids);
-    for (const id of uncached) pipeline.hmget(keys.series(id), SERIES_FIELDS.name, SERIES_FIELDS.labels);
-    const [expiries, ...descriptions] = (await pipeline.exec()) ?? [];
-    if (expiries?.[0]) throw expiries[0];
-    (expiries?.[1] as (string | null)[]).forEach((until, i) => expiresAt.set(ids[i]!, until));
-    const loaded = descriptions.flatMap(([err, reply], i) => {
-      if (err) throw err;
-      const s = seriesInfo(uncached[i]!, reply);
-      return s ? [s] : [];
-    });
-    cache?.addAll(loaded);
-    for (const s of loaded) byId.set(s.id, s);
-  }
+  const loaded = await loadSeries(redis, keys, uncached);
+  cache?.addAll(loaded);
+  for (const s of loaded) byId.set(s.id, s);
   return selectors.map((selector, i) => {
     const found = candidates.get(keyOf[i]!)!;
     if (found instanceof Error) return found;
