@@ -63,9 +63,10 @@ interface QueryRead {
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
- * The WindowSource on Redis, reading every query of a tick in three round
+ * The WindowSource on Redis, reading every query of a tick in two round
  * trips whatever their number: the series lookup of @ringtail/query for all
- * selectors at once (two pipelines, with a cache across ticks), then one
+ * selectors at once (one round trip, a second only for series descriptions
+ * not in the cache kept across ticks), then one
  * pipeline holding script calls that read every window of every series of
  * many queries (up to MAX_KEYS_PER_CALL keys a call), each query with only the
  * fields its aggregation needs, and the GETs of the blocks holding the closed
