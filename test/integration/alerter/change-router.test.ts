@@ -1,34 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { redisKeys, type RedisKeys } from '@ringtail/model';
+import { describe, expect, it } from 'vitest';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
 import { ChangeRouter } from '../../../services/alerter/src/change-router.ts';
 import type { RuleSet } from '../../../services/alerter/src/domain/rule.ts';
-import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
 import { ruleSetOf } from '../../unit/alerter/helpers.ts';
-import { testRedis } from './support.ts';
+import { namespacePerTest } from './support.ts';
 
 const rule = (name: string, selector: string) => `  - { alert: ${name}, selector: '${selector}', aggregation: last, window: 1m, op: '>', threshold: 1 }`;
 
 describe('the change router', () => {
-  let redis: Redis;
-  let keys: RedisKeys;
-  let namespace: string;
-
-  beforeEach(() => {
-    namespace = randomNamespace('change-router');
-    keys = redisKeys(namespace);
-    redis = testRedis(stackEndpoints());
-  });
-
-  afterEach(async () => {
-    const stale = await redis.keys(keys.scanPattern);
-    if (stale.length > 0) await redis.del(...stale);
-    redis.disconnect();
-  });
+  const t = namespacePerTest('change-router');
 
   it('names the rules of announced series, again after a reload, and routes a series once its hash is written', async () => {
-    const writer = new WindowWriter(redis, namespace);
+    const writer = new WindowWriter(t.redis, t.namespace);
     const at = Date.now();
     await writer.write([
       { name: 'cpu', labels: { host: 'a' }, value: 1, timestampMs: at },
@@ -38,7 +21,7 @@ describe('the change router', () => {
     const [cpuA, cpuB, memA] = [WindowWriter.seriesId('cpu', { host: 'a' }), WindowWriter.seriesId('cpu', { host: 'b' }), WindowWriter.seriesId('mem', { host: 'a' })];
     const diskA = WindowWriter.seriesId('disk', { host: 'a' });
     let rules: RuleSet = ruleSetOf([rule('CpuA', 'cpu{host="a"}'), rule('AnyCpu', 'cpu'), rule('NotB', 'cpu{host!="b"}'), rule('Disk', 'disk')].join('\n'));
-    const router = new ChangeRouter(redis, keys, () => rules);
+    const router = new ChangeRouter(t.redis, t.keys, () => rules);
 
     expect(await router.rulesOf([cpuA, memA])).toEqual(new Set(['CpuA', 'AnyCpu', 'NotB']));
     expect(await router.rulesOf([cpuB])).toEqual(new Set(['AnyCpu']));

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { redisKeys, type RedisKeys } from '@ringtail/model';
 import { createSentinelClient } from '@ringtail/runtime';
 import type { StackEndpoints } from '@ringtail/stack';
-import { test } from 'vitest';
+import { afterEach, beforeEach, test } from 'vitest';
 import { WebhookReceiver } from '@ringtail/webhooks';
 import { loadConfig, startAlerter, type AlerterConfig, type RunningAlerter } from '../../../services/alerter/src/index.ts';
 import { randomNamespace, stackEndpoints, stackEnv } from '../../support/fixtures.ts';
@@ -48,6 +49,33 @@ export function testRedis(stack: StackEndpoints): Redis {
   const redis = createSentinelClient({ sentinels: stack.sentinels, masterName: stack.sentinelMasterName }, 'alerter-test', 10_000);
   redis.on('error', () => undefined);
   return redis;
+}
+
+/** What `namespacePerTest` hands each test: a fresh namespace, its keys and a Redis client. */
+export interface NamespaceContext {
+  readonly namespace: string;
+  readonly keys: RedisKeys;
+  readonly redis: Redis;
+}
+
+/**
+ * A fresh namespace and Redis client for every test of the calling `describe`;
+ * after each test its keys are deleted and the client disconnected. Read the
+ * fields inside tests (they are set by beforeEach).
+ */
+export function namespacePerTest(label: string): NamespaceContext {
+  const ctx = {} as { namespace: string; keys: RedisKeys; redis: Redis };
+  beforeEach(() => {
+    ctx.namespace = randomNamespace(label);
+    ctx.keys = redisKeys(ctx.namespace);
+    ctx.redis = testRedis(stackEndpoints());
+  });
+  afterEach(async () => {
+    const stale = await ctx.redis.keys(ctx.keys.scanPattern);
+    if (stale.length > 0) await ctx.redis.del(...stale);
+    ctx.redis.disconnect();
+  });
+  return ctx;
 }
 
 /** Environment of an alerter in `namespace` reading `rulesFile`, fast ticks for tests. */

@@ -1,33 +1,40 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { blockSlots, blockStartMs, DEFAULT_RESOLUTIONS, encodeWindowBlock, redisKeys, windowStartMs, type RedisKeys } from '@ringtail/model';
+import { describe, expect, it } from 'vitest';
+import { blockSlots, blockStartMs, DEFAULT_RESOLUTIONS, encodeWindowBlock, windowStartMs } from '@ringtail/model';
 import { CorruptBlockError, windowStarts } from '@ringtail/query';
 import { WindowWriter } from '../../../services/alerter/bench/window-writer.ts';
+import type { SeriesWindows } from '../../../services/alerter/src/domain/aggregate.ts';
 import type { WindowQuery } from '../../../services/alerter/src/domain/window-source.ts';
 import { MAX_KEYS_PER_CALL, redisWindowSource } from '../../../services/alerter/src/redis-window-source.ts';
 import { withScripts } from '../../../services/alerter/src/scripts.ts';
-import { randomNamespace, stackEndpoints } from '../../support/fixtures.ts';
-import { testRedis } from './support.ts';
+import { namespacePerTest } from './support.ts';
 
 const TEN_S = DEFAULT_RESOLUTIONS[0]!;
 const RANGE_MS = 60_000;
 
 describe('the alerter window source on Redis', () => {
-  let redis: Redis;
-  let keys: RedisKeys;
-  let namespace: string;
+  const t = namespacePerTest('window-source');
 
-  beforeEach(() => {
-    namespace = randomNamespace('window-source');
-    keys = redisKeys(namespace);
-    redis = testRedis(stackEndpoints());
+  /** A query of `metric{matchers}` over the minute before `nowMs`. */
+  const queryAt = (nowMs: number) => (metric: string, matchers: WindowQuery['selector']['matchers'], aggregation: WindowQuery['aggregation']): WindowQuery => ({
+    selector: { metric, matchers },
+    fromMs: nowMs - RANGE_MS + 1,
+    toMs: nowMs + 1,
+    aggregation,
   });
 
-  afterEach(async () => {
-    const stale = await redis.keys(keys.scanPattern);
-    if (stale.length > 0) await redis.del(...stale);
-    redis.disconnect();
-  });
+  /** Reads `queries` as one tick, checks that each answer is what the query gets read alone, and returns the answers. */
+  const readTick = async (queries: readonly WindowQuery[]) => {
+    const source = redisWindowSource(withScripts(t.redis), t.keys, DEFAULT_RESOLUTIONS);
+    const together = await source.read(queries);
+    expect(together).toEqual(await Promise.all(queries.map(async (q) => (await source.read([q]))[0])));
+    return together;
+  };
+
+  /** The series of an answer that is not an error. */
+  const seriesOf = (answer: readonly SeriesWindows[] | Error | undefined): readonly SeriesWindows[] => {
+    if (answer instanceof Error || answer === undefined) throw answer ?? new Error('no answer');
+    return answer;
+  };
 
   /** A block of the 10s resolution holding one closed window of `max` (and `min`) at `startMs`. */
   const writeBlock = async (seriesId: string, startMs: number, max: number) => {
@@ -38,13 +45,13 @@ describe('the alerter window source on Redis', () => {
       slots: blockSlots(TEN_S),
       windows: [{ startMs, count: 2, sum: max + 1, min: 1, max, firstTsMs: startMs, first: 1, lastTsMs: startMs + 1, last: max }],
     });
-    await redis.set(keys.block(seriesId, TEN_S.name, block), Buffer.from(bytes));
+    await t.redis.set(t.keys.block(seriesId, TEN_S.name, block), Buffer.from(bytes));
   };
 
   it('answers a tick of many queries like each query read alone, failing only the queries that cannot be read', async () => {
     const nowMs = Date.now();
     const at = (agoMs: number) => nowMs - agoMs;
-    const writer = new WindowWriter(redis, namespace);
+    const writer = new WindowWriter(t.redis, t.namespace);
     await writer.write([
       { name: 'cpu', labels: { host: 'a' }, value: 3, timestampMs: at(40_000) },
       { name: 'cpu', labels: { host: 'a' }, value: 7, timestampMs: at(5_000) },
@@ -57,15 +64,10 @@ describe('the alerter window source on Redis', () => {
     await writeBlock(WindowWriter.seriesId('cpu', { host: 'b' }), closedStartMs, 50);
     // disk's block does not decode; broken's index has the wrong type.
     const diskId = WindowWriter.seriesId('disk', { host: 'a' });
-    await redis.set(keys.block(diskId, TEN_S.name, blockStartMs(closedStartMs, TEN_S)), Buffer.from([0xff, 0x00, 0x13]));
-    await redis.multi().del(keys.seriesOfMetric('broken')).set(keys.seriesOfMetric('broken'), 'not a set').exec();
+    await t.redis.set(t.keys.block(diskId, TEN_S.name, blockStartMs(closedStartMs, TEN_S)), Buffer.from([0xff, 0x00, 0x13]));
+    await t.redis.multi().del(t.keys.seriesOfMetric('broken')).set(t.keys.seriesOfMetric('broken'), 'not a set').exec();
 
-    const query = (metric: string, matchers: WindowQuery['selector']['matchers'], aggregation: WindowQuery['aggregation']): WindowQuery => ({
-      selector: { metric, matchers },
-      fromMs: nowMs - RANGE_MS + 1,
-      toMs: nowMs + 1,
-      aggregation,
-    });
+    const query = queryAt(nowMs);
     const queries = [
       query('cpu', [{ name: 'host', op: '=', value: 'a' }], 'max'),
       query('cpu', [{ name: 'host', op: '=', value: 'b' }], 'max'),
@@ -75,19 +77,12 @@ describe('the alerter window source on Redis', () => {
       query('broken', [], 'max'),
       query('cpu', [{ name: 'host', op: '=~', value: 'b|c' }], 'count'),
     ];
-    const source = redisWindowSource(withScripts(redis), keys, DEFAULT_RESOLUTIONS);
-    const together = await source.read(queries);
-    const alone = await Promise.all(queries.map(async (q) => (await source.read([q]))[0]));
-    expect(together).toEqual(alone);
+    const together = await readTick(queries);
 
-    const maxes = (i: number) => {
-      const r = together[i]!;
-      if (r instanceof Error) throw r;
-      return r.map((s) => [s.labels, s.windows.map((w) => w.max)]);
-    };
+    const maxes = (i: number) => seriesOf(together[i]).map((s) => [s.labels, s.windows.map((w) => w.max)]);
     expect(maxes(0)).toEqual([[{ host: 'a' }, [3, 7]]]);
     expect(maxes(1)).toEqual([[{ host: 'b' }, [50, 2]]]);
-    const sums = together[2] as Exclude<(typeof together)[number], Error>;
+    const sums = seriesOf(together[2]);
     expect(sums.map((s) => [s.labels.host, s.windows.map((w) => w.sum)]).sort()).toEqual([
       ['a', [3, 7]],
       ['b', [51, 2]],
@@ -96,13 +91,13 @@ describe('the alerter window source on Redis', () => {
     expect(together[4]).toEqual([]);
     expect(together[5]).toBeInstanceOf(Error);
     expect((together[5] as Error).message).toMatch(/WRONGTYPE/);
-    const counts = together[6] as Exclude<(typeof together)[number], Error>;
+    const counts = seriesOf(together[6]);
     expect(counts.map((s) => [s.labels, s.windows.map((w) => w.count)])).toEqual([[{ host: 'b' }, [2, 1]]]);
   });
 
   it('spreads a large tick over several script calls and still answers each query like alone', async () => {
     const nowMs = Date.now();
-    const writer = new WindowWriter(redis, namespace);
+    const writer = new WindowWriter(t.redis, t.namespace);
     const fromMs = nowMs - RANGE_MS + 1;
     // Enough series that one query of them all needs more keys than one call takes.
     const hosts = Array.from({ length: Math.ceil(MAX_KEYS_PER_CALL / windowStarts(TEN_S, fromMs, nowMs + 1).length) + 5 }, (_, i) => `h${i}`);
@@ -112,12 +107,7 @@ describe('the alerter window source on Redis', () => {
     const closedStartMs = windowStartMs(nowMs - 30_000, TEN_S.stepMs);
     await writeBlock(WindowWriter.seriesId('mem', { host: 'h7' }), closedStartMs, 5_000);
     await writeBlock(WindowWriter.seriesId('mem', { host: last }), closedStartMs, 9_000);
-    const query = (matchers: WindowQuery['selector']['matchers'], aggregation: WindowQuery['aggregation']): WindowQuery => ({
-      selector: { metric: 'mem', matchers },
-      fromMs,
-      toMs: nowMs + 1,
-      aggregation,
-    });
+    const query = (matchers: WindowQuery['selector']['matchers'], aggregation: WindowQuery['aggregation']) => queryAt(nowMs)('mem', matchers, aggregation);
     // All series (a call of its own), two small queries sharing the next call, all again (another), one more.
     const queries = [
       query([], 'max'),
@@ -126,15 +116,8 @@ describe('the alerter window source on Redis', () => {
       query([], 'sum'),
       query([{ name: 'host', op: '=', value: last }], 'count'),
     ];
-    const source = redisWindowSource(withScripts(redis), keys, DEFAULT_RESOLUTIONS);
-    const together = await source.read(queries);
-    const alone = await Promise.all(queries.map(async (q) => (await source.read([q]))[0]));
-    expect(together).toEqual(alone);
-    const series = (i: number) => {
-      const r = together[i]!;
-      if (r instanceof Error) throw r;
-      return r;
-    };
+    const together = await readTick(queries);
+    const series = (i: number) => seriesOf(together[i]);
     expect(series(0)).toHaveLength(hosts.length);
     const maxOf = (host: string) => series(0).find((s) => s.labels.host === host)!.windows.map((w) => w.max);
     expect(maxOf('h7')).toEqual([5_000, 7]);
