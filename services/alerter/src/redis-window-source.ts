@@ -66,12 +66,12 @@ const asError = (err: unknown): Error => (err instanceof Error ? err : new Error
  * The WindowSource on Redis, reading every query of a tick in two round
  * trips whatever their number: the series lookup of @ringtail/query for all
  * selectors at once (one round trip, a second only for series descriptions
- * not in the cache kept across ticks), then one
- * pipeline holding script calls that read every window of every series of
- * many queries (up to MAX_KEYS_PER_CALL keys a call), each query with only the
- * fields its aggregation needs, and the GETs of the blocks holding the closed
- * windows. A call that fails fails the queries it held. Each query reads at the resolution its
- * picker chooses. One round trip per query instead cost a tick of 1,000 rules
+ * not in the cache kept across ticks), then one pipeline holding script calls
+ * that read every window of every series of many queries (up to
+ * MAX_KEYS_PER_CALL keys a call), each query with only the fields its
+ * aggregation needs, and the GETs of the blocks holding the closed windows. A
+ * call that fails fails the queries it held. Each query reads at the
+ * resolution its picker chooses. One round trip per query instead cost a tick of 1,000 rules
  * about 4,000 socket writes, a quarter of the alerter's CPU (see README.md).
  */
 export function redisWindowSource(redis: ScriptClient, keys: RedisKeys, resolutions: readonly Resolution[]): WindowSource {

@@ -21,7 +21,7 @@ local out = {}
 local i, argc = 1, #ARGV
 while i <= argc do
   local fields, n = ARGV[i], tonumber(ARGV[i + 1])
-  if fields == nil or n == nil or n < 0 or i + 1 + n > argc then
+  if n == nil or n < 0 or i + 1 + n > argc then
     return redis.error_reply('read-windows: malformed group at ARGV[' .. i .. ']')
   end
   if fields == '*' then
