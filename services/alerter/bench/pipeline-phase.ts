@@ -48,6 +48,23 @@ export interface PipelinePhaseResult {
   /** The alerter's part: that flush → the webhook. */
   readonly p50FlushToWebhookMs: number;
   readonly p99FlushToWebhookMs: number;
+  /**
+   * The alerter's part split at the evaluation that fired (its clock, the
+   * webhook's `startsAt`): the flush → that evaluation starting (following the
+   * change stream, routing, waiting for the evaluation loop), then → the webhook
+   * (reading and evaluating, the commit, the dispatcher's poll, WAIT and POST).
+   */
+  readonly p50FlushToEvaluationMs: number;
+  readonly p99FlushToEvaluationMs: number;
+  readonly p50EvaluationToWebhookMs: number;
+  readonly p99EvaluationToWebhookMs: number;
+  /** The slowest crossing's produce → webhook and its parts (null: undelivered, or its flush not found). */
+  readonly slowestCrossing: {
+    readonly produceToWebhookMs: number;
+    readonly produceToFlushMs: number;
+    readonly flushToEvaluationMs: number;
+    readonly evaluationToWebhookMs: number;
+  } | null;
   readonly e2eRules: number;
   /** Evaluations of the rules a change or deadline concerned, and their mean duration. */
   readonly e2eChangeTicks: number;
@@ -62,6 +79,13 @@ export interface PipelinePhaseResult {
   readonly e2eStageP99Ms: Readonly<Record<string, number | null>>;
   /** The same stages' mean (ms) over the same records (null: none observed). */
   readonly e2eStageMeanMs: Readonly<Record<string, number | null>>;
+  /**
+   * The alerter's stages over the crossings' span, p99 (bucket bound, as above) and mean: a change
+   * stream read's lag behind its oldest entry, an evaluation's start behind the oldest entry it
+   * covers, a change-driven evaluation, and a notification's commit to its delivery.
+   */
+  readonly e2eAlerterStageP99Ms: Readonly<Record<string, number | null>>;
+  readonly e2eAlerterStageMeanMs: Readonly<Record<string, number | null>>;
 }
 
 const LOG_DIR = new URL('../../../.cache/test-logs', import.meta.url).pathname;
@@ -117,14 +141,22 @@ const STAGES: Readonly<Record<string, string>> = {
   shardFlush: 'ringtail_shard_flush_duration_ms',
 };
 
+/** The alerter's stages (its histograms): following the change streams, and on to the evaluation. */
+const ALERTER_STAGES: Readonly<Record<string, string>> = {
+  changeReadLag: 'ringtail_alerter_change_read_lag_ms',
+  changeEvaluationLag: 'ringtail_alerter_change_evaluation_lag_ms',
+  changeTick: 'ringtail_alerter_partial_evaluation_duration_ms',
+  enqueueToDelivery: 'ringtail_alerter_delivery_latency_ms',
+};
+
 /**
- * Per stage, the cumulative bucket counts (by bound) summed over every ingest and shard process;
+ * Per stage, the cumulative bucket counts (by bound) summed over `processes`;
  * the histogram's sum is kept under the bound NaN.
  */
-async function stageBuckets(pipeline: PipelineUnderTest): Promise<Map<string, Map<number, number>>> {
-  const samples = (await Promise.all([...pipeline.ingest, ...pipeline.shards.values()].map((p) => scrapeMetrics(p.port)))).flat();
+async function stageBuckets(processes: readonly { readonly port: number }[], stages: Readonly<Record<string, string>> = STAGES): Promise<Map<string, Map<number, number>>> {
+  const samples = (await Promise.all(processes.map((p) => scrapeMetrics(p.port)))).flat();
   const out = new Map<string, Map<number, number>>();
-  for (const [stage, metric] of Object.entries(STAGES)) {
+  for (const [stage, metric] of Object.entries(stages)) {
     const byBound = new Map<number, number>();
     for (const s of samples) {
       let bound: number;
@@ -236,7 +268,9 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
     // Two full ticks so the first crossing does not pay for connection setup.
     await eventually('two evaluations', START_TIMEOUT_MS, async () => (await alerterMetric(alerter, 'ringtail_alerter_evaluations_total')) >= 2);
 
-    const stagesBefore = await stageBuckets(pipeline);
+    const pipelineProcesses = [...pipeline.ingest, ...pipeline.shards.values()];
+    const stagesBefore = await stageBuckets(pipelineProcesses);
+    const alerterBefore = await stageBuckets([alerter], ALERTER_STAGES);
     const ackedAtMs = new Map<string, number>();
     const startedMs = Date.now();
     const plan = Array.from({ length: opts.crossings }, (_, probe) => ({ probe, atMs: startedMs + Math.random() * opts.spreadMs })).sort((a, b) => a.atMs - b.atMs);
@@ -254,7 +288,8 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
 
     const latencies = [...ackedAtMs].map(([probe, at]) => (receiver.firstFiringAtMs.get(probe) ?? Infinity) - at).sort((a, b) => a - b);
     const flushedAtMs = await flushTimes(pipeline, namespace, ackedAtMs);
-    const stagesAfter = await stageBuckets(pipeline);
+    const stagesAfter = await stageBuckets(pipelineProcesses);
+    const alerterAfter = await stageBuckets([alerter], ALERTER_STAGES);
     const stages = stageP99s(stagesBefore, stagesAfter);
     const partialSum = await alerterMetric(alerter, 'ringtail_alerter_partial_evaluation_duration_ms_sum');
     const partialCount = await alerterMetric(alerter, 'ringtail_alerter_partial_evaluation_duration_ms_count');
@@ -262,6 +297,15 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
     const deliveryCount = await alerterMetric(alerter, 'ringtail_alerter_delivery_latency_ms_count');
     const toFlush = [...flushedAtMs].map(([probe, at]) => at - ackedAtMs.get(probe)!).sort((a, b) => a - b);
     const fromFlush = [...flushedAtMs].map(([probe, at]) => (receiver.firstFiringAtMs.get(probe) ?? Infinity) - at).sort((a, b) => a - b);
+    const evaluatedAtMs = receiver.firstFiringStartsAtMs;
+    const toEvaluation = [...flushedAtMs].filter(([probe]) => evaluatedAtMs.has(probe)).map(([probe, at]) => evaluatedAtMs.get(probe)! - at).sort((a, b) => a - b);
+    const fromEvaluation = [...evaluatedAtMs].map(([probe, at]) => receiver.firstFiringAtMs.get(probe)! - at).sort((a, b) => a - b);
+    const slowest = [...ackedAtMs].map(([probe, at]) => ({ probe, ms: (receiver.firstFiringAtMs.get(probe) ?? Infinity) - at })).sort((a, b) => b.ms - a.ms)[0];
+    const slowestParts = (probe: string) => {
+      const [acked, flushed, evaluated, arrived] = [ackedAtMs.get(probe), flushedAtMs.get(probe), evaluatedAtMs.get(probe), receiver.firstFiringAtMs.get(probe)];
+      if (acked === undefined || flushed === undefined || evaluated === undefined || arrived === undefined) return null;
+      return { produceToWebhookMs: arrived - acked, produceToFlushMs: flushed - acked, flushToEvaluationMs: evaluated - flushed, evaluationToWebhookMs: arrived - evaluated };
+    };
     return {
       e2eCrossings: ackedAtMs.size,
       e2eDelivered: [...ackedAtMs.keys()].filter((p) => receiver.firstFiringAtMs.has(p)).length,
@@ -273,6 +317,11 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
       p99ProduceToFlushMs: Math.round(percentile(toFlush, 99)),
       p50FlushToWebhookMs: Math.round(percentile(fromFlush, 50)),
       p99FlushToWebhookMs: Math.round(percentile(fromFlush, 99)),
+      p50FlushToEvaluationMs: Math.round(percentile(toEvaluation, 50)),
+      p99FlushToEvaluationMs: Math.round(percentile(toEvaluation, 99)),
+      p50EvaluationToWebhookMs: Math.round(percentile(fromEvaluation, 50)),
+      p99EvaluationToWebhookMs: Math.round(percentile(fromEvaluation, 99)),
+      slowestCrossing: slowest === undefined ? null : slowestParts(slowest.probe),
       e2eRules: 1 + opts.fillerRules,
       e2eChangeTicks: partialCount,
       e2eChangeTickMs: Math.round(partialSum / partialCount),
@@ -280,6 +329,8 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
       e2eTargetMs: PRODUCE_TO_WEBHOOK_TARGET_MS,
       e2eStageP99Ms: stages,
       e2eStageMeanMs: stageMeans(stagesBefore, stagesAfter),
+      e2eAlerterStageP99Ms: stageP99s(alerterBefore, alerterAfter),
+      e2eAlerterStageMeanMs: stageMeans(alerterBefore, alerterAfter),
     };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`bench cleanup failed: ${String(err)}\n`));

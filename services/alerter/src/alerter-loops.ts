@@ -52,6 +52,8 @@ export class AlerterLoops {
   private fullRequested = false;
   private dirtyRules = new Set<string>();
   private pendingCursors = new Map<number, string>();
+  /** Time of the oldest change entry behind `dirtyRules` (Redis's clock, epoch ms); null: none. */
+  private dirtySinceMs: number | null = null;
 
   constructor(private readonly d: AlerterLoopsDeps) {}
 
@@ -125,6 +127,7 @@ export class AlerterLoops {
         }
         const batch = await follower.next(CHANGE_BLOCK_MS);
         if (batch === null) continue;
+        if (batch.oldestEntryMs !== null) metrics.changeReadLagMs.observe(Math.max(0, this.d.clock() - batch.oldestEntryMs));
         const rules = await router.rulesOf(batch.seriesIds);
         metrics.changeEntries.inc(batch.entries);
         if (batch.gap) {
@@ -133,6 +136,7 @@ export class AlerterLoops {
           this.fullRequested = true;
         }
         for (const r of rules) this.dirtyRules.add(r);
+        if (rules.size > 0 && batch.oldestEntryMs !== null) this.dirtySinceMs = Math.min(this.dirtySinceMs ?? Infinity, batch.oldestEntryMs);
         for (const [slot, id] of batch.cursors) this.pendingCursors.set(slot, id);
         this.evalTicker.wake();
       } catch (err) {
@@ -184,8 +188,11 @@ export class AlerterLoops {
         const full = takeover || periodic;
         const trigger = takeover ? 'takeover' : periodic ? 'periodic' : this.dirtyRules.size > 0 ? 'change' : 'deadline';
         const cursors = this.pendingCursors;
+        const dirtySinceMs = this.dirtySinceMs;
+        if (dirtySinceMs !== null) metrics.changeEvaluationLagMs.observe(Math.max(0, startedMs - dirtySinceMs));
         this.fullRequested = false;
         this.dirtyRules = new Set();
+        this.dirtySinceMs = null;
         this.pendingCursors = new Map();
         if (full || rules!.size > 0 || (deadline !== null && deadline <= startedMs)) {
           try {
@@ -201,6 +208,7 @@ export class AlerterLoops {
             // Nothing evaluated is lost: the work goes back for the retry.
             if (takeover) this.fullRequested = true;
             for (const r of rules ?? []) this.dirtyRules.add(r);
+            if (dirtySinceMs !== null) this.dirtySinceMs = Math.min(this.dirtySinceMs ?? Infinity, dirtySinceMs);
             for (const [slot, id] of cursors) if (!this.pendingCursors.has(slot)) this.pendingCursors.set(slot, id);
             retryAtMs = clock() + Math.min(evalIntervalMs, EVALUATION_RETRY_MS);
           }

@@ -14,6 +14,18 @@ export function alerterMetrics(registry: MetricsRegistry) {
       registers,
     }),
     changeEntries: new Counter({ name: 'ringtail_alerter_change_entries_total', help: 'Change stream entries (applied shard flushes) read.', registers }),
+    changeReadLagMs: new Histogram({
+      name: 'ringtail_alerter_change_read_lag_ms',
+      help: 'Per change stream read: from its oldest entry being written (Redis time) to the alerter having it, ms.',
+      buckets,
+      registers,
+    }),
+    changeEvaluationLagMs: new Histogram({
+      name: 'ringtail_alerter_change_evaluation_lag_ms',
+      help: 'Per evaluation a change started: from the oldest change stream entry it covers being written (Redis time) to the evaluation starting, ms.',
+      buckets,
+      registers,
+    }),
     changeGaps: new Counter({ name: 'ringtail_alerter_change_gaps_total', help: 'Times change stream entries were trimmed before being read (a full evaluation covered them).', registers }),
     evaluationFailures: new Counter({ name: 'ringtail_alerter_evaluation_failures_total', help: 'Evaluation ticks that failed (nothing resolved), by reason.', labelNames: ['reason'] as const, registers }),
     ruleFailures: new Counter({ name: 'ringtail_alerter_rule_evaluation_failures_total', help: 'Rule reads that failed (the rule kept its alerts).', registers }),

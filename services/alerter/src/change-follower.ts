@@ -14,6 +14,8 @@ export interface ChangeBatch {
   /** Per slot, the id of the last entry this batch covers: save it once the batch is evaluated. */
   readonly cursors: ReadonlyMap<number, string>;
   readonly entries: number;
+  /** Time (Redis's clock, epoch ms: the entry id's first part) of the batch's oldest entry; null when it has none. */
+  readonly oldestEntryMs: number | null;
   /** Some announcements after the previous cursor were trimmed away unread: evaluate every rule. */
   readonly gap: boolean;
 }
@@ -110,9 +112,13 @@ export class ChangeFollower {
     const cursors = new Map<number, string>();
     const previous = new Map<number, string>();
     let entries = 0;
+    let oldestEntryMs: number | null = null;
     for (const [stream, items] of reply) {
       const slot = this.slotOfStream.get(stream);
       if (slot === undefined || items.length === 0) continue;
+      // A stream's entries come oldest first.
+      const firstMs = Number(items[0]![0].split('-')[0]);
+      if (oldestEntryMs === null || firstMs < oldestEntryMs) oldestEntryMs = firstMs;
       for (const [, fields] of items) {
         entries++;
         for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -127,7 +133,7 @@ export class ChangeFollower {
     }
     const infos = await this.call('XINFO STREAM', () => this.infos([...previous.keys()].map((slot) => this.streams[slot]!)));
     const gap = [...previous.values()].some((from, i) => infos[i] !== null && trimmedPast(from, infos[i]!));
-    return { seriesIds, cursors, entries, gap };
+    return { seriesIds, cursors, entries, oldestEntryMs, gap };
   }
 
   /** Stores `cursors` as where a restarted alerter resumes (call after their batch's evaluation committed). */

@@ -48,6 +48,8 @@ describe('ChangeFollower on Redis streams', () => {
     expect(batch.entries).toBe(2);
     expect(batch.gap).toBe(false);
     expect(batch.cursors.get(1)).toBe(id);
+    // Slot 1's entry came first: the batch is as old as it.
+    expect(batch.oldestEntryMs).toBe(Number(id.split('-')[0]));
     // Not saved: a restarted follower reads the same entries again.
     const again = follower();
     expect((await again.load()).needsFullEvaluation).toBe(false);
