@@ -130,13 +130,18 @@ export class AlerterLoops {
         if (batch.oldestEntryMs !== null) metrics.changeReadLagMs.observe(Math.max(0, this.d.clock() - batch.oldestEntryMs));
         const rules = await router.rulesOf(batch.seriesIds);
         metrics.changeEntries.inc(batch.entries);
-        if (batch.gap) {
+        // The rules are evaluated at once, while the trim check runs; the batch's cursors wait for
+        // it: a cursor saved past trimmed announcements must have the full evaluation requested first.
+        if (rules.size > 0) {
+          for (const r of rules) this.dirtyRules.add(r);
+          if (batch.oldestEntryMs !== null) this.dirtySinceMs = Math.min(this.dirtySinceMs ?? Infinity, batch.oldestEntryMs);
+          this.evalTicker.wake();
+        }
+        if (await follower.trimmedBefore(batch)) {
           metrics.changeGaps.inc();
           log.warn('change stream trimmed entries before they were read; evaluating every rule');
           this.fullRequested = true;
         }
-        for (const r of rules) this.dirtyRules.add(r);
-        if (rules.size > 0 && batch.oldestEntryMs !== null) this.dirtySinceMs = Math.min(this.dirtySinceMs ?? Infinity, batch.oldestEntryMs);
         for (const [slot, id] of batch.cursors) this.pendingCursors.set(slot, id);
         this.evalTicker.wake();
       } catch (err) {

@@ -16,8 +16,8 @@ export interface ChangeBatch {
   readonly entries: number;
   /** Time (Redis's clock, epoch ms: the entry id's first part) of the batch's oldest entry; null when it has none. */
   readonly oldestEntryMs: number | null;
-  /** Some announcements after the previous cursor were trimmed away unread: evaluate every rule. */
-  readonly gap: boolean;
+  /** Per slot in `cursors`, the read position before this batch (for `trimmedBefore`). */
+  readonly from: ReadonlyMap<number, string>;
 }
 
 /** Where following starts after `load`. */
@@ -110,7 +110,7 @@ export class ChangeFollower {
     if (!reply) return null;
     const seriesIds = new Set<string>();
     const cursors = new Map<number, string>();
-    const previous = new Map<number, string>();
+    const from = new Map<number, string>();
     let entries = 0;
     let oldestEntryMs: number | null = null;
     for (const [stream, items] of reply) {
@@ -126,14 +126,23 @@ export class ChangeFollower {
           for (const id of fields[i + 1]!.split(',')) if (id !== '') seriesIds.add(id);
         }
       }
-      previous.set(slot, this.positions[slot]!);
+      from.set(slot, this.positions[slot]!);
       const last = items[items.length - 1]![0];
       cursors.set(slot, last);
       this.positions[slot] = last;
     }
-    const infos = await this.call('XINFO STREAM', () => this.infos([...previous.keys()].map((slot) => this.streams[slot]!)));
-    const gap = [...previous.values()].some((from, i) => infos[i] !== null && trimmedPast(from, infos[i]!));
-    return { seriesIds, cursors, entries, oldestEntryMs, gap };
+    return { seriesIds, cursors, entries, oldestEntryMs, from };
+  }
+
+  /**
+   * True when some announcements between `batch.from` and the batch were trimmed
+   * away unread: evaluate every rule before saving its cursors. A round trip of
+   * its own, so a caller can start evaluating the batch's rules meanwhile.
+   */
+  async trimmedBefore(batch: ChangeBatch): Promise<boolean> {
+    const slots = [...batch.from.keys()];
+    const infos = await this.call('XINFO STREAM', () => this.infos(slots.map((slot) => this.streams[slot]!)));
+    return slots.some((slot, i) => infos[i] !== null && trimmedPast(batch.from.get(slot)!, infos[i]!));
   }
 
   /** Stores `cursors` as where a restarted alerter resumes (call after their batch's evaluation committed). */
