@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile, produceLoad, SampleGenerator, type RawSample } from '@ringtail/loadgen';
 import { CHANGE_FIELDS, redisKeys, slotOfSeriesId, topicNames } from '@ringtail/model';
@@ -86,6 +87,13 @@ export interface PipelinePhaseResult {
    */
   readonly e2eAlerterStageP99Ms: Readonly<Record<string, number | null>>;
   readonly e2eAlerterStageMeanMs: Readonly<Record<string, number | null>>;
+  /**
+   * This process's event-loop delay over the crossings' span, p99 and max (ms): the webhook
+   * receiver shares its loop with the load producer, so a crossing's arrival can be stamped late by
+   * up to this much.
+   */
+  readonly benchLoopDelayP99Ms: number;
+  readonly benchLoopDelayMaxMs: number;
 }
 
 const LOG_DIR = new URL('../../../.cache/test-logs', import.meta.url).pathname;
@@ -272,6 +280,8 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
     const stagesBefore = await stageBuckets(pipelineProcesses);
     const alerterBefore = await stageBuckets([alerter], ALERTER_STAGES);
     const ackedAtMs = new Map<string, number>();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const startedMs = Date.now();
     const plan = Array.from({ length: opts.crossings }, (_, probe) => ({ probe, atMs: startedMs + Math.random() * opts.spreadMs })).sort((a, b) => a.atMs - b.atMs);
     await Promise.all(
@@ -283,6 +293,7 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
     );
     const deadline = Date.now() + opts.evalIntervalMs * 4 + 10_000;
     while (receiver.firstFiringAtMs.size < ackedAtMs.size && Date.now() < deadline) await sleep(WAIT_POLL_MS);
+    loopDelay.disable();
     load.abort();
     const loaded = await loading;
 
@@ -331,6 +342,8 @@ export async function runPipelinePhase(opts: PipelinePhaseOptions): Promise<Pipe
       e2eStageMeanMs: stageMeans(stagesBefore, stagesAfter),
       e2eAlerterStageP99Ms: stageP99s(alerterBefore, alerterAfter),
       e2eAlerterStageMeanMs: stageMeans(alerterBefore, alerterAfter),
+      benchLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
+      benchLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
     };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`bench cleanup failed: ${String(err)}\n`));
